@@ -1,0 +1,1 @@
+"""Personalized artwork and preview-clip selection per profile, learned from plays."""

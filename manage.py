@@ -1,0 +1,26 @@
+#!/usr/bin/env python
+"""Django's command-line utility for Marquee."""
+
+import os
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent
+# platform/ is a source folder, deliberately without __init__.py: a package named
+# `platform` would shadow the standard-library module that Celery, torch and
+# transformers import. Its packages (marquee, catalog, accounts, ...) become
+# importable by putting the folder itself on sys.path, as pyproject.toml does too.
+for path in (REPO_ROOT, REPO_ROOT / "platform"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marquee.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Campaign segmentation: who gets which offer and featured title, against a holdout."""

@@ -1,0 +1,93 @@
+"""Subscribers: the login account (custom user model), its plan and region, and its profiles.
+
+Recommendations, artwork and activity are all per `Profile`; billing and consent are per account.
+"""
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+
+
+class Plan(models.Model):
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=60)
+    monthly_price = models.DecimalField(max_digits=6, decimal_places=2)
+    max_profiles = models.PositiveSmallIntegerField(default=5)
+    max_streams = models.PositiveSmallIntegerField(default=1)
+    video_quality = models.CharField(max_length=10, default="HD")
+    has_downloads = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["monthly_price"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields):
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **fields)
+
+
+class User(AbstractUser):
+    """A subscriber account (or a staff member); people sign in with their email."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="subscribers")
+    region = models.ForeignKey(
+        "catalog.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="subscribers"
+    )
+    marketing_consent = models.BooleanField(default=False)
+    next_billing_date = models.DateField(null=True, blank=True)
+    # The MovieLens userId this account was imported from; exports use it.
+    movielens_user_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Profile(models.Model):
+    """One viewer within an account: the unit that watches, rates and gets recommendations."""
+
+    class Maturity(models.TextChoices):
+        KIDS = "kids", "Kids (up to PG)"
+        TEEN = "teen", "Teens (up to PG-13)"
+        ALL = "all", "All maturity ratings"
+
+    account = models.ForeignKey(User, on_delete=models.CASCADE, related_name="profiles")
+    name = models.CharField(max_length=50)
+    maturity_limit = models.CharField(max_length=10, choices=Maturity.choices, default=Maturity.ALL)
+    avatar_color = models.CharField(max_length=7, default="#e50914")
+    # Onboarding picks: what a new profile said it likes, used before it has any history.
+    favourite_genres = models.ManyToManyField("catalog.Genre", blank=True, related_name="fans")
+    favourite_titles = models.ManyToManyField("catalog.Title", blank=True, related_name="fans")
+    onboarded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account_id", "created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["account", "name"], name="unique_profile_name_per_account")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.account})"

@@ -1,0 +1,192 @@
+"""The catalog every feature shares: titles, genres, the tag vocabulary, regions and media files."""
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+
+class Genre(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """A word in the tag vocabulary. The description is what text and image taggers match against."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True, help_text="Inactive tags are kept but no tagger suggests them.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Region(models.Model):
+    code = models.CharField(max_length=2, unique=True, help_text="ISO 3166-1 alpha-2")
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class TitleQuerySet(models.QuerySet):
+    def available_in(self, region: "Region | int | None") -> "TitleQuerySet":
+        """Titles that may be shown in `region`.
+
+        A title with no availability rows is available everywhere (imported catalogues carry
+        no rights data); one with rows is available only where a row's window is open.
+        """
+        if region is None:
+            return self
+        from django.utils import timezone
+
+        now = timezone.now()
+        region_id = region.pk if isinstance(region, Region) else region
+        open_window = (Q(available_from__isnull=True) | Q(available_from__lte=now)) & (
+            Q(available_until__isnull=True) | Q(available_until__gt=now)
+        )
+        any_rows = TitleAvailability.objects.filter(title=OuterRef("pk"))
+        here = TitleAvailability.objects.filter(open_window, title=OuterRef("pk"), region_id=region_id)
+        return self.filter(~Exists(any_rows) | Exists(here))
+
+
+class Title(models.Model):
+    class Kind(models.TextChoices):
+        MOVIE = "movie", "Movie"
+        SERIES = "series", "Series"
+
+    class Maturity(models.TextChoices):
+        G = "G", "G"
+        PG = "PG", "PG"
+        PG13 = "PG-13", "PG-13"
+        R = "R", "R"
+        NC17 = "NC-17", "NC-17"
+        UNRATED = "NR", "Not rated"
+
+    name = models.CharField(max_length=300, db_index=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MOVIE)
+    year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    synopsis = models.TextField(blank=True)
+    runtime_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    maturity_rating = models.CharField(max_length=5, choices=Maturity.choices, default=Maturity.UNRATED)
+    genres = models.ManyToManyField(Genre, blank=True, related_name="titles")
+    tags = models.ManyToManyField(Tag, through="TitleTag", blank=True, related_name="titles")
+    regions = models.ManyToManyField(Region, through="TitleAvailability", blank=True, related_name="titles")
+    # External ids, kept so data can round-trip with the sources it came from.
+    movielens_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    imdb_id = models.CharField(max_length=12, blank=True, help_text="e.g. tt0114709")
+    tmdb_id = models.PositiveIntegerField(null=True, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = TitleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.year})" if self.year else self.name
+
+    @property
+    def poster(self) -> "MediaAsset | None":
+        return self.media_assets.filter(role=MediaAsset.Role.POSTER, status=MediaAsset.Status.READY).first()
+
+
+class TitleTag(models.Model):
+    """A tag on a title, with where it came from and how sure that source is."""
+
+    class Source(models.TextChoices):
+        IMPORTED = "imported", "Imported"
+        STAFF = "staff", "Staff"
+        MODEL = "model", "Model"
+
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="title_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="title_tags")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    confidence = models.FloatField(default=1.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["title", "tag", "source"], name="unique_title_tag_source"),
+            models.CheckConstraint(
+                condition=Q(confidence__gte=0) & Q(confidence__lte=1), name="title_tag_confidence_0_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} · {self.tag} ({self.source}, {self.confidence:.2f})"
+
+
+class TitleAvailability(models.Model):
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="availability")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="availability")
+    available_from = models.DateTimeField(null=True, blank=True)
+    available_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "title availability"
+        constraints = [models.UniqueConstraint(fields=["title", "region"], name="unique_title_region")]
+
+    def __str__(self) -> str:
+        return f"{self.title} in {self.region.code}"
+
+
+def media_upload_path(asset: "MediaAsset", filename: str) -> str:
+    return f"titles/{asset.title_id or 'unassigned'}/{asset.kind}/{filename}"
+
+
+class MediaAsset(models.Model):
+    """An image or video file of a title, stored through Django's storage API."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+
+    class Role(models.TextChoices):
+        POSTER = "poster", "Poster"
+        ARTWORK = "artwork", "Alternative artwork"
+        STILL = "still", "Still"
+        FEATURE = "feature", "Feature video"
+        TRAILER = "trailer", "Trailer / preview clip"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="media_assets")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    role = models.CharField(max_length=10, choices=Role.choices)
+    file = models.FileField(upload_to=media_upload_path, max_length=300)
+    original_name = models.CharField(max_length=255, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the file's bytes")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    error = models.TextField(blank=True, help_text="Why processing failed, for staff")
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title_id", "role", "id"]
+        indexes = [models.Index(fields=["title", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} of {self.title} ({self.get_status_display()})"

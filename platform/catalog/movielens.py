@@ -1,0 +1,392 @@
+"""Import a MovieLens folder (ratings.csv, and movies/tags/links.csv when present) into Marquee.
+
+Streams every file in batches, so memory is bounded by the batch size and the catalogue,
+not by the number of ratings. Idempotent: rows already imported are left alone. A bad
+row is reported with its file, line and reason; the good rows still go in unless strict.
+"""
+
+import csv
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils.text import slugify
+
+from accounts.models import Profile, User
+from activity.models import Rating
+
+from .models import Genre, Tag, Title, TitleTag
+
+NO_GENRES = "(no genres listed)"
+TITLE_YEAR = re.compile(r"^(?P<name>.*?)\s*\((?P<year>\d{4})(?:[-–]\d{4}?)?\)\s*$")
+# Earliest MovieLens activity is 1995; anything before 1990 or in the future is a corrupt timestamp.
+MIN_TIMESTAMP = int(datetime(1990, 1, 1, tzinfo=UTC).timestamp())
+MOVIELENS_EMAIL_DOMAIN = "movielens.marquee.invalid"
+
+
+class BadRow(Exception):
+    def __init__(self, file: str, line: int, reason: str) -> None:
+        super().__init__(f"{file}:{line}: {reason}")
+        self.file, self.line, self.reason = file, line, reason
+
+
+@dataclass
+class FileReport:
+    name: str
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: Counter = field(default_factory=Counter)
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+
+@dataclass
+class ImportReport:
+    files: list[FileReport] = field(default_factory=list)
+    bad_rows: list[BadRow] = field(default_factory=list)
+    accounts_created: int = 0
+
+    @property
+    def bad_row_count(self) -> int:
+        return sum(f.skipped_total for f in self.files)
+
+
+ProgressFactory = Callable[[Iterable, str, int], Iterable]
+
+
+def _no_progress(rows: Iterable, label: str, total: int) -> Iterable:
+    return rows
+
+
+def count_data_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    return max(lines - 1, 0)
+
+
+def _batches(rows: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _positive_int(value: str, column: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{column} {value!r} is not a whole number") from None
+    if number <= 0:
+        raise ValueError(f"{column} {value!r} is not a positive id")
+    return number
+
+
+def _timestamp(value: str) -> datetime:
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise ValueError(f"timestamp {value!r} is not a Unix time in seconds") from None
+    now = int(datetime.now(UTC).timestamp())
+    if not MIN_TIMESTAMP <= seconds <= now:
+        raise ValueError(f"timestamp {value!r} is outside 1990 to now")
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _stars(value: str) -> float:
+    try:
+        stars = float(value)
+    except ValueError:
+        raise ValueError(f"rating {value!r} is not a number") from None
+    if not 0.5 <= stars <= 5.0 or (stars * 2) != int(stars * 2):
+        raise ValueError(f"rating {value!r} out of range (0.5 to 5.0 in half stars)")
+    return stars
+
+
+def split_title(raw: str) -> tuple[str, int | None]:
+    """'Toy Story (1995)' -> ('Toy Story', 1995); titles without a year keep their whole text."""
+    match = TITLE_YEAR.match(raw.strip())
+    if match:
+        return match["name"].strip(), int(match["year"])
+    return raw.strip(), None
+
+
+def normalize_tag(raw: str) -> str:
+    return " ".join(raw.lower().split())[:100]
+
+
+class MovieLensImporter:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        strict: bool = False,
+        batch_size: int = 5000,
+        progress: ProgressFactory = _no_progress,
+    ) -> None:
+        self.directory = Path(directory)
+        self.strict = strict
+        self.batch_size = batch_size
+        self.progress = progress
+        self.report = ImportReport()
+        self._title_ids: dict[int, int] = {}
+        self._profile_ids: dict[int, int] = {}
+        self._unusable_password = make_password(None)
+
+    # -- entry point -------------------------------------------------------------------
+    def run(self) -> ImportReport:
+        ratings = self.directory / "ratings.csv"
+        if not ratings.is_file():
+            raise FileNotFoundError(f"{ratings}: ratings.csv is required in a MovieLens folder")
+        # One transaction: --strict rolls everything back on the first bad row, and a crash
+        # half-way leaves the database as it was.
+        with transaction.atomic():
+            if (self.directory / "movies.csv").is_file():
+                self._import_movies(self.directory / "movies.csv")
+            self._load_title_ids()
+            if (self.directory / "links.csv").is_file():
+                self._import_links(self.directory / "links.csv")
+            self._import_ratings(ratings)
+            if (self.directory / "tags.csv").is_file():
+                self._import_tags(self.directory / "tags.csv")
+        return self.report
+
+    # -- shared reading --------------------------------------------------------------------
+    def _rows(self, path: Path, header: list[str], report: FileReport) -> Iterator[tuple[int, list[str]]]:
+        """Yield (line number, fields) for rows with the right number of columns; report the rest."""
+        total = count_data_lines(path)
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            first = next(reader, None)
+            if first is None or [column.strip() for column in first] != header:
+                raise BadRow(path.name, 1, f"header is {first!r}, expected {','.join(header)}")
+            for fields in self.progress(reader, path.name, total):
+                report.read += 1
+                line = reader.line_num
+                if len(fields) != len(header):
+                    self._bad(report, path.name, line, f"expected {len(header)} columns, found {len(fields)}",
+                              "wrong column count")
+                    continue
+                yield line, fields
+
+    def _bad(self, report: FileReport, file: str, line: int, reason: str, kind: str) -> None:
+        problem = BadRow(file, line, reason)
+        if self.strict:
+            raise problem
+        report.skipped[kind] += 1
+        self.report.bad_rows.append(problem)
+
+    # -- movies.csv --------------------------------------------------------------------------
+    def _import_movies(self, path: Path) -> None:
+        report = FileReport(path.name)
+        self.report.files.append(report)
+        genres = {genre.name: genre.pk for genre in Genre.objects.all()}
+        for batch in _batches(self._rows(path, ["movieId", "title", "genres"], report), self.batch_size):
+            parsed: dict[int, tuple[str, int | None, list[str]]] = {}
+            for line, (movie_id, raw_title, raw_genres) in batch:
+                try:
+                    ml_id = _positive_int(movie_id, "movieId")
+                except ValueError as error:
+                    self._bad(report, path.name, line, str(error), "bad movieId")
+                    continue
+                if not raw_title.strip():
+                    self._bad(report, path.name, line, "title is empty", "empty title")
+                    continue
+                if ml_id in parsed:
+                    self._bad(report, path.name, line, f"movieId {ml_id} appears twice", "duplicate movieId")
+                    continue
+                name, year = split_title(raw_title)
+                names = [g.strip() for g in raw_genres.split("|") if g.strip() and g.strip() != NO_GENRES]
+                parsed[ml_id] = (name, year, names)
+
+            existing = set(Title.objects.filter(movielens_id__in=parsed).values_list("movielens_id", flat=True))
+            report.unchanged += len(existing)
+            new = {ml_id: row for ml_id, row in parsed.items() if ml_id not in existing}
+            for genre_name in {g for _, _, names in new.values() for g in names} - genres.keys():
+                genre, _ = Genre.objects.get_or_create(name=genre_name, defaults={"slug": slugify(genre_name)})
+                genres[genre_name] = genre.pk
+            titles = Title.objects.bulk_create(
+                [Title(movielens_id=ml_id, name=name[:300], year=year) for ml_id, (name, year, _) in new.items()]
+            )
+            links = [
+                Title.genres.through(title_id=title.pk, genre_id=genres[g])
+                for title in titles
+                for g in new[title.movielens_id][2]
+            ]
+            Title.genres.through.objects.bulk_create(links, ignore_conflicts=True)
+            report.created += len(titles)
+
+    def _load_title_ids(self) -> None:
+        self._title_ids = dict(
+            Title.objects.filter(movielens_id__isnull=False).values_list("movielens_id", "pk").iterator()
+        )
+
+    # -- links.csv ---------------------------------------------------------------------------
+    def _import_links(self, path: Path) -> None:
+        report = FileReport(path.name)
+        self.report.files.append(report)
+        for batch in _batches(self._rows(path, ["movieId", "imdbId", "tmdbId"], report), self.batch_size):
+            wanted: dict[int, tuple[str, int | None]] = {}
+            for line, (movie_id, imdb, tmdb) in batch:
+                try:
+                    ml_id = _positive_int(movie_id, "movieId")
+                    imdb_id = f"tt{_positive_int(imdb, 'imdbId'):07d}" if imdb.strip() else ""
+                    tmdb_id = _positive_int(tmdb, "tmdbId") if tmdb.strip() else None
+                except ValueError as error:
+                    self._bad(report, path.name, line, str(error), "bad id")
+                    continue
+                if ml_id not in self._title_ids:
+                    self._bad(report, path.name, line, f"unknown movieId {ml_id}", "unknown movieId")
+                    continue
+                wanted[ml_id] = (imdb_id, tmdb_id)
+            changed = []
+            for title in Title.objects.filter(movielens_id__in=wanted).only("pk", "movielens_id", "imdb_id", "tmdb_id"):
+                imdb_id, tmdb_id = wanted[title.movielens_id]
+                if (title.imdb_id, title.tmdb_id) == (imdb_id, tmdb_id):
+                    report.unchanged += 1
+                    continue
+                title.imdb_id, title.tmdb_id = imdb_id, tmdb_id
+                changed.append(title)
+            Title.objects.bulk_update(changed, ["imdb_id", "tmdb_id"])
+            report.updated += len(changed)
+
+    # -- ratings.csv -------------------------------------------------------------------------
+    def _profiles_for(self, ml_user_ids: set[int]) -> None:
+        """Make sure every MovieLens user in the batch has an account with one profile."""
+        missing = ml_user_ids - self._profile_ids.keys()
+        if not missing:
+            return
+        for account_id, profile_id, ml_id in Profile.objects.filter(account__movielens_user_id__in=missing).values_list(
+            "account_id", "pk", "account__movielens_user_id"
+        ):
+            self._profile_ids.setdefault(ml_id, profile_id)
+        missing -= self._profile_ids.keys()
+        if not missing:
+            return
+        accounts = User.objects.bulk_create(
+            [
+                User(
+                    email=f"user{ml_id}@{MOVIELENS_EMAIL_DOMAIN}",
+                    movielens_user_id=ml_id,
+                    password=self._unusable_password,
+                )
+                for ml_id in sorted(missing)
+            ]
+        )
+        profiles = Profile.objects.bulk_create([Profile(account_id=a.pk, name="Main") for a in accounts])
+        for account, profile in zip(accounts, profiles, strict=True):
+            self._profile_ids[account.movielens_user_id] = profile.pk
+        self.report.accounts_created += len(accounts)
+
+    def _import_ratings(self, path: Path) -> None:
+        report = FileReport(path.name)
+        self.report.files.append(report)
+        header = ["userId", "movieId", "rating", "timestamp"]
+        for batch in _batches(self._rows(path, header, report), self.batch_size):
+            parsed: dict[tuple[int, int], tuple[float, datetime]] = {}
+            for line, (user_id, movie_id, rating, timestamp) in batch:
+                try:
+                    ml_user = _positive_int(user_id, "userId")
+                    ml_movie = _positive_int(movie_id, "movieId")
+                    stars = _stars(rating)
+                    rated_at = _timestamp(timestamp)
+                except ValueError as error:
+                    kind = str(error).split(" ", 1)[0]
+                    self._bad(report, path.name, line, str(error), f"bad {kind}")
+                    continue
+                if ml_movie not in self._title_ids:
+                    self._bad(report, path.name, line, f"unknown movieId {ml_movie}", "unknown movieId")
+                    continue
+                if (ml_user, ml_movie) in parsed:
+                    self._bad(report, path.name, line, f"user {ml_user} rated movie {ml_movie} twice",
+                              "duplicate rating")
+                    continue
+                parsed[(ml_user, ml_movie)] = (stars, rated_at)
+            self._profiles_for({ml_user for ml_user, _ in parsed})
+            keyed = {
+                (self._profile_ids[ml_user], self._title_ids[ml_movie]): value
+                for (ml_user, ml_movie), value in parsed.items()
+            }
+            existing = set(
+                Rating.objects.filter(
+                    profile_id__in={p for p, _ in keyed}, title_id__in={t for _, t in keyed}
+                ).values_list("profile_id", "title_id")
+            )
+            new = [
+                Rating(profile_id=profile_id, title_id=title_id, stars=stars, rated_at=rated_at)
+                for (profile_id, title_id), (stars, rated_at) in keyed.items()
+                if (profile_id, title_id) not in existing
+            ]
+            Rating.objects.bulk_create(new)
+            report.created += len(new)
+            report.unchanged += len(keyed) - len(new)
+
+    # -- tags.csv ----------------------------------------------------------------------------
+    def _import_tags(self, path: Path) -> None:
+        report = FileReport(path.name)
+        self.report.files.append(report)
+        tags = dict(Tag.objects.values_list("slug", "pk"))
+        for batch in _batches(self._rows(path, ["userId", "movieId", "tag", "timestamp"], report), self.batch_size):
+            pairs: set[tuple[int, str]] = set()
+            names: dict[str, str] = {}
+            valid = 0
+            for line, (user_id, movie_id, raw_tag, timestamp) in batch:
+                try:
+                    _positive_int(user_id, "userId")
+                    ml_movie = _positive_int(movie_id, "movieId")
+                    _timestamp(timestamp)
+                except ValueError as error:
+                    kind = str(error).split(" ", 1)[0]
+                    self._bad(report, path.name, line, str(error), f"bad {kind}")
+                    continue
+                if ml_movie not in self._title_ids:
+                    self._bad(report, path.name, line, f"unknown movieId {ml_movie}", "unknown movieId")
+                    continue
+                name = normalize_tag(raw_tag)
+                slug = slugify(name)[:100]
+                if not slug:
+                    self._bad(report, path.name, line, f"tag {raw_tag!r} has no letters or digits", "empty tag")
+                    continue
+                valid += 1
+                names.setdefault(slug, name)
+                pairs.add((self._title_ids[ml_movie], slug))
+            self._ensure_tags(names, tags)
+            existing = set(
+                TitleTag.objects.filter(
+                    source=TitleTag.Source.IMPORTED, title_id__in={t for t, _ in pairs}
+                ).values_list("title_id", "tag_id")
+            )
+            new = {
+                (title_id, tags[slug]) for title_id, slug in pairs if (title_id, tags[slug]) not in existing
+            }
+            TitleTag.objects.bulk_create(
+                [TitleTag(title_id=t, tag_id=g, source=TitleTag.Source.IMPORTED, confidence=1.0) for t, g in new]
+            )
+            report.created += len(new)
+            report.unchanged += valid - len(new)
+
+    @staticmethod
+    def _ensure_tags(names: dict[str, str], tags: dict[str, int]) -> None:
+        """Add the batch's new vocabulary words; `tags` maps slug to Tag id and is updated in place."""
+        missing = {slug: name for slug, name in names.items() if slug not in tags}
+        if not missing:
+            return
+        Tag.objects.bulk_create([Tag(name=n, slug=s) for s, n in missing.items()], ignore_conflicts=True)
+        tags.update(Tag.objects.filter(slug__in=missing).values_list("slug", "pk"))
+        # A word whose name exists under another slug (e.g. made by staff) reuses that tag.
+        unresolved = {slug: name for slug, name in missing.items() if slug not in tags}
+        if unresolved:
+            by_name = dict(Tag.objects.filter(name__in=unresolved.values()).values_list("name", "pk"))
+            tags.update({slug: by_name[name] for slug, name in unresolved.items()})

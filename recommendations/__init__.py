@@ -1,0 +1,1 @@
+"""Hybrid LightFM recommendations: training, evaluation, batch scoring and request-time ranking."""

@@ -1,0 +1,1 @@
+"""Support chatbot: answers from the knowledge base, or hands off to a person."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SupportBotConfig(AppConfig):
+    name = "support_bot"
+    verbose_name = "Support chatbot"

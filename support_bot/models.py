@@ -1,0 +1,1 @@
+"""Models of the support_bot app."""
