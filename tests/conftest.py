@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-
 from service_check import redis_reachable
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -268,9 +268,8 @@ class MovieLensImporter:
         missing = ml_user_ids - self._profile_ids.keys()
         if not missing:
             return
-        for account_id, profile_id, ml_id in Profile.objects.filter(account__movielens_user_id__in=missing).values_list(
-            "account_id", "pk", "account__movielens_user_id"
-        ):
+        existing = Profile.objects.filter(account__movielens_user_id__in=missing).order_by("pk")
+        for profile_id, ml_id in existing.values_list("pk", "account__movielens_user_id"):
             self._profile_ids.setdefault(ml_id, profile_id)
         missing -= self._profile_ids.keys()
         if not missing:

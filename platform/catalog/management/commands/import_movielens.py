@@ -30,9 +30,9 @@ class Command(BaseCommand):
         try:
             report = importer.run()
         except BadRow as error:
-            raise CommandError(f"{directory / error.file}:{error.line}: {error.reason} (--strict: nothing was written)")
+            raise CommandError(f"{directory / error.file}:{error.line}: {error.reason} (--strict: nothing was written)") from None
         except FileNotFoundError as error:
-            raise CommandError(str(error))
+            raise CommandError(str(error)) from None
 
         for file in report.files:
             self.stdout.write(
