@@ -164,3 +164,31 @@ def score_fitted(model: Recommender, data: Dataset, split: Split, k: int = 10) -
     return ranking_metrics(recs, users, relevant, k) | beyond_accuracy(recs, data, split.train) | {
         "users": int(len(users))
     }
+
+
+TABLE_COLUMNS = [
+    ("ndcg@10", "NDCG@10", 8), ("precision@10", "P@10", 7), ("recall@10", "R@10", 7), ("map@10", "MAP@10", 7),
+    ("coverage", "cover", 6), ("novelty", "novelty", 7), ("diversity", "divers", 6), ("long_tail_share", "tail", 6),
+    ("train_seconds", "train s", 8),
+]
+
+
+def format_table(results: dict[str, dict[str, dict]], reference: str = "hybrid") -> str:
+    """results[protocol][model] -> metrics; one block per protocol plus the hybrid/best-baseline NDCG ratio."""
+    lines = []
+    for protocol, models in results.items():
+        header = f"{protocol + ' split':<18}" + "".join(f"{label:>{w + 2}}" for _, label, w in TABLE_COLUMNS)
+        lines += [header, "-" * len(header)]
+        for name, metrics in models.items():
+            cells = "".join(
+                f"{metrics.get(key, float('nan')):>{w + 2}.{1 if key == 'train_seconds' else 4}f}"
+                for key, _, w in TABLE_COLUMNS
+            )
+            lines.append(f"{name:<18}{cells}")
+        baselines = {n: m for n, m in models.items() if n != reference and not n.startswith(reference)}
+        if reference in models and baselines:
+            best = max(baselines, key=lambda n: baselines[n]["ndcg@10"])
+            ratio = models[reference]["ndcg@10"] / max(baselines[best]["ndcg@10"], 1e-12)
+            lines.append(f"{reference} NDCG@10 / best baseline ({best}): {ratio:.3f}")
+        lines.append("")
+    return "\n".join(lines)

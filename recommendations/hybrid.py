@@ -58,6 +58,10 @@ class Embeddings:
     user_vectors: np.ndarray  # n_users x d (the training users)
     user_feature_vectors: np.ndarray  # G x d, for profiles the model has not seen (cold start)
     user_feature_names: list[str]
+    # Set when saved for serving: which Profile/Title pk each row is, and how popular each title was.
+    user_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    item_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    item_popularity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     def scores(self, user_vectors: np.ndarray) -> np.ndarray:
         return user_vectors @ self.item_vectors.T + self.item_bias
@@ -80,6 +84,9 @@ class Embeddings:
             user_vectors=self.user_vectors,
             user_feature_vectors=self.user_feature_vectors,
             user_feature_names=np.array(self.user_feature_names, dtype=str),
+            user_ids=self.user_ids,
+            item_ids=self.item_ids,
+            item_popularity=self.item_popularity,
         )
         return buffer.getvalue()
 
@@ -92,6 +99,9 @@ class Embeddings:
                 user_vectors=npz["user_vectors"],
                 user_feature_vectors=npz["user_feature_vectors"],
                 user_feature_names=[str(n) for n in npz["user_feature_names"]],
+                user_ids=npz["user_ids"],
+                item_ids=npz["item_ids"],
+                item_popularity=npz["item_popularity"],
             )
 
 
@@ -163,6 +173,9 @@ class HybridRecommender:
             user_vectors=user_vectors.astype(np.float32),
             user_feature_vectors=model.user_embeddings[n_users:].astype(np.float32),
             user_feature_names=list(data.user_feature_names),
+            user_ids=data.user_ids,
+            item_ids=data.item_ids,
+            item_popularity=np.bincount(train.item[train.weight > 0], minlength=data.n_items).astype(np.float32),
         )
 
     def score(self, users: np.ndarray) -> np.ndarray:
