@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -76,26 +77,37 @@ def active_version() -> ModelVersion | None:
 
 
 @lru_cache(maxsize=4)
-def _embeddings_for(version_pk: int, artifact: str) -> Embeddings | None:
-    from .training import artifact_path
-
-    version = ModelVersion(pk=version_pk, artifact=artifact)
-    path = artifact_path(version)
-    if not artifact or not path.is_file():
-        return None
-    return Embeddings.from_bytes(path.read_bytes())
+def _embeddings_at(path: str, modified_ns: int) -> Embeddings:
+    return Embeddings.from_bytes(Path(path).read_bytes())
 
 
 @lru_cache(maxsize=4)
-def _popularity_for(version_pk: int, artifact: str) -> dict[int, float]:
-    emb = _embeddings_for(version_pk, artifact)
-    if emb is None or not len(emb.item_popularity):
-        return {}
+def _popularity_at(path: str, modified_ns: int) -> dict[int, float]:
+    emb = _embeddings_at(path, modified_ns)
     return dict(zip(emb.item_ids.tolist(), emb.item_popularity.tolist(), strict=True))
 
 
+def _artifact_key(version: ModelVersion | None) -> tuple[str, int] | None:
+    """(path, mtime): a retrained or restored file is reloaded; otherwise it is read once per process."""
+    from .training import artifact_path
+
+    if version is None or not version.artifact:
+        return None
+    path = artifact_path(version)
+    try:
+        return str(path), path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
 def embeddings(version: ModelVersion | None) -> Embeddings | None:
-    return _embeddings_for(version.pk, version.artifact) if version else None
+    key = _artifact_key(version)
+    return _embeddings_at(*key) if key else None
+
+
+def item_popularity(version: ModelVersion | None) -> dict[int, float]:
+    key = _artifact_key(version)
+    return _popularity_at(*key) if key else {}
 
 
 def load_context(profile: Profile) -> ProfileContext:
@@ -117,15 +129,17 @@ def load_context(profile: Profile) -> ProfileContext:
     )
     liked.sort(reverse=True)
     liked_recent = list(dict.fromkeys(t for _, t in liked if t not in disliked))
+    favourite_titles = list(profile.favourite_titles.order_by().values_list("pk", flat=True))
     return ProfileContext(
         profile=profile,
         region_id=profile.account.region_id,
         version=active_version(),
-        seen=seen - disliked,
+        # Titles picked at onboarding are ones the viewer already knows: they seed tastes, not rows.
+        seen=(seen | set(favourite_titles)) - disliked,
         disliked=disliked,
         liked_recent=liked_recent,
         favourite_genres=list(profile.favourite_genres.values_list("slug", "name")),
-        favourite_titles=list(profile.favourite_titles.order_by().values_list("pk", flat=True)),
+        favourite_titles=favourite_titles,
     )
 
 
@@ -306,7 +320,7 @@ def explore(ctx: ProfileContext, ranked: list[Scored], pool: list[Scored], limit
     slots = min(int(limit * share), max(limit - 1, 0))
     if slots <= 0 or len(ranked) < limit:
         return ranked
-    popularity = _popularity_for(ctx.version.pk, ctx.version.artifact) if ctx.version else {}
+    popularity = item_popularity(ctx.version)
     taken = {i.title_id for i in ranked}
     deeper = [i for i in pool if i.title_id not in taken]
     if popularity and deeper:

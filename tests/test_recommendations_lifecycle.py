@@ -1,0 +1,129 @@
+"""Training lifecycle: activation, the quality gate, the lock, rollback, and a crash leaving the active model alone."""
+
+import pytest
+from django_celery_beat.models import PeriodicTask
+
+from jobs import JobAlreadyRunning, exclusive_job
+from recommendations import services, training
+from recommendations.models import Candidate, ItemNeighbour, ModelVersion
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["recommendations_world"]
+
+
+def worse_than(active: ModelVersion):
+    """An evaluation that reports a held-out NDCG clearly below the active model's."""
+    def evaluate(data, pairs, params, protocol="time", **kwargs):
+        return {"hybrid": {"ndcg@10": active.ndcg * 0.5}, "popularity": {"ndcg@10": 0.0}}
+    return evaluate
+
+
+def test_first_training_activates_a_version_with_candidates_and_neighbours(world):
+    version = training.train_recommender()
+    assert version.is_active and version.status == ModelVersion.Status.ACTIVE
+    assert training.artifact_path(version).is_file()
+    assert set(version.metrics) == {"hybrid", "popularity", "item_knn", "lightfm_default"}
+    assert Candidate.objects.filter(model_version=version, profile=world.fans["action"][0]).exists()
+    assert ItemNeighbour.objects.filter(model_version=version).exists()
+    history = services.metrics_history()
+    assert [h["version"] for h in history] == [version.version] and history[0]["is_active"]
+
+
+def test_quality_gate_keeps_the_active_model_when_the_new_one_is_worse(world, monkeypatch):
+    first = training.train_recommender()
+    monkeypatch.setattr(training, "evaluate_against_baselines", worse_than(first))
+    second = training.train_recommender()
+    first.refresh_from_db()
+    assert second.status == ModelVersion.Status.REJECTED and not second.is_active
+    assert first.is_active
+    assert "stays active" in second.note
+    assert not Candidate.objects.filter(model_version=second).exists()
+
+
+def test_quality_gate_rule():
+    assert training.passes_quality_gate(0.20, None, 0.01)
+    assert training.passes_quality_gate(0.199, 0.20, 0.01)  # within tolerance
+    assert not training.passes_quality_gate(0.15, 0.20, 0.01)
+    assert not training.passes_quality_gate(None, 0.20, 0.01)
+
+
+def test_lock_prevents_a_second_training(world):
+    with exclusive_job(training.LOCK_NAME):
+        with pytest.raises(JobAlreadyRunning):
+            training.train_recommender()
+    assert not ModelVersion.objects.exists()
+
+
+def test_task_skips_when_another_training_holds_the_lock(world):
+    from recommendations.tasks import train_recommender_task
+
+    with exclusive_job(training.LOCK_NAME):
+        result = train_recommender_task.apply().get()
+    assert "skipped" in result
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_crash_mid_training_leaves_the_active_model_untouched(world, monkeypatch):
+    first = training.train_recommender()
+    served_before = services.rows_for(world.fans["action"][0], only={"top_picks"})
+
+    def crash(*args, **kwargs):
+        raise MemoryError("worker killed")
+
+    monkeypatch.setattr(training, "store_candidates", crash)
+    with pytest.raises(MemoryError):
+        training.train_recommender()
+    first.refresh_from_db()
+    failed = ModelVersion.objects.exclude(pk=first.pk).get()
+    assert first.is_active and failed.status == ModelVersion.Status.FAILED and "worker killed" in failed.note
+    assert services.rows_for(world.fans["action"][0], only={"top_picks"}) == served_before
+
+
+def test_a_version_left_training_by_a_dead_worker_is_marked_failed_by_the_next_run(world):
+    ModelVersion.objects.create(version=1, status=ModelVersion.Status.TRAINING)
+    new = training.train_recommender()
+    assert new.version == 2 and new.is_active
+    assert ModelVersion.objects.get(version=1).status == ModelVersion.Status.FAILED
+
+
+def test_rollback_reactivates_the_previous_version(world):
+    first = training.train_recommender()
+    second = training.train_recommender()
+    assert second.is_active
+    restored = training.rollback()
+    second.refresh_from_db()
+    assert restored.pk == first.pk and restored.is_active
+    assert not second.is_active and second.status == ModelVersion.Status.RETIRED
+    assert ModelVersion.objects.filter(is_active=True).count() == 1
+    rows = services.rows_for(world.fans["romance"][0], only={"top_picks"})
+    stored = set(Candidate.objects.filter(model_version=first, profile=world.fans["romance"][0]).values_list("title_id", flat=True))
+    assert rows and {i.title_id for i in rows[0].items} <= stored
+
+
+def test_rollback_refuses_a_rejected_version(world, monkeypatch):
+    first = training.train_recommender()
+    monkeypatch.setattr(training, "evaluate_against_baselines", worse_than(first))
+    rejected = training.train_recommender()
+    with pytest.raises(training.RollbackError):
+        training.rollback(rejected)
+
+
+def test_admin_rollback_action_and_chart(world, admin_client):
+    first = training.train_recommender()
+    training.train_recommender()
+    response = admin_client.post(
+        "/admin/recommendations/modelversion/",
+        {"action": "roll_back_to_version", "_selected_action": [first.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    first.refresh_from_db()
+    assert first.is_active
+    page = admin_client.get("/admin/recommendations/modelversion/").content.decode()
+    assert "<svg" in page and "polyline" in page and "Retrain now" in page
+
+
+def test_nightly_schedule_is_stored_in_beat_with_an_expiry(db):
+    task = PeriodicTask.objects.get(task="recommendations.tasks.train_recommender_task")
+    assert task.enabled and task.crontab is not None and task.queue == "ml"
+    assert 0 < task.expire_seconds <= 24 * 60 * 60
