@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+
 from factories import make_account, make_profile, make_region, make_title, rate, watch
 
 FAST_PARAMS = {

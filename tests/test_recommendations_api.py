@@ -1,9 +1,9 @@
 """The rows API is scoped to the signed-in account: its own profiles answer, anyone else's are 404."""
 
 import pytest
-from factories import make_account, make_profile
 
 from accounts.access import SESSION_PROFILE_KEY
+from factories import make_account, make_profile
 from recommendations import training
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from factories import make_account, make_profile, make_region, rate, watch
 
 from catalog.models import Genre, TitleAvailability
+from factories import make_account, make_profile, make_region, rate, watch
 from recommendations import services, training
 
 pytestmark = pytest.mark.django_db
