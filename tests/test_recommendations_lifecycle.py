@@ -154,3 +154,21 @@ def test_nightly_schedule_is_stored_in_beat_with_an_expiry(db):
     task = PeriodicTask.objects.get(task="recommendations.tasks.train_recommender_task")
     assert task.enabled and task.crontab is not None and task.queue == "ml"
     assert 0 < task.expire_seconds <= 24 * 60 * 60
+
+
+def test_batch_scoring_chunks_are_queued_for_workers_and_rewrite_candidates(world, gate_open, django_capture_on_commit_callbacks, monkeypatch):
+    from recommendations import tasks
+
+    version = training.train_recommender()
+    sent = []
+    monkeypatch.setattr(tasks.score_profiles_task, "apply_async", lambda args, kwargs, **o: sent.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = training.enqueue_batch_scoring(chunk=10)
+    assert queued == len(sent) == 3  # 24 profiles in chunks of 10
+    fan = world.fans["action"][0]
+    before = list(Candidate.objects.filter(model_version=version, profile=fan).values_list("title_id", "source", "rank"))
+    for version_id, profile_ids in sent:  # what each worker would run; a redelivery writes the same rows once
+        tasks.score_profiles_task.apply(args=[version_id, profile_ids]).get()
+        tasks.score_profiles_task.apply(args=[version_id, profile_ids]).get()
+    after = list(Candidate.objects.filter(model_version=version, profile=fan).values_list("title_id", "source", "rank"))
+    assert sorted(after) == sorted(before)
