@@ -37,6 +37,8 @@ def _top_picks(ctx: ranking.ProfileContext, limit: int) -> tuple[list[Scored], l
     pool = ranking.stored_candidates(ctx, Candidate.Source.MODEL) or ranking.cold_start_candidates(ctx)
     keep = set(ranking.available(ctx, [s.title_id for s in pool]))
     pool = [s for s in pool if s.title_id in keep]
+    # Genres of the candidates and of recent likes in one query: MMR, reasons and genre rows all use them.
+    ranking.load_genres(ctx, [s.title_id for s in pool[: limit * 3]] + ctx.liked_recent[:50])
     diverse = ranking.mmr(ctx, pool, limit)
     picked = ranking.explore(ctx, diverse, pool, limit)
     return ranking.add_reasons(ctx, picked, REASON_PICKED), pool
