@@ -24,7 +24,7 @@ from accounts.models import Profile
 from activity.models import MyListEntry, Rating, ViewingEvent
 from catalog.models import Title
 
-from .behaviour import profile_feature_names
+from .behaviour import profile_feature_names, title_features
 from .hybrid import Embeddings
 from .models import Candidate, ItemNeighbour, ModelVersion
 
@@ -196,6 +196,39 @@ def stored_candidates(ctx: ProfileContext, source: str) -> list[Scored]:
     return [Scored(t, s) for t, s in fetch_rows(rows.values_list("title_id", "score"))]
 
 
+def user_vector(ctx: ProfileContext, emb: Embeddings) -> np.ndarray | None:
+    """The profile's vector: learned if the model saw it, else built from its onboarding features and likes."""
+    users = np.flatnonzero(emb.user_ids == ctx.profile.pk)
+    if len(users) and ctx.liked_recent:
+        return emb.user_vectors[users[0]]
+    index = {int(pk): i for i, pk in enumerate(emb.item_ids.tolist())}
+    region_code = ctx.profile.account.region.code if ctx.region_id else None
+    names = profile_feature_names(region_code, [s for s, _ in ctx.favourite_genres], ctx.favourite_titles)
+    liked = [index[t] for t in ctx.favourite_titles + ctx.liked_recent[:20] if t in index]
+    return emb.cold_user_vector(names, liked)
+
+
+def model_scores(ctx: ProfileContext, title_ids: list[int]) -> dict[int, float]:
+    """Scores from the active model's embeddings, including titles added after training (from their features)."""
+    emb = embeddings(ctx.version)
+    vector = user_vector(ctx, emb) if emb is not None else None
+    if vector is None:
+        return {}
+    index = {int(pk): i for i, pk in enumerate(emb.item_ids.tolist())}
+    known = [t for t in title_ids if t in index]
+    scores = {}
+    if known:
+        rows = np.array([index[t] for t in known])
+        values = emb.item_vectors[rows] @ vector + emb.item_bias[rows]
+        scores = dict(zip(known, values.tolist(), strict=True))
+    unknown = [t for t in title_ids if t not in index]
+    if unknown:
+        for title_id, features in title_features(unknown).items():
+            if (cold := emb.cold_item(features)) is not None:
+                scores[title_id] = float(cold[0] @ vector + cold[1])
+    return scores
+
+
 def cold_start_candidates(ctx: ProfileContext, n: int = 100) -> list[Scored]:
     """A profile the active model has not seen: its onboarding features through the model's embeddings.
 
@@ -203,12 +236,9 @@ def cold_start_candidates(ctx: ProfileContext, n: int = 100) -> list[Scored]:
     """
     emb = embeddings(ctx.version)
     if emb is not None and len(emb.item_ids):
-        index = {int(pk): i for i, pk in enumerate(emb.item_ids.tolist())}
-        region_code = ctx.profile.account.region.code if ctx.region_id else None
-        names = profile_feature_names(region_code, [s for s, _ in ctx.favourite_genres], ctx.favourite_titles)
-        liked = [index[t] for t in ctx.favourite_titles + ctx.liked_recent[:20] if t in index]
-        vector = emb.cold_user_vector(names, liked)
+        vector = user_vector(ctx, emb)
         if vector is not None:
+            index = {int(pk): i for i, pk in enumerate(emb.item_ids.tolist())}
             scores = emb.scores(vector[None, :])[0]
             for t in ctx.excluded:
                 if t in index:
