@@ -32,12 +32,12 @@ def _people_detector() -> cv2.HOGDescriptor:
     return hog
 
 
-def _resize_width(image: np.ndarray, width: int) -> np.ndarray:
+def _shrink_to(image: np.ndarray, width: int) -> np.ndarray:
+    """At most `width` wide: detectors need no more, and upscaling adds nothing."""
     height, current = image.shape[:2]
-    if current == width:
+    if current <= width:
         return image
-    interpolation = cv2.INTER_AREA if current > width else cv2.INTER_LINEAR
-    return cv2.resize(image, (width, max(1, round(width * height / current))), interpolation=interpolation)
+    return cv2.resize(image, (width, max(1, round(width * height / current))), interpolation=cv2.INTER_AREA)
 
 
 def faces(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -99,7 +99,7 @@ def text_score(gray: np.ndarray) -> float:
 
 def describe(image: np.ndarray, motion: float = 0.0) -> dict:
     """JSON-ready descriptors of a BGR keyframe; `motion` is its mean luma change to the next frame."""
-    work = _resize_width(image, 480)
+    work = _shrink_to(image, 480)
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
     height, width = gray.shape
     face_boxes = faces(gray)
@@ -113,7 +113,7 @@ def describe(image: np.ndarray, motion: float = 0.0) -> dict:
         "colourfulness": round(colourfulness(work), 2),
         "faces": len(face_boxes),
         "largest_face": round(largest, 4),
-        "people": people(_resize_width(image, 400)),
+        "people": people(_shrink_to(image, 400)),
         "motion": round(float(motion), 4),
         "text": text_score(gray),
         "colours": dominant_colours(work),

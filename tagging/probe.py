@@ -101,11 +101,34 @@ def fourcc_name(code: float) -> str:
     return text if text.isprintable() and text.strip() else f"0x{value:08x}"
 
 
+def declared_codec(path: Path) -> str | None:
+    """The video codec the container header names (AVI stream header or MP4 sample entry), if we can see it."""
+    with path.open("rb") as handle:
+        data = handle.read(1 << 20)
+    at = data.find(b"vids")
+    if at >= 0 and data[at - 8 : at - 4] == b"strh":
+        return fourcc_text(data[at + 4 : at + 8])
+    at = data.find(b"stsd")
+    if at >= 0 and len(data) >= at + 20:
+        return fourcc_text(data[at + 16 : at + 20])
+    return None
+
+
+def fourcc_text(raw: bytes) -> str:
+    text = raw.decode("latin-1")
+    return text if text.isprintable() and text.strip() else raw.hex()
+
+
 def probe_video(path: Path, name: str, fmt: str, size: int, checksum: str) -> Probe:
     try:
         capture, fps, declared = open_video(path)
     except VideoReadError:
-        raise MediaRejected(f"{name}: not a readable {fmt} video (corrupt, truncated or unsupported)") from None
+        codec = declared_codec(path)
+        if codec:
+            raise MediaRejected(
+                f"{name}: cannot decode this {fmt} video: codec {codec!r} is unsupported or the stream is corrupt"
+            ) from None
+        raise MediaRejected(f"{name}: not a readable {fmt} video (corrupt, truncated, empty or unsupported)") from None
     try:
         codec = fourcc_name(capture.get(cv2.CAP_PROP_FOURCC))
         rotation = int(capture.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360
