@@ -87,7 +87,7 @@ def clip_tags(keyframes: list[KeyframeInput]) -> list[list[Suggested]]:
     if not folder or not names or not usable:
         return out
     probs, embedded = zero_shot(folder, [keyframes[k].image for k in usable], names)
-    floor = max(settings.TAGGING_CLIP_MIN_PROBABILITY, 2.0 / len(names))
+    floor = max(settings.TAGGING_CLIP_MIN_PROBABILITY, 1.5 / len(names))  # clearly above a uniform guess
     for row, k in enumerate(usable):
         keyframes[k].features["clip"] = [round(float(v), 5) for v in embedded[row]]
         for j in np.argsort(-probs[row])[:TOP_K]:

@@ -7,14 +7,26 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-# Named colours in CIE Lab (OpenCV's 8-bit scaling: L*255/100, a+128, b+128).
-COLOUR_NAMES: dict[str, tuple[float, float, float]] = {
-    "black": (10, 128, 128), "white": (250, 128, 128), "grey": (135, 128, 128),
-    "red": (136, 208, 195), "orange": (170, 172, 200), "yellow": (240, 114, 218),
-    "green": (200, 62, 190), "teal": (130, 95, 118), "blue": (82, 196, 31),
-    "purple": (76, 175, 88), "pink": (190, 175, 125), "brown": (100, 148, 165),
-}
+COLOUR_NAMES = ["black", "white", "grey", "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink",
+                "brown"]
 NEUTRAL_COLOURS = {"black", "white", "grey"}
+# Upper hue bound (degrees) of each chromatic name, going round the wheel from red.
+HUE_NAMES = [(15, "red"), (40, "orange"), (70, "yellow"), (165, "green"), (195, "teal"), (255, "blue"),
+             (290, "purple"), (345, "pink"), (360, "red")]
+
+
+def colour_name(bgr) -> str:
+    """A plain colour word for a BGR colour: value and saturation pick the neutrals, hue the rest."""
+    hsv = cv2.cvtColor(np.uint8([[np.clip(bgr, 0, 255)]]), cv2.COLOR_BGR2HSV_FULL)[0, 0]
+    hue, saturation, value = float(hsv[0]) * 360 / 256, hsv[1] / 255.0, hsv[2] / 255.0
+    if value < 0.18:
+        return "black"
+    if saturation < 0.2:
+        return "white" if value > 0.8 else "grey"
+    name = next(n for bound, n in HUE_NAMES if hue < bound)
+    if name in ("red", "orange") and value < 0.55:
+        return "brown"
+    return name
 
 
 @lru_cache(maxsize=1)
@@ -70,12 +82,12 @@ def dominant_colours(image: np.ndarray, k: int = 4) -> dict[str, float]:
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
     _, labels, centres = cv2.kmeans(lab, k, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
     shares: dict[str, float] = {}
-    names = list(COLOUR_NAMES)
-    palette = np.array([COLOUR_NAMES[n] for n in names], dtype=np.float32)
     counts = np.bincount(labels.ravel(), minlength=k)
-    for centre, count in zip(centres, counts, strict=True):
-        name = names[int(np.argmin(((palette - centre) ** 2).sum(axis=1)))]
-        shares[name] = shares.get(name, 0.0) + float(count) / len(labels)
+    bgr_centres = cv2.cvtColor(np.clip(centres, 0, 255).astype(np.uint8).reshape(1, -1, 3), cv2.COLOR_LAB2BGR)[0]
+    for centre, count in zip(bgr_centres, counts, strict=True):
+        if count:
+            name = colour_name(centre)
+            shares[name] = shares.get(name, 0.0) + float(count) / len(labels)
     return {name: round(share, 3) for name, share in sorted(shares.items(), key=lambda kv: -kv[1])}
 
 
