@@ -85,7 +85,8 @@ def probe_asset(asset_id: int, progress: Progress = _noop) -> bool:
         return False
     try:
         with local_file(asset) as path:
-            facts = probe_file(path, name=_name(asset), expected_kind=asset.kind, max_pixels=settings.MAX_IMAGE_PIXELS)
+            facts = probe_file(path, name=_name(asset), expected_kind=asset.kind, max_pixels=settings.MAX_IMAGE_PIXELS,
+                               max_bytes=settings.MAX_UPLOAD_BYTES)
     except MEDIA_ERRORS as error:
         fail(asset, str(error) if isinstance(error, MediaRejected) else f"{_name(asset)}: unreadable ({error})")
         return False

@@ -173,10 +173,12 @@ def image_to_bgr(image: Image.Image) -> np.ndarray:
     return cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR)
 
 
-def probe_file(path: Path, *, name: str, expected_kind: str, max_pixels: int) -> Probe:
+def probe_file(path: Path, *, name: str, expected_kind: str, max_pixels: int, max_bytes: int) -> Probe:
     """Check the file and read its facts; MediaRejected says what is wrong in words staff understand."""
     if not path.is_file():
         raise MediaRejected(f"{name}: the file is missing from storage")
+    if path.stat().st_size > max_bytes:
+        raise MediaRejected(f"{name}: {path.stat().st_size:,} bytes is over the upload limit of {max_bytes:,}")
     fmt = check_container(path, name, expected_kind)
     size, checksum = file_digest(path)
     if expected_kind == "video":

@@ -89,7 +89,8 @@ def _decide(suggestion_ids, user, status: str) -> int:
     now = timezone.now()
     with transaction.atomic():
         suggestions = list(
-            TagSuggestion.objects.select_for_update().filter(pk__in=list(suggestion_ids)).select_related("keyframe")
+            TagSuggestion.objects.select_for_update(of=("self",)).filter(pk__in=list(suggestion_ids))
+            .select_related("keyframe").order_by("pk")
         )
         for suggestion in suggestions:
             suggestion.status, suggestion.reviewed_by, suggestion.reviewed_at = status, user, now

@@ -190,3 +190,9 @@ def test_enqueue_retag_returns_a_task_id_and_retags_after_commit(tmp_path, eager
     assert isinstance(task_id, str) and len(task_id) == 36
     assert TagSuggestion.objects.filter(title=title, keyframe__isnull=False).exists()
     assert TagSuggestion.objects.filter(title=title, tagger=pipeline.SHOTS_TAGGER).exists()
+
+
+def test_a_file_over_the_upload_limit_fails_before_decoding(tmp_path, settings):
+    settings.MAX_UPLOAD_BYTES = 1000
+    path, _ = video_with_cuts(tmp_path / "huge.avi", [30, 30])
+    _fails(add_asset(make_title(), path, "video"), "huge.avi", "upload limit")
