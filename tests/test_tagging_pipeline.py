@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
-from factories import make_title
 from tagging_media import shot, video_with_cuts, write_png, write_video
 
 from catalog.models import MediaAsset, TitleTag
+from factories import make_title
 from tagging import pipeline, services
 from tagging.models import Keyframe, Shot, TagSuggestion
 

@@ -1,9 +1,9 @@
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from factories import make_account, make_tag, make_title
 
 from catalog.models import MediaAsset, TitleTag
+from factories import make_account, make_tag, make_title
 from tagging import pipeline, services
 from tagging.models import Keyframe, Shot, TagSuggestion, TrainingLabel
 

@@ -1,9 +1,9 @@
 import cv2
 import numpy as np
 import pytest
-from factories import make_tag, make_title
 
 from catalog.models import TitleTag
+from factories import make_tag, make_title
 from tagging import descriptors, learning
 from tagging.models import Keyframe, LearnedTagger, Shot, SynopsisCalibration, TrainingLabel
 from tagging.taggers import KeyframeInput, descriptor_tags, enabled_taggers

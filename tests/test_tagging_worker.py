@@ -4,10 +4,10 @@ import time
 
 import pytest
 from django.core.files.base import ContentFile
-from factories import make_title
 from tagging_media import video_with_cuts
 
 from catalog.models import MediaAsset
+from factories import make_title
 from tagging.models import Keyframe
 
 
