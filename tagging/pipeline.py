@@ -295,12 +295,14 @@ def sync_model_tags(title: Title) -> None:
             )
 
 
-def finish_asset(asset_id: int) -> bool:
+def finish_asset(asset_id: int, progress: Progress = _noop) -> bool:
+    """Aggregate the title, refresh its synopsis tags and model tags, and mark the asset ready."""
     asset = _live(asset_id)
     if asset is None:
         return False
-    aggregate_title(asset.title_id)
     tag_title_text(asset.title_id)
-    sync_model_tags(asset.title)
+    progress(1, 2, "synopsis tags")
+    aggregate_title(asset.title_id)  # also syncs the model tags, synopsis ones included
+    progress(2, 2, "aggregated")
     MediaAsset.objects.filter(pk=asset.pk).update(status=MediaAsset.Status.READY, error="")
     return True

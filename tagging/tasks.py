@@ -13,13 +13,23 @@ STEP = {"bind": True, "acks_late": True, "reject_on_worker_lost": True}
 
 
 def _step(task, function, asset_id: int) -> bool:
+    step = function.__name__.replace("_", " ")
     try:
         return function(asset_id, ProgressReporter(task))
     except SoftTimeLimitExceeded:
-        asset = MediaAsset.objects.filter(pk=asset_id).first()
-        if asset is not None:
-            pipeline.fail(asset, f"{function.__name__.replace('_', ' ')} ran past the task time limit")
+        _fail(asset_id, f"{step} ran past the task time limit")
         return False
+    except Exception as error:
+        # Bad files are handled inside the steps; this is a bug. Staff still see why the asset
+        # stopped instead of a row stuck in "processing", and the task records the traceback.
+        _fail(asset_id, f"{step} stopped on an internal error: {type(error).__name__}: {error}")
+        raise
+
+
+def _fail(asset_id: int, reason: str) -> None:
+    asset = MediaAsset.objects.filter(pk=asset_id).first()
+    if asset is not None:
+        pipeline.fail(asset, reason)
 
 
 @shared_task(**STEP)
@@ -44,7 +54,7 @@ def tag_asset(self, asset_id: int) -> bool:
 
 @shared_task(**STEP)
 def aggregate_asset(self, asset_id: int) -> bool:
-    return _step(self, lambda pk, progress: pipeline.finish_asset(pk), asset_id)
+    return _step(self, pipeline.finish_asset, asset_id)
 
 
 @shared_task(**STEP)
