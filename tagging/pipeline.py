@@ -79,7 +79,13 @@ def probe_asset(asset_id: int, progress: Progress = _noop) -> bool:
     asset = MediaAsset.objects.filter(pk=asset_id).first()
     if asset is None:
         return False
-    MediaAsset.objects.filter(pk=asset.pk).update(status=MediaAsset.Status.PROCESSING, error="")
+    # Claim the row unless something (this pipeline before, or the catalog's own fingerprinting)
+    # already failed it: that reason stays what staff see, and a failed file is not re-read.
+    claimed = MediaAsset.objects.filter(pk=asset.pk).exclude(status=MediaAsset.Status.FAILED).update(
+        status=MediaAsset.Status.PROCESSING, error=""
+    )
+    if not claimed:
+        return False
     if not asset.file:
         fail(asset, "no file attached")
         return False

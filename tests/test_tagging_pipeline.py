@@ -228,3 +228,13 @@ def test_synopsis_tags_become_title_suggestions_and_model_tags(settings):
     assert "heist" in suggested and "gardening" not in suggested
     pipeline.aggregate_title(title.pk)
     assert TitleTag.objects.filter(title=title, tag__name="heist", source="model").exists()
+
+
+def test_an_asset_already_failed_elsewhere_keeps_its_reason(tmp_path):
+    path, _ = video_with_cuts(tmp_path / "trailer.avi", [30, 30])
+    asset = add_asset(make_title(), path, "video")
+    MediaAsset.objects.filter(pk=asset.pk).update(status="failed", error="trailer.avi: rejected by the catalog")
+    run_all(asset.pk)
+    asset.refresh_from_db()
+    assert (asset.status, asset.error) == ("failed", "trailer.avi: rejected by the catalog")
+    assert not Shot.objects.filter(asset=asset).exists()
