@@ -1,6 +1,7 @@
 """Celery tasks of the media pipeline (queue `media`): thin wrappers that take ids and call tagging.pipeline."""
 
 from celery import shared_task
+from django.conf import settings
 from celery.exceptions import SoftTimeLimitExceeded
 
 from catalog.models import MediaAsset
@@ -10,6 +11,9 @@ from . import learning, pipeline, services
 
 # Every step replaces its own output, so running one twice (acks_late after a lost worker) is safe.
 STEP = {"bind": True, "acks_late": True, "reject_on_worker_lost": True}
+# Decoding a feature-length video takes far longer than the project's default task limit.
+VIDEO_STEP = {**STEP, "soft_time_limit": settings.TAGGING_VIDEO_TASK_TIME_LIMIT,
+              "time_limit": settings.TAGGING_VIDEO_TASK_TIME_LIMIT + 60}
 
 
 def _step(task, function, asset_id: int) -> bool:
@@ -37,12 +41,12 @@ def probe_asset(self, asset_id: int) -> bool:
     return _step(self, pipeline.probe_asset, asset_id)
 
 
-@shared_task(**STEP)
+@shared_task(**VIDEO_STEP)
 def detect_asset_shots(self, asset_id: int) -> bool:
     return _step(self, pipeline.detect_asset_shots, asset_id)
 
 
-@shared_task(**STEP)
+@shared_task(**VIDEO_STEP)
 def extract_keyframes(self, asset_id: int) -> bool:
     return _step(self, pipeline.extract_keyframes, asset_id)
 
@@ -57,7 +61,7 @@ def aggregate_asset(self, asset_id: int) -> bool:
     return _step(self, pipeline.finish_asset, asset_id)
 
 
-@shared_task(**STEP)
+@shared_task(**VIDEO_STEP)
 def retag_title(self, title_id: int) -> dict:
     return services.retag_title(title_id, progress=ProgressReporter(self))
 
