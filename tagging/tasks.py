@@ -1,8 +1,8 @@
 """Celery tasks of the media pipeline (queue `media`): thin wrappers that take ids and call tagging.pipeline."""
 
 from celery import shared_task
-from django.conf import settings
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 
 from catalog.models import MediaAsset
 from jobs import JobAlreadyRunning, ProgressReporter, exclusive_job
