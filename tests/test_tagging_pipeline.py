@@ -238,3 +238,17 @@ def test_an_asset_already_failed_elsewhere_keeps_its_reason(tmp_path):
     asset.refresh_from_db()
     assert (asset.status, asset.error) == ("failed", "trailer.avi: rejected by the catalog")
     assert not Shot.objects.filter(asset=asset).exists()
+
+
+def test_an_image_with_an_exif_rotation_is_measured_upright(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "sideways.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to view
+    Image.new("RGB", (96, 64), "teal").save(path, exif=exif)
+    asset = add_asset(make_title(), path, "image")
+    run_all(asset.pk)
+    asset.refresh_from_db()
+    assert asset.status == "ready", asset.error
+    assert (asset.width, asset.height) == (64, 96)
