@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.marquee-installed
-PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/marquee
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/marquee_$(notdir $(CURDIR))
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
