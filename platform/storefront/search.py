@@ -31,7 +31,7 @@ from .models import TitleSearchVector
 log = logging.getLogger(__name__)
 
 LEXICAL_MIN = 0.3  # pg_trgm's default similarity threshold
-SEMANTIC_MIN = 0.38  # MiniLM cosine below this is mostly topical noise
+SEMANTIC_MIN = 0.25  # MiniLM cosine below this is mostly noise (unrelated text scores ~0.0-0.2)
 LEXICAL_WEIGHT = 0.65
 MAX_QUERY_CHARS = 200
 
@@ -169,8 +169,8 @@ def search_titles(query: str, *, region: Region | int | None, limit: int = 30, s
     blended = {}
     for title_id in lexical.keys() | meaning.keys():
         lex, sem = lexical.get(title_id, 0.0), meaning.get(title_id, 0.0)
-        # Rescale cosine so a strong meaning match (~0.7) weighs like a close name match.
-        sem_scaled = min(1.0, max(0.0, (sem - 0.2) / 0.5))
+        # Rescale cosine so a strong meaning match (~0.5) weighs like a close name match.
+        sem_scaled = min(1.0, max(0.0, (sem - 0.15) / 0.35))
         blended[title_id] = (LEXICAL_WEIGHT * lex + (1 - LEXICAL_WEIGHT) * sem_scaled, lex, sem)
     if not blended:
         return results
