@@ -98,7 +98,7 @@ def sign_up(page, email="newcomer@example.test", profile_name="Robin"):
 def test_sign_up_onboard_and_see_rows_shaped_by_the_picks(page, small_catalog):
     sign_up(page)
     page.get_by_text("Sci-Fi", exact=True).click()  # the chip's label toggles its checkbox
-    page.locator("label[for=pick-%d]" % small_catalog[1].pk).click()
+    page.locator(f"label[for=pick-{small_catalog[1].pk}]").click()
     page.get_by_role("button", name="Continue").click()
     page.wait_for_selector("h1.greeting")
 
@@ -156,7 +156,7 @@ def test_search_with_a_typo_suggests_as_you_type_and_finds_the_title(page, small
     page.wait_for_selector("#site-search-suggestions li")
     box.press("ArrowDown")
     box.press("Enter")  # a highlighted suggestion opens the title
-    page.wait_for_url("**/title/%d/" % small_catalog[1].pk)
+    page.wait_for_url(f"**/title/{small_catalog[1].pk}/")
 
 
 @screenshot_on_failure
@@ -173,3 +173,26 @@ def test_login_is_refused_after_repeated_failures(page):
 
     assert page.get_by_role("alert").inner_text() == "Too many attempts. Wait a minute and try again."
     assert "/login/" in page.url
+
+
+@screenshot_on_failure
+def test_staff_sign_in_and_retrain_from_the_dashboard(page, small_catalog, monkeypatch):
+    from marquee.celery import app
+
+    # No worker in this test: run the task inline but store its result, so the page polls it
+    # from django-celery-results exactly as it would a worker's.
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
+    monkeypatch.setattr(app.conf, "task_store_eager_result", True)
+    make_account("staff@example.test", "staff-password-123", is_staff=True, is_superuser=True)
+
+    page.goto("/admin/")
+    page.get_by_label("Email").fill("staff@example.test")
+    page.get_by_label("Password").fill("staff-password-123")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Marquee dashboard").click()
+    assert page.locator("svg.chart").count() >= 2
+
+    page.get_by_role("button", name="Retrain recommendations now").click()
+    row = page.locator("tr.task").first
+    assert "Retrain recommendations" in row.inner_text()
+    page.wait_for_function("document.querySelector('tr.task').dataset.status === 'SUCCESS'", timeout=60_000)

@@ -1,0 +1,111 @@
+"""Home rows, the rows API and the title page: from stored candidates, in a bounded number of queries."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.access import SESSION_PROFILE_KEY
+from activity.models import Impression
+from factories import make_genre, make_profile, make_title, rate, watch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    genres = ["Comedy", "Sci-Fi", "Drama", "Horror"]
+    titles = [make_title(f"{genres[i % 4]} Film {i}", year=1990 + i, genres=[genres[i % 4]]) for i in range(24)]
+    for i in range(6):
+        other = make_profile(name=f"Other {i}")
+        for title in titles[i::3]:
+            watch(other, title, completion=0.8)
+            rate(other, title, stars=4.0)
+    return titles
+
+
+@pytest.fixture
+def viewer(client):
+    profile = make_profile(name="Viewer", onboarded_at=timezone.now())
+    client.force_login(profile.account)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = profile.pk
+    session.save()
+    return client, profile
+
+
+@pytest.fixture
+def no_model_calls(monkeypatch):
+    """Fail if anything fits or scores a LightFM model during the request."""
+    import lightfm
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the page called the model")
+
+    for name in ("fit", "fit_partial", "predict", "predict_rank"):
+        monkeypatch.setattr(lightfm.LightFM, name, refuse)
+
+
+def test_a_new_profile_is_sent_to_onboarding_first(client):
+    profile = make_profile()
+    client.force_login(profile.account)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = profile.pk
+    session.save()
+
+    assert client.get(reverse("storefront:home"))["Location"] == reverse("storefront:onboarding")
+
+
+def test_onboarding_picks_change_the_first_rows_at_once(viewer, world):
+    client, profile = viewer
+    profile.favourite_genres.set([make_genre("Horror")])
+    horror_first = client.get(reverse("storefront:rows_api")).json()
+    profile.favourite_genres.set([make_genre("Comedy")])
+    comedy_first = client.get(reverse("storefront:rows_api")).json()
+
+    def top(rows):
+        return [item["name"] for item in rows["rows"][0]["items"][:4]]
+
+    assert top(horror_first) != top(comedy_first)
+    assert sum("Horror" in name for name in top(horror_first)) > sum("Horror" in name for name in top(comedy_first))
+
+
+def test_home_shows_rows_with_reasons_and_logs_every_card(viewer, world, no_model_calls):
+    client, profile = viewer
+    watch(profile, world[1])
+    response = client.get(reverse("storefront:home"))
+
+    rows = response.context["rows"]
+    assert rows and all(card.reason for row in rows for card in row.cards)
+    shown = sum(len(row.cards) for row in rows)
+    assert Impression.objects.filter(profile=profile).count() == shown
+    assert set(Impression.objects.values_list("surface", flat=True)) == {row.key for row in rows}
+    page = response.content.decode()
+    assert rows[0].heading in page and rows[0].cards[0].title.name in page
+
+
+def test_home_query_count_is_bounded(viewer, world, no_model_calls, django_assert_max_num_queries):
+    client, profile = viewer
+    watch(profile, world[1])
+    rate(profile, world[5], thumb=1)
+    client.get(reverse("storefront:home"))  # first request warms per-process caches
+
+    with django_assert_max_num_queries(HOME_QUERIES):
+        client.get(reverse("storefront:home"))
+    # Twice the history must not mean more queries (no N+1 over rows, cards or history).
+    for title in world[6:12]:
+        watch(profile, title)
+    with django_assert_max_num_queries(HOME_QUERIES):
+        client.get(reverse("storefront:home"))
+
+
+def test_title_page_query_count_is_bounded(viewer, world, django_assert_max_num_queries):
+    client, _ = viewer
+    client.get(reverse("storefront:title", args=[world[0].pk]))
+
+    with django_assert_max_num_queries(TITLE_QUERIES):
+        response = client.get(reverse("storefront:title", args=[world[0].pk]))
+    assert response.context["similar"].cards
+
+
+HOME_QUERIES = 40
+TITLE_QUERIES = 30
