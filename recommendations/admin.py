@@ -1,0 +1,100 @@
+"""Admin: model versions with metrics against baselines as an SVG chart, rollback, retrain now; trials; candidates."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from . import services, training
+from .charts import metrics_chart_svg
+from .models import Candidate, HyperparameterTrial, ItemNeighbour, ModelVersion
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ["version", "status", "is_active", "ndcg_vs_baselines", "training_seconds", "created_at", "activated_at"]
+    list_filter = ["status", "is_active"]
+    readonly_fields = [f.name for f in ModelVersion._meta.fields]
+    actions = ["roll_back_to_version"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="NDCG@10 (hybrid / best baseline)")
+    def ndcg_vs_baselines(self, obj: ModelVersion) -> str:
+        if obj.ndcg is None:
+            return "—"
+        baselines = {k: v.get("ndcg@10", 0) for k, v in obj.metrics.items() if k != "hybrid" and isinstance(v, dict)}
+        if not baselines:
+            return f"{obj.ndcg:.4f}"
+        best = max(baselines, key=baselines.get)
+        return f"{obj.ndcg:.4f} vs {best} {baselines[best]:.4f} (×{obj.ndcg / max(baselines[best], 1e-12):.2f})"
+
+    @admin.action(description="Roll back: make the selected (previously active) version active again")
+    def roll_back_to_version(self, request: HttpRequest, queryset) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to roll back to.", messages.ERROR)
+            return
+        try:
+            version = training.rollback(queryset.get())
+        except training.RollbackError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(request, f"v{version.version} is active again.", messages.SUCCESS)
+
+    def get_urls(self):
+        retrain = self.admin_site.admin_view(require_POST(self.retrain_view))
+        return [path("retrain/", retrain, name="recommendations_modelversion_retrain")] + super().get_urls()
+
+    def retrain_view(self, request: HttpRequest):
+        if not self.has_change_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        task_id = services.enqueue_training()
+        self.message_user(request, f"Training queued (task {task_id}); progress shows above the list.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:recommendations_modelversion_changelist"))
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        from django_celery_results.models import TaskResult
+
+        history = services.metrics_history()
+        task = TaskResult.objects.filter(task_name="recommendations.tasks.train_recommender_task").order_by(
+            "-date_created"
+        ).first()
+        progress = None
+        if task and task.status == "PROGRESS" and task.result:
+            try:
+                progress = json.loads(task.result)
+            except ValueError:
+                progress = None
+        extra_context = (extra_context or {}) | {
+            "metric_charts": [metrics_chart_svg(history, "ndcg@10"), metrics_chart_svg(history, "coverage")],
+            "training_task": task,
+            "training_progress": progress,
+        }
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(HyperparameterTrial)
+class HyperparameterTrialAdmin(admin.ModelAdmin):
+    list_display = ["pk", "search_id", "protocol", "validation_ndcg", "seconds", "created_at"]
+    list_filter = ["protocol"]
+    readonly_fields = ["search_id", "protocol", "params", "metrics", "validation_ndcg", "seconds", "created_at"]
+
+
+@admin.register(Candidate)
+class CandidateAdmin(admin.ModelAdmin):
+    list_display = ["profile", "model_version", "source", "rank", "title", "score"]
+    list_filter = ["source"]
+    list_select_related = ["profile", "title", "model_version"]
+    raw_id_fields = ["profile", "title", "model_version"]
+
+
+@admin.register(ItemNeighbour)
+class ItemNeighbourAdmin(admin.ModelAdmin):
+    list_display = ["title", "neighbour", "rank", "similarity", "model_version"]
+    list_select_related = ["title", "neighbour", "model_version"]
+    raw_id_fields = ["title", "neighbour", "model_version"]

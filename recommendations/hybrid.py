@@ -1,0 +1,183 @@
+"""The hybrid model: LightFM over behaviour plus item features (genres, weighted tags, year) and user features.
+
+After fitting, only embeddings are kept (`Embeddings`): batch scoring, neighbours and cold start are
+plain matrix products over them, and they are what the artefact file stores.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .dataset import Dataset, Pairs, SignalWeights, fold_events
+
+
+@dataclass(frozen=True)
+class HybridParams:
+    loss: str = "warp"
+    no_components: int = 64
+    learning_rate: float = 0.05
+    item_alpha: float = 1e-6
+    user_alpha: float = 1e-6
+    epochs: int = 30
+    max_sampled: int = 30
+    item_feature_weight: float = 0.3  # metadata features relative to the identity feature
+    user_feature_weight: float = 0.3
+    signals: SignalWeights = field(default_factory=SignalWeights)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> HybridParams:
+        raw = dict(raw)
+        signals = SignalWeights(**raw.pop("signals", {}))
+        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        return cls(**known, signals=signals)
+
+
+def with_identity(features: sp.csr_matrix, weight: float) -> sp.csr_matrix:
+    """[identity | weight * features], rows normalised to sum 1 (LightFM's convention for hybrid features)."""
+    n = features.shape[0]
+    matrix = sp.hstack([sp.identity(n, dtype=np.float32, format="csr"), weight * features]).tocsr()
+    sums = np.asarray(matrix.sum(axis=1)).ravel()
+    sums[sums == 0] = 1
+    return sp.csr_matrix(sp.diags(1 / sums) @ matrix, dtype=np.float32)
+
+
+@dataclass
+class Embeddings:
+    """Everything serving needs from a trained model."""
+
+    item_vectors: np.ndarray  # n_items x d
+    item_bias: np.ndarray  # n_items
+    user_vectors: np.ndarray  # n_users x d (the training users)
+    user_feature_vectors: np.ndarray  # G x d, for profiles the model has not seen (cold start)
+    user_feature_names: list[str]
+    # Set when saved for serving: which Profile/Title pk each row is, and how popular each title was.
+    user_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    item_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    item_popularity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+
+    def scores(self, user_vectors: np.ndarray) -> np.ndarray:
+        return user_vectors @ self.item_vectors.T + self.item_bias
+
+    def cold_user_vector(self, feature_names: list[str], liked_items: list[int]) -> np.ndarray | None:
+        """A profile outside the model from its onboarding features and liked titles, as LightFM would sum them."""
+        index = {name: i for i, name in enumerate(self.user_feature_names)}
+        parts = [self.user_feature_vectors[index[name]] for name in feature_names if name in index]
+        parts += [self.item_vectors[i] for i in liked_items]
+        if not parts:
+            return None
+        return np.mean(parts, axis=0)
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            item_vectors=self.item_vectors,
+            item_bias=self.item_bias,
+            user_vectors=self.user_vectors,
+            user_feature_vectors=self.user_feature_vectors,
+            user_feature_names=np.array(self.user_feature_names, dtype=str),
+            user_ids=self.user_ids,
+            item_ids=self.item_ids,
+            item_popularity=self.item_popularity,
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Embeddings:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            return cls(
+                item_vectors=npz["item_vectors"],
+                item_bias=npz["item_bias"],
+                user_vectors=npz["user_vectors"],
+                user_feature_vectors=npz["user_feature_vectors"],
+                user_feature_names=[str(n) for n in npz["user_feature_names"]],
+                user_ids=npz["user_ids"],
+                item_ids=npz["item_ids"],
+                item_popularity=npz["item_popularity"],
+            )
+
+
+class HybridRecommender:
+    """LightFM with features; `fit` folds raw events with this model's own signal weights."""
+
+    name = "hybrid"
+
+    def __init__(self, params: HybridParams | None = None, *, seed: int = 0, threads: int = 2) -> None:
+        self.params = params or HybridParams()
+        self.seed = seed
+        self.threads = threads
+        self.embeddings: Embeddings | None = None
+
+    def fit(self, data: Dataset, train: Pairs, progress: Callable | None = None) -> None:
+        """Fit on the (user, item) pairs of `train`, re-weighting their raw events with this model's signal weights."""
+        if len(data.events):
+            n_items = data.n_items
+            event_keys = data.events.user.astype(np.int64) * n_items + data.events.item
+            train_keys = train.user.astype(np.int64) * n_items + train.item
+            train = fold_events(data.events.take(np.isin(event_keys, train_keys)), self.params.signals)
+        self._fit_pairs(data, train, progress)
+
+    def fit_events(self, data: Dataset, progress: Callable | None = None) -> Pairs:
+        pairs = fold_events(data.events, self.params.signals)
+        self._fit_pairs(data, pairs, progress)
+        return pairs
+
+    def _fit_pairs(self, data: Dataset, train: Pairs, progress: Callable | None) -> None:
+        from lightfm import LightFM
+
+        p = self.params
+        positive = train.take(train.weight > 0)
+        interactions = sp.coo_matrix(
+            (np.ones(len(positive), dtype=np.float32), (positive.user, positive.item)),
+            shape=(data.n_users, data.n_items),
+        )
+        weights = sp.coo_matrix(
+            (positive.weight.astype(np.float32), (positive.user, positive.item)), shape=(data.n_users, data.n_items)
+        )
+        item_features = with_identity(data.item_features, p.item_feature_weight)
+        user_features = with_identity(data.user_features, p.user_feature_weight)
+        model = LightFM(
+            no_components=p.no_components,
+            loss=p.loss,
+            learning_rate=p.learning_rate,
+            item_alpha=p.item_alpha,
+            user_alpha=p.user_alpha,
+            max_sampled=p.max_sampled,
+            random_state=self.seed,
+        )
+        # LightFM needs sample weights only for the losses that accept them.
+        sample_weight = weights if p.loss in ("warp", "logistic", "bpr") else None
+        for epoch in range(p.epochs):
+            model.fit_partial(
+                interactions, user_features=user_features, item_features=item_features,
+                sample_weight=sample_weight, epochs=1, num_threads=self.threads,
+            )
+            if progress:
+                progress(epoch + 1, p.epochs, "training epochs")
+        item_bias, item_vectors = model.get_item_representations(item_features)
+        _, user_vectors = model.get_user_representations(user_features)
+        n_users = data.n_users
+        self.model = model
+        self.item_features, self.user_features = item_features, user_features
+        self.embeddings = Embeddings(
+            item_vectors=item_vectors.astype(np.float32),
+            item_bias=item_bias.astype(np.float32),
+            user_vectors=user_vectors.astype(np.float32),
+            user_feature_vectors=model.user_embeddings[n_users:].astype(np.float32),
+            user_feature_names=list(data.user_feature_names),
+            user_ids=data.user_ids,
+            item_ids=data.item_ids,
+            item_popularity=np.bincount(train.item[train.weight > 0], minlength=data.n_items).astype(np.float32),
+        )
+
+    def score(self, users: np.ndarray) -> np.ndarray:
+        assert self.embeddings is not None, "fit() first"
+        return self.embeddings.scores(self.embeddings.user_vectors[users])

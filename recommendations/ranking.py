@@ -1,0 +1,339 @@
+"""Request-time ranking: stored candidates -> filters -> diversity (MMR) -> bounded exploration -> reasons, per row.
+
+No model is fitted or called here: rows come from the candidates and neighbours batch scoring stored,
+plus the active model's embeddings (loaded once per process) for profiles that joined after training.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
+
+from accounts.models import Profile
+from activity.models import MyListEntry, Rating, ViewingEvent
+from catalog.models import Title
+
+from .behaviour import profile_feature_names
+from .hybrid import Embeddings
+from .models import Candidate, ItemNeighbour, ModelVersion
+
+REASON_POPULAR = "Popular in your region"
+REASON_PEERS = "Viewers like you rated it highly"
+REASON_NEW = "New on Marquee"
+REASON_EXPLORE = "A lesser-known pick you might enjoy"
+REASON_PICKED = "Picked for you"
+
+
+def setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+@dataclass
+class Scored:
+    title_id: int
+    score: float
+    reason: str = ""
+
+
+@dataclass
+class ProfileContext:
+    """What the ranking needs to know about one profile, fetched in a handful of queries."""
+
+    profile: Profile
+    region_id: int | None
+    version: ModelVersion | None
+    seen: set[int]
+    disliked: set[int]
+    liked_recent: list[int]  # newest first: completed views, good ratings, thumbs up
+    favourite_genres: list[tuple[str, str]]  # (slug, name)
+    favourite_titles: list[int]
+    genres: dict[int, set[str]] = field(default_factory=dict)  # title -> genre slugs, filled lazily
+    genre_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def excluded(self) -> set[int]:
+        return self.seen | self.disliked
+
+
+def active_version() -> ModelVersion | None:
+    return ModelVersion.objects.filter(is_active=True).first()
+
+
+@lru_cache(maxsize=4)
+def _embeddings_for(version_pk: int, artifact: str) -> Embeddings | None:
+    from .training import artifact_path
+
+    version = ModelVersion(pk=version_pk, artifact=artifact)
+    path = artifact_path(version)
+    if not artifact or not path.is_file():
+        return None
+    return Embeddings.from_bytes(path.read_bytes())
+
+
+def embeddings(version: ModelVersion | None) -> Embeddings | None:
+    return _embeddings_for(version.pk, version.artifact) if version else None
+
+
+def load_context(profile: Profile) -> ProfileContext:
+    dislike_at = setting("RECOMMENDER_DISLIKE_AT", 2.0)
+    seen: set[int] = set()
+    disliked: set[int] = set()
+    liked: list[tuple] = []
+    for title_id, completion, when in ViewingEvent.objects.filter(profile=profile, hidden_at__isnull=True).values_list(
+        "title_id", "completion", "started_at"
+    ):
+        seen.add(title_id)
+        if completion >= 0.5:
+            liked.append((when, title_id))
+    for title_id, stars, thumb, when in Rating.objects.filter(profile=profile).values_list(
+        "title_id", "stars", "thumb", "rated_at"
+    ):
+        if (stars is not None and stars <= dislike_at) or (thumb is not None and thumb < 0):
+            disliked.add(title_id)
+        else:
+            seen.add(title_id)
+            if (stars or 0) >= 3.5 or (thumb or 0) > 0:
+                liked.append((when, title_id))
+    liked.sort(reverse=True)
+    liked_recent = list(dict.fromkeys(t for _, t in liked if t not in disliked))
+    return ProfileContext(
+        profile=profile,
+        region_id=profile.account.region_id,
+        version=active_version(),
+        seen=seen - disliked,
+        disliked=disliked,
+        liked_recent=liked_recent,
+        favourite_genres=list(profile.favourite_genres.values_list("slug", "name")),
+        favourite_titles=list(profile.favourite_titles.values_list("pk", flat=True)),
+    )
+
+
+def load_genres(ctx: ProfileContext, title_ids) -> None:
+    missing = [t for t in title_ids if t not in ctx.genres]
+    for t in missing:
+        ctx.genres[t] = set()
+    for title_id, slug, name in Title.genres.through.objects.filter(title_id__in=missing).values_list(
+        "title_id", "genre__slug", "genre__name"
+    ):
+        ctx.genres[title_id].add(slug)
+        ctx.genre_names[slug] = name
+
+
+def available(ctx: ProfileContext, title_ids: list[int]) -> list[int]:
+    """Keep order; drop seen, disliked and titles not available in the profile's region."""
+    wanted = [t for t in title_ids if t not in ctx.excluded]
+    if not wanted:
+        return []
+    allowed = set(Title.objects.available_in(ctx.region_id).filter(pk__in=wanted).values_list("pk", flat=True))
+    return [t for t in wanted if t in allowed]
+
+
+def taste_genres(ctx: ProfileContext, limit: int = 3) -> list[str]:
+    """Genres the profile picked at onboarding first, then the ones most common among what it liked."""
+    counts: dict[str, int] = {}
+    recent = ctx.liked_recent[:50]
+    load_genres(ctx, recent)
+    for t in recent:
+        for slug in ctx.genres.get(t, ()):
+            counts[slug] = counts.get(slug, 0) + 1
+    ordered = [slug for slug, _ in ctx.favourite_genres]
+    ordered += [slug for slug, _ in sorted(counts.items(), key=lambda kv: -kv[1]) if slug not in ordered]
+    for slug, name in ctx.favourite_genres:
+        ctx.genre_names.setdefault(slug, name)
+    return ordered[:limit]
+
+
+# -- candidate sources ---------------------------------------------------------------------------
+def stored_candidates(ctx: ProfileContext, source: str) -> list[Scored]:
+    if ctx.version is None:
+        return []
+    rows = Candidate.objects.filter(profile=ctx.profile, model_version=ctx.version, source=source).order_by("rank")
+    return [Scored(t, s) for t, s in rows.values_list("title_id", "score")]
+
+
+def cold_start_candidates(ctx: ProfileContext, n: int = 100) -> list[Scored]:
+    """A profile the active model has not seen: its onboarding features through the model's embeddings.
+
+    Without any model yet: titles in the chosen genres and the neighbours of the chosen titles, by popularity.
+    """
+    emb = embeddings(ctx.version)
+    if emb is not None and len(emb.item_ids):
+        index = {int(pk): i for i, pk in enumerate(emb.item_ids.tolist())}
+        region_code = ctx.profile.account.region.code if ctx.region_id else None
+        names = profile_feature_names(region_code, [s for s, _ in ctx.favourite_genres], ctx.favourite_titles)
+        liked = [index[t] for t in ctx.favourite_titles + ctx.liked_recent[:20] if t in index]
+        vector = emb.cold_user_vector(names, liked)
+        if vector is not None:
+            scores = emb.scores(vector[None, :])[0]
+            for t in ctx.excluded:
+                if t in index:
+                    scores[index[t]] = -np.inf
+            best = np.argsort(-scores)[:n]
+            return [Scored(int(emb.item_ids[i]), float(scores[i])) for i in best if np.isfinite(scores[i])]
+    slugs = [s for s, _ in ctx.favourite_genres]
+    popular = popularity_scores(None)
+    pool: dict[int, float] = {}
+    if slugs:
+        for t in Title.objects.filter(genres__slug__in=slugs).values_list("pk", flat=True).distinct()[:2000]:
+            pool[t] = popular.get(t, 0.0)
+    for title in ctx.favourite_titles:
+        for item in content_neighbours(title, 20):
+            pool[item.title_id] = max(pool.get(item.title_id, 0.0), popular.get(item.title_id, 0.0) + item.score)
+    ranked = sorted(pool.items(), key=lambda kv: -kv[1])[:n]
+    return [Scored(t, s) for t, s in ranked]
+
+
+def popularity_scores(region_id: int | None) -> dict[int, float]:
+    """Time-decayed popularity (views, good ratings, list adds) in a region; all regions when it has no activity.
+
+    The window ends at the newest activity rather than now, so an imported history still trends.
+    """
+    key = f"recommendations:trending:{region_id or 'all'}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    half_life = timedelta(days=setting("RECOMMENDER_TRENDING_HALF_LIFE_DAYS", 7))
+    window = timedelta(days=setting("RECOMMENDER_TRENDING_WINDOW_DAYS", 60))
+    scores: dict[int, float] = {}
+    sources = [
+        (ViewingEvent.objects.filter(hidden_at__isnull=True), "started_at"),
+        (Rating.objects.exclude(stars__lte=setting("RECOMMENDER_DISLIKE_AT", 2.0)).exclude(thumb=-1), "rated_at"),
+        (MyListEntry.objects.all(), "added_at"),
+    ]
+    for queryset, stamp in sources:
+        if region_id is not None:
+            queryset = queryset.filter(profile__account__region_id=region_id)
+        newest = queryset.aggregate(m=Max(stamp))["m"]
+        if newest is None:
+            continue
+        for title_id, when in queryset.filter(**{f"{stamp}__gte": newest - window}).values_list("title_id", stamp):
+            age = (newest - when) / half_life
+            scores[title_id] = scores.get(title_id, 0.0) + math.pow(0.5, age)
+    if not scores and region_id is not None:
+        scores = popularity_scores(None)
+    cache.set(key, scores, setting("RECOMMENDER_TRENDING_CACHE_SECONDS", 600))
+    return scores
+
+
+def content_neighbours(title_id: int, limit: int) -> list[Scored]:
+    """Titles sharing the most genres and tags with `title_id` (used when no model has neighbours for it)."""
+    genre_ids = list(Title.genres.through.objects.filter(title_id=title_id).values_list("genre_id", flat=True))
+    tag_ids = list(Title.tags.through.objects.filter(title_id=title_id).values_list("tag_id", flat=True))
+    overlap: dict[int, float] = {}
+    for other in Title.genres.through.objects.filter(genre_id__in=genre_ids).exclude(title_id=title_id).values_list(
+        "title_id", flat=True
+    )[:20000]:
+        overlap[other] = overlap.get(other, 0.0) + 1.0
+    for other in Title.tags.through.objects.filter(tag_id__in=tag_ids).exclude(title_id=title_id).values_list(
+        "title_id", flat=True
+    )[:20000]:
+        overlap[other] = overlap.get(other, 0.0) + 0.5
+    size = len(genre_ids) + 0.5 * len(tag_ids) or 1.0
+    ranked = sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [Scored(t, s / size) for t, s in ranked]
+
+
+def model_neighbours(version: ModelVersion | None, title_id: int, limit: int) -> list[Scored]:
+    if version is None:
+        return []
+    rows = ItemNeighbour.objects.filter(model_version=version, title_id=title_id).order_by("rank")[:limit]
+    return [Scored(t, s) for t, s in rows.values_list("neighbour_id", "similarity")]
+
+
+# -- re-ranking ------------------------------------------------------------------------------------
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def mmr(ctx: ProfileContext, items: list[Scored], limit: int, lam: float | None = None) -> list[Scored]:
+    """Maximal marginal relevance over genre sets: trade a little score for titles unlike those already chosen."""
+    lam = setting("RECOMMENDER_MMR_LAMBDA", 0.7) if lam is None else lam
+    pool = items[: max(limit * 3, limit)]
+    if len(pool) <= 1:
+        return pool[:limit]
+    load_genres(ctx, [i.title_id for i in pool])
+    scores = np.array([i.score for i in pool], dtype=float)
+    span = scores.max() - scores.min()
+    relevance = (scores - scores.min()) / span if span > 0 else np.ones(len(pool))
+    chosen: list[int] = []
+    remaining = list(range(len(pool)))
+    while remaining and len(chosen) < limit:
+        best, best_value = remaining[0], -np.inf
+        for i in remaining:
+            redundancy = max(
+                (jaccard(ctx.genres[pool[i].title_id], ctx.genres[pool[j].title_id]) for j in chosen), default=0.0
+            )
+            value = lam * relevance[i] - (1 - lam) * redundancy
+            if value > best_value:
+                best, best_value = i, value
+        chosen.append(best)
+        remaining.remove(best)
+    return [pool[i] for i in chosen]
+
+
+def explore(ctx: ProfileContext, ranked: list[Scored], pool: list[Scored], limit: int) -> list[Scored]:
+    """Swap a bounded share of slots for lesser-known or new titles from deeper in the pool (stable per day)."""
+    share = setting("RECOMMENDER_EXPLORATION_SHARE", 0.15)
+    slots = min(int(limit * share), max(limit - 1, 0))
+    if slots <= 0 or len(ranked) < limit:
+        return ranked
+    emb = embeddings(ctx.version)
+    popularity: dict[int, float] = {}
+    if emb is not None and len(emb.item_popularity):
+        popularity = dict(zip(emb.item_ids.tolist(), emb.item_popularity.tolist(), strict=True))
+    taken = {i.title_id for i in ranked}
+    deeper = [i for i in pool if i.title_id not in taken]
+    if popularity and deeper:
+        # Less known than the other candidates, or never seen by the model (added after training).
+        median = float(np.median([popularity.get(i.title_id, 0.0) for i in deeper]))
+        lesser = [i for i in deeper if popularity.get(i.title_id, 0.0) <= median]
+    else:
+        newest = Title.objects.aggregate(m=Max("added_at"))["m"]
+        fresh = set(
+            Title.objects.filter(pk__in=[i.title_id for i in deeper], added_at__gte=newest - timedelta(days=30))
+            .values_list("pk", flat=True)
+        ) if newest else set()
+        lesser = [i for i in deeper if i.title_id in fresh]
+    if not lesser:
+        return ranked
+    rng = random.Random(f"{ctx.profile.pk}:{date.today().isoformat()}")
+    picks = rng.sample(lesser, min(slots, len(lesser)))
+    result = list(ranked[: limit - len(picks)])
+    step = max(limit // (len(picks) + 1), 1)
+    for n, pick in enumerate(picks, start=1):
+        result.insert(min(n * step, len(result)), Scored(pick.title_id, pick.score, REASON_EXPLORE))
+    return result[:limit]
+
+
+def add_reasons(ctx: ProfileContext, items: list[Scored], default: str) -> list[Scored]:
+    """Because you watched X (nearest liked title), else a matching interest, else the row's default."""
+    if not items:
+        return items
+    liked = ctx.liked_recent[:30] + [t for t in ctx.favourite_titles if t not in ctx.liked_recent[:30]]
+    because: dict[int, tuple[float, int]] = {}
+    if ctx.version is not None and liked:
+        for title_id, neighbour_id, sim in ItemNeighbour.objects.filter(
+            model_version=ctx.version, title_id__in=liked, neighbour_id__in=[i.title_id for i in items]
+        ).values_list("title_id", "neighbour_id", "similarity"):
+            if neighbour_id not in because or sim > because[neighbour_id][0]:
+                because[neighbour_id] = (sim, title_id)
+    names = dict(Title.objects.filter(pk__in={t for _, t in because.values()}).values_list("pk", "name"))
+    interests = taste_genres(ctx, limit=5)
+    load_genres(ctx, [i.title_id for i in items])
+    for item in items:
+        if item.reason:
+            continue
+        if item.title_id in because:
+            item.reason = f"Because you watched {names[because[item.title_id][1]]}"
+            continue
+        shared = [slug for slug in interests if slug in ctx.genres.get(item.title_id, ())]
+        item.reason = f"Matches your interest in {ctx.genre_names.get(shared[0], shared[0])}" if shared else default
+    return items

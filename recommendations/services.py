@@ -1,0 +1,150 @@
+"""The public face of recommendations: rows for a profile, "more like this", retraining and metrics history."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from accounts.models import Profile
+from catalog.models import Title
+
+from . import ranking
+from .models import Candidate, ModelVersion
+from .ranking import REASON_NEW, REASON_PEERS, REASON_PICKED, REASON_POPULAR, Scored
+
+
+@dataclass(frozen=True)
+class RowItem:
+    title_id: int
+    score: float
+    reason: str  # "Because you watched X", "Popular in your region", "Matches your interest in <tag>", ...
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str  # "top_picks", "because_you_watched", "viewers_like_you", "trending", "new_for_you", "genre:<slug>"
+    heading: str
+    items: list[RowItem]
+
+
+def _items(scored: list[Scored]) -> list[RowItem]:
+    return [RowItem(title_id=s.title_id, score=round(float(s.score), 6), reason=s.reason) for s in scored]
+
+
+def _top_picks(ctx: ranking.ProfileContext, limit: int) -> tuple[list[Scored], list[Scored]]:
+    pool = ranking.stored_candidates(ctx, Candidate.Source.MODEL) or ranking.cold_start_candidates(ctx)
+    keep = set(ranking.available(ctx, [s.title_id for s in pool]))
+    pool = [s for s in pool if s.title_id in keep]
+    diverse = ranking.mmr(ctx, pool, limit)
+    picked = ranking.explore(ctx, diverse, pool, limit)
+    return ranking.add_reasons(ctx, picked, REASON_PICKED), pool
+
+
+def _because_you_watched(ctx: ranking.ProfileContext, limit: int) -> Row | None:
+    for anchor in (ctx.liked_recent[:3] or ctx.favourite_titles[:3]):
+        neighbours = ranking.model_neighbours(ctx.version, anchor, limit * 3) or ranking.content_neighbours(anchor, limit * 3)
+        keep = ranking.available(ctx, [n.title_id for n in neighbours])[:limit]
+        if keep:
+            name = Title.objects.filter(pk=anchor).values_list("name", flat=True).first()
+            score = {n.title_id: n.score for n in neighbours}
+            items = [Scored(t, score[t], f"Because you watched {name}") for t in keep]
+            return Row("because_you_watched", f"Because you watched {name}", _items(items))
+    return None
+
+
+def _viewers_like_you(ctx: ranking.ProfileContext, limit: int) -> Row | None:
+    pool = ranking.stored_candidates(ctx, Candidate.Source.PEERS)
+    keep = set(ranking.available(ctx, [s.title_id for s in pool]))
+    items = [Scored(s.title_id, s.score, REASON_PEERS) for s in pool if s.title_id in keep][:limit]
+    return Row("viewers_like_you", "Viewers like you", _items(items)) if items else None
+
+
+def _trending(ctx: ranking.ProfileContext, limit: int) -> Row | None:
+    scores = ranking.popularity_scores(ctx.region_id)
+    ordered = sorted(scores, key=lambda t: -scores[t])[: limit * 4]
+    keep = ranking.available(ctx, ordered)[:limit]
+    items = [Scored(t, scores[t], REASON_POPULAR) for t in keep]
+    heading = "Trending in your region" if ctx.region_id else "Trending now"
+    return Row("trending", heading, _items(items)) if items else None
+
+
+def _new_for_you(ctx: ranking.ProfileContext, model_scores: dict[int, float], limit: int) -> Row | None:
+    """The newest titles, ordered by the model's score where it has one, else by matching interests."""
+    newest = list(Title.objects.order_by("-added_at", "-year", "-pk").values_list("pk", flat=True)[:300])
+    keep = ranking.available(ctx, newest)
+    ranking.load_genres(ctx, keep)
+    interests = set(ranking.taste_genres(ctx, limit=5))
+    ranked = sorted(
+        keep, key=lambda t: (-(t in model_scores), -model_scores.get(t, 0.0), -len(ctx.genres[t] & interests))
+    )[:limit]
+    items = ranking.add_reasons(ctx, [Scored(t, model_scores.get(t, 0.0)) for t in ranked], REASON_NEW)
+    return Row("new_for_you", "New for you", _items(items)) if items else None
+
+
+def _genre_rows(ctx: ranking.ProfileContext, pool: list[Scored], limit: int, shown: set[int]) -> list[Row]:
+    rows = []
+    ranking.load_genres(ctx, [s.title_id for s in pool])
+    for slug in ranking.taste_genres(ctx, limit=2):
+        name = ctx.genre_names.get(slug, slug)
+        items = [
+            Scored(s.title_id, s.score, f"Matches your interest in {name}")
+            for s in pool
+            if slug in ctx.genres.get(s.title_id, ()) and s.title_id not in shown
+        ][:limit]
+        if items:
+            rows.append(Row(f"genre:{slug}", f"{name} for you", _items(items)))
+    return rows
+
+
+def rows_for(profile: Profile, *, limit: int = 12, only: set[str] | None = None) -> list[Row]:
+    """The home rows for `profile`, from stored candidates (or onboarding picks for a new profile). Empty rows are left out.
+
+    `only` restricts to some row keys (e.g. {"top_picks"}); genre rows answer to "genre".
+    """
+    ctx = ranking.load_context(profile)
+
+    def wanted(key: str) -> bool:
+        return only is None or key in only
+
+    rows: list[Row] = []
+    picks, pool = _top_picks(ctx, limit)
+    if wanted("top_picks") and picks:
+        rows.append(Row("top_picks", "Top picks for you", _items(picks)))
+    if wanted("because_you_watched") and (row := _because_you_watched(ctx, limit)):
+        rows.append(row)
+    if wanted("viewers_like_you") and (row := _viewers_like_you(ctx, limit)):
+        rows.append(row)
+    if wanted("trending") and (row := _trending(ctx, limit)):
+        rows.append(row)
+    if wanted("new_for_you") and (row := _new_for_you(ctx, {s.title_id: s.score for s in pool}, limit)):
+        rows.append(row)
+    if wanted("genre"):
+        rows += _genre_rows(ctx, pool, limit, {i.title_id for i in picks})
+    return rows
+
+
+def similar_titles(title: Title, *, limit: int = 12) -> list[RowItem]:
+    """More like this: nearest titles in the active model's item space, else titles sharing genres and tags."""
+    version = ranking.active_version()
+    neighbours = ranking.model_neighbours(version, title.pk, limit) or ranking.content_neighbours(title.pk, limit)
+    return [RowItem(n.title_id, round(float(n.score), 6), f"Similar to {title.name}") for n in neighbours]
+
+
+def enqueue_training() -> str:
+    """Queue a retraining now (the admin's button); returns the Celery task id."""
+    from .tasks import train_recommender_task
+
+    # The id is chosen now so it can be returned before the send, which waits for the commit.
+    task_id = str(uuid.uuid4())
+    transaction.on_commit(lambda: train_recommender_task.apply_async(task_id=task_id))
+    return task_id
+
+
+def metrics_history() -> list[dict]:
+    """Per model version, oldest first: held-out time-split metrics of the hybrid and of each baseline."""
+    return [
+        {"version": v.version, "created_at": v.created_at, "is_active": v.is_active, "metrics": v.metrics}
+        for v in ModelVersion.objects.exclude(status=ModelVersion.Status.TRAINING).order_by("version")
+    ]

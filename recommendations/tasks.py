@@ -1,0 +1,46 @@
+"""Celery tasks (queue `ml`): thin wrappers that re-fetch, call training/scoring and report progress."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from jobs import JobAlreadyRunning, ProgressReporter
+
+from . import training
+from .models import ModelVersion
+
+log = logging.getLogger(__name__)
+# Training can take a while on a full catalogue; the soft limit lets it record why it stopped.
+TRAIN_LIMITS = {"soft_time_limit": 2 * 60 * 60, "time_limit": 2 * 60 * 60 + 120}
+
+
+@shared_task(bind=True, **TRAIN_LIMITS)
+def train_recommender_task(self) -> dict:
+    """Nightly (beat) and "retrain now": train, gate and maybe activate. Skips if another training holds the lock."""
+    try:
+        version = training.train_recommender(progress=ProgressReporter(self))
+    except JobAlreadyRunning:
+        log.info("recommender training already running elsewhere; skipped")
+        return {"skipped": "another training is running"}
+    except training.NotEnoughData as error:
+        return {"skipped": str(error)}
+    return {"version": version.version, "status": version.status, "ndcg@10": version.ndcg}
+
+
+@shared_task(bind=True, **TRAIN_LIMITS)
+def hyperparameter_search_task(self, trials: int = 8, protocol: str = "time") -> dict:
+    search_id = training.run_hyperparameter_search(trials=trials, protocol=protocol, progress=ProgressReporter(self))
+    return {"search_id": search_id}
+
+
+# Idempotent: a chunk deletes the rows it is about to write, so a redelivered chunk writes them once.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def score_profiles_task(self, version_id: int, profile_ids: list[int]) -> dict:
+    """Re-score some profiles with an existing version (e.g. new profiles since training), on any `ml` worker."""
+    version = ModelVersion.objects.filter(pk=version_id).first()
+    if version is None or not version.artifact:
+        return {"skipped": "version gone"}
+    written = training.rescore_profiles(version, profile_ids, progress=ProgressReporter(self))
+    return {"profiles": written}
