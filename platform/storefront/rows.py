@@ -2,6 +2,7 @@
 
 from accounts.models import Profile
 from catalog.models import Title
+from recommendations import services as recommendations
 
 from .cards import CardRow, RowSpec, build_rows
 
@@ -10,8 +11,6 @@ ROW_LIMIT = 12
 
 def home_rows(profile: Profile, *, limit: int = ROW_LIMIT) -> list[CardRow]:
     """The profile's personalized rows, read from stored candidates (no model runs here)."""
-    from recommendations import services as recommendations  # TEMP until feat/recommendations is merged
-
     specs = [
         RowSpec(row.key, row.heading, [(item.title_id, item.reason) for item in row.items])
         for row in recommendations.rows_for(profile, limit=limit)
@@ -20,8 +19,6 @@ def home_rows(profile: Profile, *, limit: int = ROW_LIMIT) -> list[CardRow]:
 
 
 def more_like_this(profile: Profile, title: Title, *, limit: int = ROW_LIMIT) -> CardRow | None:
-    from recommendations import services as recommendations  # TEMP until feat/recommendations is merged
-
     items = recommendations.similar_titles(title, limit=limit + 1)
     spec = RowSpec("more_like_this", "More like this", [(i.title_id, i.reason) for i in items if i.title_id != title.pk])
     rows = build_rows(profile, [spec])

@@ -6,6 +6,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
+from recommendations import services as recommendations
+
 from .. import dashboard
 from ..forms import RetagForm
 from ..search import enqueue_search_index_rebuild
@@ -19,8 +21,6 @@ def _remember_task(request: HttpRequest, label: str, task_id: str) -> None:
 
 
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    from recommendations import services as recommendations  # TEMP until feat/recommendations is merged
-
     context = {
         **admin.site.each_context(request),
         "title": "Marquee dashboard",
@@ -37,8 +37,6 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def retrain(request: HttpRequest) -> HttpResponse:
-    from recommendations import services as recommendations  # TEMP until feat/recommendations is merged
-
     _remember_task(request, "Retrain recommendations", recommendations.enqueue_training())
     messages.success(request, "Retraining queued.")
     return redirect("marquee_dashboard:index")
