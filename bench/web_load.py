@@ -4,7 +4,7 @@ Measures requests/s and p50/p99 latency of the home page and the rows API beside
 Django view (/healthz) served by the same server in the same run, and prints the ratios.
 
     .venv/bin/python bench/web_load.py [--database-url postgres://postgres@127.0.0.1:5432/marquee_bench]
-        [--clients 16] [--requests 1600] [--max-seconds 60] [--workers 5] [--fresh]
+        [--clients 16] [--requests 1600] [--max-seconds 60] [--workers 5] [--cache-url redis://...] [--fresh]
 
 It creates the database if missing (psycopg), migrates it, seeds the demo world, trains the
 recommender so home rows come from stored candidates, collects static files for whitenoise,
@@ -25,7 +25,12 @@ from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-ENDPOINTS = [("trivial /healthz", "/healthz"), ("home /", "/"), ("rows API /api/rows/", "/api/rows/")]
+ENDPOINTS = [
+    ("trivial /healthz", "/healthz"),
+    ("home /", "/"),
+    ("rows API /api/recommendations/rows/", "/api/recommendations/rows/"),
+    ("cards API /api/rows/", "/api/rows/"),
+]
 
 
 def free_port() -> int:
@@ -152,6 +157,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1600, help="per endpoint")
     parser.add_argument("--max-seconds", type=float, default=60, help="per endpoint, whichever comes first")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/14",
+                        help="shared cache for all gunicorn workers, as in production ('' for per-process memory)")
     parser.add_argument("--fresh", action="store_true", help="drop and rebuild the bench database")
     parser.add_argument("--skip-setup", action="store_true", help="reuse the database as it is")
     args = parser.parse_args()
@@ -159,7 +166,7 @@ def main() -> None:
     static_root = REPO / "var" / "bench-static"
     env = {**os.environ, "DATABASE_URL": args.database_url, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 50,
            "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "STATIC_ROOT": str(static_root),
-           "DATABASE_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "marquee.settings",
+           "DATABASE_CONN_MAX_AGE": "600", "CACHE_URL": args.cache_url, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "marquee.settings",
            "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "platform")])}
     if not args.skip_setup:
         ensure_database(args.database_url, args.fresh)
@@ -184,7 +191,7 @@ def main() -> None:
             run_phase(port, path, sessions, args.clients, args.clients * 5, 10)  # warm every worker
             results[label] = run_phase(port, path, sessions, args.clients, args.requests, args.max_seconds)
             r = results[label]
-            print(f"{label:22} {r['requests']:6d} ok {r['errors']:4d} errors  {r['rps']:8.1f} req/s  "
+            print(f"{label:36} {r['requests']:6d} ok {r['errors']:4d} errors  {r['rps']:8.1f} req/s  "
                   f"p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms", flush=True)
     finally:
         server.terminate()

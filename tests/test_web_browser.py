@@ -14,6 +14,7 @@ from django.core.cache import cache
 from accounts.models import User
 from activity.models import Rating, SearchQuery, ViewingEvent
 from factories import make_account, make_profile, make_title, rate, watch
+from recommendations.services import metrics_history
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -175,14 +176,20 @@ def test_login_is_refused_after_repeated_failures(page):
     assert "/login/" in page.url
 
 
-@screenshot_on_failure
-def test_staff_sign_in_and_retrain_from_the_dashboard(page, small_catalog, monkeypatch):
+@pytest.fixture
+def inline_tasks():
+    """No worker here: tasks run inline but store their result, so the page polls django-celery-results
+    exactly as it would for a worker's."""
     from marquee.celery import app
 
-    # No worker in this test: run the task inline but store its result, so the page polls it
-    # from django-celery-results exactly as it would a worker's.
-    monkeypatch.setattr(app.conf, "task_always_eager", True)
-    monkeypatch.setattr(app.conf, "task_store_eager_result", True)
+    before = {key: app.conf.get(key) for key in ("task_always_eager", "task_store_eager_result")}
+    app.conf.update(task_always_eager=True, task_store_eager_result=True)
+    yield
+    app.conf.update(before)
+
+
+@screenshot_on_failure
+def test_staff_sign_in_and_retrain_from_the_dashboard(page, small_catalog, inline_tasks):
     make_account("staff@example.test", "staff-password-123", is_staff=True, is_superuser=True)
 
     page.goto("/admin/")
@@ -196,3 +203,4 @@ def test_staff_sign_in_and_retrain_from_the_dashboard(page, small_catalog, monke
     row = page.locator("tr.task").first
     assert "Retrain recommendations" in row.inner_text()
     page.wait_for_function("document.querySelector('tr.task').dataset.status === 'SUCCESS'", timeout=60_000)
+    assert metrics_history(), "the retrain produced no model version"

@@ -223,3 +223,8 @@ RECOMMENDER_DEFAULT_PARAMS = {
     "signals": {"view": 1.0, "rating": 1.0, "thumb": 1.0, "my_list": 0.5, "search": 0.3,
                 "dislike_at": 2.0, "completed_at": 0.9, "half_life_days": 0.0},
 }
+
+# --- storefront ---
+# How long a profile's home rows (title ids and reasons) stay cached; any action of the profile
+# invalidates them at once. Set CACHE_URL (Redis) so every web process sees the invalidation.
+STOREFRONT_ROWS_CACHE_SECONDS = env_int("STOREFRONT_ROWS_CACHE_SECONDS", 120)

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from ..forms import AccountForm
+from ..rows import rows_changed
 
 
 @login_required
@@ -13,6 +14,8 @@ def account(request: HttpRequest) -> HttpResponse:
     form = AccountForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
+        for profile_id in request.user.profiles.values_list("pk", flat=True):
+            rows_changed(profile_id)  # the region decides what is available
         messages.success(request, "Account saved.")
         return redirect("storefront:account")
     return render(request, "storefront/account.html", {"form": form})

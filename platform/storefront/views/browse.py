@@ -82,6 +82,7 @@ def rate_title(request: HttpRequest, title_id: int) -> HttpResponse:
         )
     else:
         return HttpResponse("thumb must be 1, -1 or clear", status=400)
+    row_service.rows_changed(profile)
     return redirect("storefront:title", title_id=title.pk)
 
 
@@ -93,6 +94,7 @@ def toggle_my_list(request: HttpRequest, title_id: int) -> HttpResponse:
     deleted, _ = MyListEntry.objects.filter(profile=profile, title=title).delete()
     if not deleted:
         MyListEntry.objects.get_or_create(profile=profile, title=title)
+    row_service.rows_changed(profile)
     if request.POST.get("back") == "my_list":
         return redirect("storefront:my_list")
     return redirect("storefront:title", title_id=title.pk)

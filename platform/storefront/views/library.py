@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from activity.models import MyListEntry, ViewingEvent
 from artwork.services import choose_artwork
 
+from ..rows import rows_changed
 from .common import profile_required
 
 
@@ -32,4 +33,5 @@ def remove_from_history(request: HttpRequest, event_id: int) -> HttpResponse:
     event = get_object_or_404(ViewingEvent, pk=event_id, profile=request.profile, hidden_at__isnull=True)
     event.hidden_at = timezone.now()
     event.save(update_fields=["hidden_at", "updated_at"])
+    rows_changed(request.profile)
     return redirect("storefront:history")

@@ -11,6 +11,7 @@ from accounts.access import get_profile_for, profiles_of, select_profile
 from artwork.services import choose_artwork
 
 from ..forms import OnboardingForm, ProfileForm, onboarding_title_choices
+from ..rows import rows_changed
 from .common import profile_required
 
 DEFAULT_MAX_PROFILES = 5
@@ -53,6 +54,7 @@ def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=profile, account=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
+        rows_changed(profile)  # the maturity limit may have changed
         messages.success(request, "Profile saved.")
         return redirect("storefront:profiles")
     return render(request, "storefront/profile_form.html", {"form": form, "profile": profile, "creating": False})
@@ -72,6 +74,7 @@ def onboarding(request: HttpRequest) -> HttpResponse:
         profile.favourite_titles.set(form.cleaned_data["titles"])
         profile.onboarded_at = timezone.now()
         profile.save(update_fields=["onboarded_at"])
+        rows_changed(profile)  # the picks drive the first rows: show them at once
         return redirect("storefront:home")
     titles = list(choices)
     artwork = choose_artwork(profile, titles)

@@ -12,6 +12,7 @@ from artwork.services import choose_artwork
 from catalog.models import MediaAsset, Title
 
 from ..cards import visible_titles
+from ..rows import rows_changed
 from .common import profile_required
 
 DEFAULT_RUNTIME_S = 90 * 60
@@ -67,4 +68,5 @@ def watch_progress(request: HttpRequest, title_id: int) -> JsonResponse:
     event.seconds_watched = max(event.seconds_watched, int(min(watched, duration)))
     event.completion = max(event.completion, min(1.0, position / duration))
     event.save(update_fields=["seconds_watched", "completion", "updated_at"])
+    rows_changed(request.profile)
     return JsonResponse({"event": event.pk, "seconds_watched": event.seconds_watched, "completion": event.completion})
