@@ -45,7 +45,7 @@ test-postgres: $(STAMP)
 
 checks: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	DEBUG=0 SECRET_KEY=check-deploy-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM ALLOWED_HOSTS=marquee.example \
+	DEBUG=0 SECRET_KEY="$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))")" ALLOWED_HOSTS=marquee.example \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/ruff check .
 
