@@ -79,3 +79,44 @@ def test_rebuild_button_enqueues_after_commit_and_the_job_is_listed(client, monk
     assert response.status_code == 302
     assert len(sent) == 1 and sent[0]["queue"] == "ml"
     assert client.session["marquee_dashboard_tasks"][0] == {"id": sent[0]["task_id"], "label": "Rebuild search index"}
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(make_account(is_staff=True))
+    return client
+
+
+def test_the_admin_index_links_to_the_dashboard_which_renders_charts_and_terms(staff_client):
+    profile = make_profile()
+    SearchQuery.objects.create(profile=profile, text="qwzx", normalized_text="qwzx", results_count=0)
+
+    index = staff_client.get(reverse("admin:index")).content.decode()
+    page = staff_client.get(reverse("marquee_dashboard:index")).content.decode()
+
+    assert reverse("marquee_dashboard:index") in index
+    assert page.count("<svg") >= 2 and "Views per day" in page and "ndcg@10 per model version" in page
+    assert "qwzx" in page
+
+
+def test_retrain_and_retag_buttons_enqueue_their_tasks(staff_client, monkeypatch, django_capture_on_commit_callbacks):
+    from factories import make_title
+    from recommendations import tasks as recommendation_tasks
+    from tagging import tasks as tagging_tasks
+
+    sent = []
+    monkeypatch.setattr(recommendation_tasks.train_recommender_task, "apply_async",
+                        lambda *a, **kw: sent.append(("train", kw)))
+    monkeypatch.setattr(tagging_tasks.retag_title, "apply_async", lambda *a, **kw: sent.append(("retag", kw)))
+    title = make_title("Needs Tags")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(reverse("marquee_dashboard:retrain"))
+        staff_client.post(reverse("marquee_dashboard:retag"), {"title": title.pk})
+        bad = staff_client.post(reverse("marquee_dashboard:retag"), {"title": 987654}, follow=True)
+
+    assert [kind for kind, _ in sent] == ["train", "retag"]
+    assert sent[1][1]["args"] == [title.pk]
+    labels = [task["label"] for task in staff_client.session["marquee_dashboard_tasks"]]
+    assert labels == [f"Re-tag {title}", "Retrain recommendations"]
+    assert "Re-tag:" in bad.content.decode()

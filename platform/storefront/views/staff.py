@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from recommendations import services as recommendations
+from tagging import services as tagging
 
 from .. import dashboard
 from ..forms import RetagForm
@@ -48,8 +49,6 @@ def retag(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, f"Re-tag: {form.errors.as_text()}")
         return redirect("marquee_dashboard:index")
-    from tagging import services as tagging  # TEMP until feat/tagging is merged
-
     title = form.cleaned_data["title"]
     _remember_task(request, f"Re-tag {title}", tagging.enqueue_retag(title.pk))
     messages.success(request, f"Re-tagging of {title} queued.")
