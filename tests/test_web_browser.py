@@ -177,13 +177,16 @@ def test_login_is_refused_after_repeated_failures(page):
 
 
 @pytest.fixture
-def inline_tasks():
+def inline_tasks(monkeypatch):
     """No worker here: tasks run inline but store their result, so the page polls django-celery-results
     exactly as it would for a worker's."""
     from marquee.celery import app
+    from recommendations.tasks import train_recommender_task
 
     before = {key: app.conf.get(key) for key in ("task_always_eager", "task_store_eager_result")}
     app.conf.update(task_always_eager=True, task_store_eager_result=True)
+    # A task copies this setting when first bound, which an earlier test may already have done.
+    monkeypatch.setattr(train_recommender_task, "store_eager_result", True)
     yield
     app.conf.update(before)
 

@@ -29,8 +29,9 @@ def line_chart(points: list[tuple[str, float]], *, title: str, width: int = 640,
         parts.append(f'<polyline points="{path}" fill="none" stroke="{SERIES_COLOURS[0]}" stroke-width="2"/>')
         for (x, y), (label, value) in zip(coords, points, strict=True):
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{SERIES_COLOURS[0]}"><title>{escape(label)}: {_fmt(value)}</title></circle>')
-        for i in sorted({0, len(points) // 2, len(points) - 1}):
-            parts.append(f'<text x="{coords[i][0]:.1f}" y="{height - 12}" text-anchor="middle" class="tick">{escape(points[i][0])}</text>')
+        anchors = {0: "start", len(points) // 2: "middle", len(points) - 1: "end"}
+        for i, anchor in sorted(anchors.items()):
+            parts.append(f'<text x="{coords[i][0]:.1f}" y="{height - 12}" text-anchor="{anchor}" class="tick">{escape(points[i][0])}</text>')
     else:
         parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" class="tick">No data yet</text>')
     parts.append("</svg>")
