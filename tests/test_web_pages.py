@@ -72,8 +72,12 @@ def test_login_is_refused_after_a_burst_even_with_the_right_password(client):
     for _ in range(5):
         assert client.post(url, {"username": "target@example.test", "password": "wrong"}).status_code == 200
 
-    refused = client.post(url, {"username": "target@example.test", "password": PASSWORD})
+    from unittest import mock
 
+    with mock.patch("django.contrib.auth.forms.authenticate") as authenticate:
+        refused = client.post(url, {"username": "target@example.test", "password": PASSWORD})
+
+    authenticate.assert_not_called()  # refused before the password is even checked
     assert refused.status_code == 429
     assert "Too many attempts" in refused.content.decode()
     assert "_auth_user_id" not in client.session

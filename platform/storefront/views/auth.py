@@ -25,8 +25,8 @@ class RateLimitedLoginView(auth_views.LoginView):
         address = client_address(request)
         email = (request.POST.get("username") or "").strip().lower()
         if not (LOGIN_PER_ADDRESS.take(address) and LOGIN_PER_EMAIL.take(f"{address}|{email}")):
-            form = self.get_form()
-            form.errors.clear()
+            # An unbound form: validating this one would check the password, which is what we refuse.
+            form = self.get_form_class()(request, initial={"username": email})
             return render(request, self.template_name, {"form": form, "rate_limited": TOO_MANY}, status=429)
         return super().post(request, *args, **kwargs)
 
