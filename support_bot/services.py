@@ -96,7 +96,7 @@ def schedule_rebuild() -> None:
         return
 
     def marker() -> None:
-        pass
+        connection.support_bot_rebuild_marker = None
 
     connection.support_bot_rebuild_marker = marker
     enqueue_on_commit(rebuild_support_index)
