@@ -21,7 +21,7 @@ class MissCluster:
         return len(self.messages)
 
 
-def cluster_misses(messages: list[Message], *, embed=default_embed) -> list[MissCluster]:
+def cluster_misses(messages: list[Message], *, embed=None) -> list[MissCluster]:
     """Clusters of similar questions, largest first; each suggests the entry most of its questions were given."""
     if not messages:
         return []
@@ -29,7 +29,7 @@ def cluster_misses(messages: list[Message], *, embed=default_embed) -> list[Miss
         return [MissCluster(messages, messages[0].entry_id)]
     from sklearn.cluster import AgglomerativeClustering
 
-    vectors = embed([normalize_question(m.text) for m in messages])
+    vectors = (embed or default_embed)([normalize_question(m.text) for m in messages])
     labels = AgglomerativeClustering(
         n_clusters=None, distance_threshold=CLUSTER_DISTANCE, metric="cosine", linkage="average"
     ).fit_predict(vectors)

@@ -45,3 +45,13 @@ def support_engine(small_engine, db):
     engine.config = copy.copy(small_engine.config)
     with using_engine(engine):
         yield engine
+
+
+def fake_embed(texts: list[str]):
+    """A fast stand-in for MiniLM where only the plumbing is under test: hashed character trigrams, normalised."""
+    import numpy as np
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    vectors = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 3), n_features=384, alternate_sign=False,
+                                norm="l2").transform(texts).toarray()
+    return vectors.astype(np.float32)

@@ -1,4 +1,5 @@
 """The ask API: contract, hand-off below threshold, clarify, account isolation, escaping, rate limit."""
+# ruff: noqa: F811  (pytest fixtures imported from support_engine are redefined as arguments)
 
 import json
 

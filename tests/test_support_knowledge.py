@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from support_bot.knowledge import export_entries, import_entries, validate_entry
+from support_bot.knowledge import import_entries, validate_entry
 from support_bot.models import FaqEntry, FaqQuestion
 
 ROOT = Path(__file__).resolve().parents[1]

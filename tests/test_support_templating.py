@@ -2,8 +2,9 @@
 
 from datetime import date
 
-from support_bot.templating import account_context, render_answer, template_errors
 from factories import make_account, make_plan, make_profile, make_region
+
+from support_bot.templating import account_context, render_answer, template_errors
 
 
 def test_it_fills_placeholders_from_the_asking_account(db):
