@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.marquee-installed
-PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/marquee
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/marquee_$(notdir $(CURDIR))
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
@@ -45,7 +45,7 @@ test-postgres: $(STAMP)
 
 checks: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	DEBUG=0 SECRET_KEY=check-deploy-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM ALLOWED_HOSTS=marquee.example \
+	DEBUG=0 SECRET_KEY="$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))")" ALLOWED_HOSTS=marquee.example \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/ruff check .
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+
 from service_check import redis_reachable
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +27,14 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Every test writes media into its own folder, never into var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MODEL_ARTIFACT_DIR = tmp_path / "models"
+    return settings.MEDIA_ROOT
 
 
 def _unavailable(reason: str):
@@ -51,8 +60,20 @@ def redis_url() -> str:
     return url
 
 
+def _use_broker(url: str, transport_options: dict | None = None) -> tuple[str, dict]:
+    """Point this test process's Celery producer at `url`; returns the previous settings."""
+    from marquee.celery import app
+
+    previous = (app.conf.broker_url, dict(app.conf.broker_transport_options or {}))
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = transport_options or {}
+    app._pool = None
+    app.amqp._producer_pool = None
+    return previous
+
+
 @pytest.fixture
-def celery_worker_process(requires_postgres, transactional_db, redis_url):
+def celery_worker_process(requires_postgres, transactional_db, redis_url, settings):
     """A real `celery worker` process on Redis, writing results into the test database."""
     import redis
 
@@ -64,6 +85,8 @@ def celery_worker_process(requires_postgres, transactional_db, redis_url):
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": redis_url,
         "DJANGO_SETTINGS_MODULE": "marquee.settings",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "MODEL_ARTIFACT_DIR": str(settings.MODEL_ARTIFACT_DIR),
         "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(REPO_ROOT / "platform")]),
     }
     log = REPO_ROOT / "var" / "test-worker.log"
@@ -75,6 +98,7 @@ def celery_worker_process(requires_postgres, transactional_db, redis_url):
              "--loglevel", "INFO", "--hostname", f"test-{os.getpid()}@%h"],
             cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
+    producer = _use_broker(redis_url)
     try:
         deadline = time.monotonic() + 60
         while "ready." not in log.read_text():
@@ -83,6 +107,7 @@ def celery_worker_process(requires_postgres, transactional_db, redis_url):
             time.sleep(0.2)
         yield worker
     finally:
+        _use_broker(*producer)
         worker.terminate()
         try:
             worker.wait(timeout=20)

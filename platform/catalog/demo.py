@@ -1,0 +1,368 @@
+"""A deterministic demo world: catalogue with posters and short videos, subscribers with hidden tastes.
+
+Viewing follows each profile's hidden taste over genres and tags, so a recommender has
+real structure to learn; the same seed always builds the same world.
+"""
+
+import hashlib
+import io
+import math
+import random
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from PIL import Image, ImageDraw, ImageFont
+
+from accounts.models import Plan, Profile, User
+from activity.models import MyListEntry, Rating, SearchQuery, ViewingEvent
+
+from .models import Genre, MediaAsset, Region, Tag, Title, TitleAvailability, TitleTag
+
+REGIONS = [("US", "United States"), ("GB", "United Kingdom"), ("DE", "Germany"), ("IN", "India"),
+           ("BR", "Brazil"), ("JP", "Japan")]
+PLANS = [("basic", "Basic", "6.99", 1, 1, "SD", False), ("standard", "Standard", "11.99", 3, 2, "HD", False),
+         ("premium", "Premium", "17.99", 5, 4, "UHD", True)]
+GENRES = {
+    "Action": "#c0392b", "Adventure": "#d35400", "Animation": "#f39c12", "Comedy": "#f1c40f",
+    "Crime": "#7f8c8d", "Documentary": "#16a085", "Drama": "#8e44ad", "Family": "#27ae60",
+    "Fantasy": "#9b59b6", "Horror": "#2c3e50", "Mystery": "#34495e", "Romance": "#e84393",
+    "Sci-Fi": "#2980b9", "Thriller": "#636e72", "War": "#6d4c41", "Western": "#a1887f",
+}
+TAGS = {
+    "heist": "a crew plans and pulls off an elaborate robbery",
+    "space": "set in outer space among starships, stations and distant planets",
+    "time travel": "characters travel to the past or the future and change history",
+    "dystopia": "an oppressive future society under total control",
+    "coming of age": "a young person grows up and finds their place in the world",
+    "road trip": "a long journey by car across the country",
+    "small town": "life and secrets in a small rural town",
+    "courtroom": "a tense legal battle fought in court",
+    "sports": "athletes train and compete for a championship",
+    "music": "musicians, bands and the songs they write and perform",
+    "cooking": "chefs, kitchens, restaurants and food",
+    "true story": "based on real events and real people",
+    "monsters": "giant creatures and monsters attack",
+    "ghosts": "a haunted house and restless spirits",
+    "detective": "a detective investigates a murder and follows the clues",
+    "martial arts": "fights with kung fu and martial arts",
+    "car chase": "fast cars and high-speed chases through the streets",
+    "love story": "two people fall in love against the odds",
+    "friendship": "a story about loyal friends sticking together",
+    "family drama": "a family torn apart by old conflicts and secrets",
+    "survival": "stranded people fight to survive in the wilderness",
+    "revenge": "a wronged hero seeks revenge",
+    "political intrigue": "power struggles, spies and politicians plotting",
+    "historical": "set in a past century with period costumes",
+    "superhero": "a hero with superpowers saves the city",
+    "satire": "sharp comedy that mocks society and politics",
+    "dark humour": "comedy about grim and morbid subjects",
+    "feel-good": "an uplifting, heart-warming story that leaves you smiling",
+    "twist ending": "a shocking twist changes everything at the end",
+    "slow burn": "a patient, quiet story that builds tension slowly",
+    "ensemble cast": "many characters whose stories interweave",
+    "underdog": "an unlikely underdog overcomes the odds",
+    "post-apocalyptic": "survivors in a world after the collapse of civilisation",
+    "artificial intelligence": "robots and artificial intelligence that think for themselves",
+    "ocean": "adventures at sea, on ships and under the ocean",
+    "jungle": "an expedition deep into the jungle",
+    "winter": "snow, ice and a freezing winter landscape",
+    "city at night": "neon lights and the streets of a city at night",
+    "animals": "a story about animals and the people who love them",
+    "magic": "wizards, spells and a hidden magical world",
+}
+ADJECTIVES = ["Last", "Silent", "Midnight", "Golden", "Broken", "Hidden", "Crimson", "Frozen", "Electric", "Lost",
+              "Wild", "Iron", "Paper", "Velvet", "Burning", "Secret", "Distant", "Hollow", "Final", "Northern"]
+NOUNS = ["Harbor", "Protocol", "Garden", "Empire", "Signal", "River", "Kingdom", "Orchard", "Frontier", "Circuit",
+         "Lantern", "Voyage", "Verdict", "Summer", "Machine", "Island", "Station", "Canyon", "Letter", "Crown"]
+MATURITY = ["G", "PG", "PG-13", "R"]
+
+
+@dataclass
+class DemoSize:
+    titles: int = 300
+    accounts: int = 200
+    videos: int = 3
+    seed: int = 7
+
+
+@dataclass
+class DemoReport:
+    titles: int = 0
+    posters: int = 0
+    videos: int = 0
+    accounts: int = 0
+    profiles: int = 0
+    views: int = 0
+    ratings: int = 0
+
+
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow without scalable default font
+        return ImageFont.load_default()
+
+
+def poster_png(title: str, year: int | None, colour: str, seed: int) -> bytes:
+    """A 240x360 poster: a two-colour gradient in the genre's colour with the title set on it."""
+    rng = random.Random(seed)
+    width, height = 240, 360
+    top = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float32)
+    bottom = top * rng.uniform(0.15, 0.4)
+    ramp = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
+    pixels = (top * (1 - ramp) + bottom * ramp).repeat(width, axis=1)
+    image = Image.fromarray(pixels.clip(0, 255).astype(np.uint8), "RGB")
+    draw = ImageDraw.Draw(image)
+    for _ in range(3):  # a few soft shapes so posters differ within a genre
+        x, y, r = rng.randrange(width), rng.randrange(height // 2), rng.randrange(20, 70)
+        draw.ellipse([x - r, y - r, x + r, y + r], outline=(255, 255, 255), width=2)
+    font, small = _font(22), _font(14)
+    words, lines, line = title.split(), [], ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if draw.textlength(candidate, font=font) > width - 24 and line:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    lines.append(line)
+    y = height - 40 - 28 * len(lines)
+    for text in lines:
+        draw.text((12, y), text, fill=(255, 255, 255), font=font)
+        y += 28
+    if year:
+        draw.text((12, height - 30), str(year), fill=(220, 220, 220), font=small)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def demo_video(path: Path, seed: int, *, fps: int = 24, size: tuple[int, int] = (160, 96)) -> dict:
+    """Write a short WebM (VP8) with known hard cuts and one fade through black; return the truth."""
+    import cv2
+
+    # OpenCV warns that VP8 is not the WebM tag it expected, then writes VP8 correctly anyway.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    rng = random.Random(seed)
+    width, height = size
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), fps, (width, height))
+    if not writer.isOpened():
+        raise RuntimeError(f"{path}: OpenCV cannot write VP8 WebM here")
+    shot_lengths = [rng.randrange(fps, 2 * fps) for _ in range(5)]
+    frame_index, cuts, fades = 0, [], []
+    for shot, length in enumerate(shot_lengths):
+        base = np.array([rng.randrange(30, 230) for _ in range(3)], dtype=np.float32)
+        radius = rng.randrange(8, 24)
+        fade_out = shot == 2  # shot 3 fades to black and shot 4 fades in
+        fade_in = shot == 3
+        if shot and not fade_in:
+            cuts.append(frame_index)
+        if fade_in:
+            fades.append(frame_index)
+        for i in range(length):
+            frame = np.empty((height, width, 3), dtype=np.float32)
+            frame[:] = base
+            gain = 1.0
+            if fade_out and i >= length - fps // 2:
+                gain = (length - i) / (fps // 2)
+            if fade_in and i < fps // 2:
+                gain = i / (fps // 2)
+            x = int((i / length) * (width - 2 * radius)) + radius
+            cv_frame = (frame * gain).astype(np.uint8)
+            cv2.circle(cv_frame, (x, height // 2), radius, tuple(int(255 - c) for c in base * gain), -1)
+            writer.write(cv_frame)
+            frame_index += 1
+    writer.release()
+    return {"fps": fps, "frames": frame_index, "generated_cuts": cuts, "generated_fades": fades}
+
+
+class DemoWorld:
+    def __init__(self, size: DemoSize, progress: Callable[[str], None] = lambda message: None) -> None:
+        self.size = size
+        self.rng = random.Random(size.seed)
+        self.progress = progress
+        self.report = DemoReport()
+
+    @transaction.atomic
+    def build(self) -> DemoReport:
+        self._reference_data()
+        self._titles()
+        self._videos()
+        self._subscribers()
+        self._demo_logins()
+        return self.report
+
+    def _reference_data(self) -> None:
+        self.progress("regions, plans, genres and tags")
+        self.regions = [Region.objects.get_or_create(code=c, defaults={"name": n})[0] for c, n in REGIONS]
+        self.plans = [
+            Plan.objects.get_or_create(
+                code=code,
+                defaults=dict(name=name, monthly_price=price, max_profiles=profiles, max_streams=streams,
+                              video_quality=quality, has_downloads=downloads),
+            )[0]
+            for code, name, price, profiles, streams, quality, downloads in PLANS
+        ]
+        self.genres = [Genre.objects.get_or_create(name=n, defaults={"slug": slugify(n)})[0] for n in GENRES]
+        self.tags = []
+        for name, description in TAGS.items():
+            tag, _ = Tag.objects.get_or_create(name=name, defaults={"slug": slugify(name), "description": description})
+            self.tags.append(tag)
+
+    def _titles(self) -> None:
+        self.progress(f"{self.size.titles} titles with posters")
+        rng, now = self.rng, timezone.now()
+        names = [f"The {a} {n}" for a in ADJECTIVES for n in NOUNS]
+        rng.shuffle(names)
+        self.title_genres: dict[int, list[int]] = {}
+        self.title_tags: dict[int, list[int]] = {}
+        titles = []
+        for i in range(self.size.titles):
+            name = names[i % len(names)] + (f" {i // len(names) + 1}" if i >= len(names) else "")
+            genres = rng.sample(range(len(self.genres)), rng.choice([1, 2, 2, 3]))
+            tags = rng.sample(range(len(self.tags)), rng.choice([2, 3, 3, 4]))
+            mood = rng.choice(["gripping", "quiet", "sweeping", "playful", "haunting", "bold"])
+            genre_word = self.genres[genres[0]].name.lower()
+            synopsis = f"A {mood} {genre_word} story: " + "; ".join(TAGS[self.tags[t].name] for t in tags) + "."
+            title = Title(
+                name=name, year=rng.randint(1972, now.year), synopsis=synopsis,
+                runtime_minutes=rng.randint(80, 150), maturity_rating=rng.choice(MATURITY),
+                kind=Title.Kind.SERIES if rng.random() < 0.15 else Title.Kind.MOVIE,
+            )
+            titles.append((title, genres, tags))
+        created = Title.objects.bulk_create([t for t, _, _ in titles])
+        genre_links, tag_links, availability = [], [], []
+        for title, (_, genres, tags) in zip(created, titles, strict=True):
+            self.title_genres[title.pk] = genres
+            self.title_tags[title.pk] = tags
+            genre_links += [Title.genres.through(title_id=title.pk, genre_id=self.genres[g].pk) for g in genres]
+            tag_links += [
+                TitleTag(title=title, tag=self.tags[t], source=TitleTag.Source.STAFF, confidence=1.0) for t in tags
+            ]
+            if rng.random() < 0.15:  # some titles are licensed only in a few regions
+                availability += [TitleAvailability(title=title, region=r) for r in rng.sample(self.regions, 2)]
+        Title.genres.through.objects.bulk_create(genre_links)
+        TitleTag.objects.bulk_create(tag_links)
+        TitleAvailability.objects.bulk_create(availability)
+        # A handful of titles "arrived" recently, for the New-for-you row.
+        recent = rng.sample(created, max(1, len(created) // 20))
+        Title.objects.filter(pk__in=[t.pk for t in recent]).update(added_at=now - timedelta(days=3))
+        Title.objects.exclude(pk__in=[t.pk for t in recent]).filter(pk__in=[t.pk for t in created]).update(
+            added_at=now - timedelta(days=200)
+        )
+        self.titles = created
+        for index, title in enumerate(created):
+            colour = list(GENRES.values())[self.title_genres[title.pk][0]]
+            data = poster_png(title.name, title.year, colour, seed=self.size.seed * 100_000 + index)
+            asset = MediaAsset(title=title, kind=MediaAsset.Kind.IMAGE, role=MediaAsset.Role.POSTER,
+                               original_name=f"{slugify(title.name)}.png", status=MediaAsset.Status.READY,
+                               width=240, height=360, size_bytes=len(data))
+            asset.file.save(asset.original_name, ContentFile(data), save=False)
+            asset.checksum = hashlib.sha256(data).hexdigest()
+            asset.save()
+        self.report.titles = self.report.posters = len(created)
+
+    def _videos(self) -> None:
+        if not self.size.videos:
+            return
+        self.progress(f"{self.size.videos} short videos with known shot cuts")
+        with tempfile.TemporaryDirectory() as folder:
+            for index, title in enumerate(self.titles[: self.size.videos]):
+                path = Path(folder) / f"demo-{index}.webm"
+                truth = demo_video(path, seed=self.size.seed + index)
+                data = path.read_bytes()
+                asset = MediaAsset(title=title, kind=MediaAsset.Kind.VIDEO, role=MediaAsset.Role.FEATURE,
+                                   original_name=path.name, size_bytes=len(data), width=160, height=96,
+                                   duration_s=truth["frames"] / truth["fps"], metadata=truth,
+                                   checksum=hashlib.sha256(data).hexdigest(),
+                                   status=MediaAsset.Status.PENDING)
+                asset.file.save(path.name, ContentFile(data), save=False)
+                asset.save()
+                self.report.videos += 1
+
+    def _subscribers(self) -> None:
+        self.progress(f"{self.size.accounts} subscribers with hidden tastes")
+        rng, now = self.rng, timezone.now()
+        np_rng = np.random.default_rng(self.size.seed)
+        password = make_password(None)
+        accounts = User.objects.bulk_create([
+            User(email=f"subscriber{i:04d}@demo.marquee.test", password=password,
+                 plan=rng.choice(self.plans), region=rng.choice(self.regions),
+                 marketing_consent=rng.random() < 0.6, next_billing_date=date.today() + timedelta(rng.randint(1, 30)))
+            for i in range(self.size.accounts)
+        ])
+        profiles = Profile.objects.bulk_create([
+            Profile(account=account, name=name)
+            for account in accounts
+            for name in ["Main", "Sam", "Kids"][: rng.choice([1, 1, 2, 3])]
+        ])
+        self.report.accounts, self.report.profiles = len(accounts), len(profiles)
+        self._behaviour(profiles, np_rng, now)
+
+    def _behaviour(self, profiles: list[Profile], np_rng: np.random.Generator, now) -> None:
+        """Each profile gets a hidden taste over genres and tags; viewing and ratings follow it."""
+        n_titles = len(self.titles)
+        genre_matrix = np.zeros((n_titles, len(self.genres)), dtype=np.float32)
+        tag_matrix = np.zeros((n_titles, len(self.tags)), dtype=np.float32)
+        for row, title in enumerate(self.titles):
+            genre_matrix[row, self.title_genres[title.pk]] = 1
+            tag_matrix[row, self.title_tags[title.pk]] = 1
+        quality = np_rng.normal(0, 0.6, n_titles)  # some titles are simply better liked
+        views, ratings, saved, searches = [], [], [], []
+        for profile in profiles:
+            taste_genres = np_rng.dirichlet(np.full(len(self.genres), 0.3)) * 6
+            taste_tags = np_rng.dirichlet(np.full(len(self.tags), 0.2)) * 8
+            affinity = genre_matrix @ taste_genres + tag_matrix @ taste_tags + quality
+            weights = np.exp(2.0 * (affinity - affinity.max()))
+            count = int(np_rng.integers(8, min(60, n_titles)))
+            chosen = np_rng.choice(n_titles, size=min(count, n_titles), replace=False, p=weights / weights.sum())
+            for index in chosen:
+                title, score = self.titles[index], affinity[index]
+                when = now - timedelta(days=float(np_rng.uniform(1, 180)))
+                completion = float(np.clip(1 / (1 + math.exp(-(score - 1.5))) + np_rng.normal(0, 0.15), 0.02, 1))
+                runtime = (title.runtime_minutes or 100) * 60
+                views.append(ViewingEvent(profile=profile, title=title, started_at=when, completion=completion,
+                                          seconds_watched=int(runtime * completion)))
+                if np_rng.random() < 0.6:
+                    stars = float(np.clip(np.round((2.2 + 0.9 * (score - 1.5) + np_rng.normal(0, 0.5)) * 2) / 2,
+                                          0.5, 5))
+                    ratings.append(Rating(profile=profile, title=title, stars=stars, rated_at=when))
+                elif np_rng.random() < 0.3:
+                    thumb = Rating.Thumb.UP if score > 1.5 else Rating.Thumb.DOWN
+                    ratings.append(Rating(profile=profile, title=title, thumb=thumb, rated_at=when))
+                if score > 2.5 and np_rng.random() < 0.2:
+                    saved.append(MyListEntry(profile=profile, title=title))
+            if np_rng.random() < 0.3:
+                favourite_tag = self.tags[int(np.argmax(taste_tags))]
+                searches.append(SearchQuery(profile=profile, text=favourite_tag.name,
+                                            normalized_text=favourite_tag.name, results_count=1))
+        ViewingEvent.objects.bulk_create(views, batch_size=2000)
+        Rating.objects.bulk_create(ratings, batch_size=2000)
+        MyListEntry.objects.bulk_create(saved, batch_size=2000, ignore_conflicts=True)
+        SearchQuery.objects.bulk_create(searches, batch_size=2000)
+        self.report.views, self.report.ratings = len(views), len(ratings)
+
+    def _demo_logins(self) -> None:
+        staff, _ = User.objects.get_or_create(email=settings.DEMO_STAFF_EMAIL, defaults={"is_staff": True,
+                                                                                         "is_superuser": True})
+        staff.set_password(settings.DEMO_STAFF_PASSWORD)
+        staff.is_staff = staff.is_superuser = True
+        staff.save()
+        viewer, _ = User.objects.get_or_create(
+            email=settings.DEMO_SUBSCRIBER_EMAIL,
+            defaults={"plan": self.plans[1], "region": self.regions[0], "next_billing_date": date.today()},
+        )
+        viewer.set_password(settings.DEMO_SUBSCRIBER_PASSWORD)
+        viewer.save()
+        for name in ("Alex", "Jo"):
+            Profile.objects.get_or_create(account=viewer, name=name)

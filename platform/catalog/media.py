@@ -1,0 +1,49 @@
+"""Storage-level facts about media files: size, checksum and, for images, safe dimensions."""
+
+import hashlib
+
+from django.conf import settings
+from PIL import Image, UnidentifiedImageError
+
+from .models import MediaAsset
+
+
+class MediaRejected(Exception):
+    """The file is not what it claims to be, or is unsafe to decode; the message is for staff."""
+
+
+def sha256_of(asset: MediaAsset) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with asset.file.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def image_size(asset: MediaAsset) -> tuple[int, int]:
+    """(width, height) of an image asset, refusing decompression bombs and non-images."""
+    Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
+    try:
+        with asset.file.open("rb") as handle, Image.open(handle) as image:
+            image.verify()
+            return image.size
+    except Image.DecompressionBombError as error:
+        raise MediaRejected(f"{asset.file.name}: image too large to decode safely ({error})") from None
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise MediaRejected(f"{asset.file.name}: not a readable image ({error})") from None
+
+
+def fingerprint(asset: MediaAsset) -> MediaAsset:
+    """Fill size and checksum (and image dimensions); mark the asset failed with a reason if unreadable."""
+    try:
+        asset.checksum, asset.size_bytes = sha256_of(asset)
+        if asset.size_bytes > settings.MAX_UPLOAD_BYTES:
+            raise MediaRejected(f"{asset.file.name}: {asset.size_bytes} bytes exceeds MAX_UPLOAD_BYTES")
+        if asset.kind == MediaAsset.Kind.IMAGE:
+            asset.width, asset.height = image_size(asset)
+    except (MediaRejected, FileNotFoundError) as error:
+        asset.status, asset.error = MediaAsset.Status.FAILED, str(error)
+    asset.save(update_fields=["checksum", "size_bytes", "width", "height", "status", "error", "updated_at"])
+    return asset

@@ -1,0 +1,69 @@
+"""One account can never reach another account's profiles or what they did."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.access import SESSION_PROFILE_KEY
+from factories import make_account, make_profile, make_title, watch
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def owner_profile():
+    return make_profile(make_account("owner@example.test", PASSWORD), name="Owner")
+
+
+@pytest.fixture
+def outsider_client(client):
+    outsider = make_account("outsider@example.test", PASSWORD)
+    make_profile(outsider, name="Outsider")
+    client.login(email="outsider@example.test", password=PASSWORD)
+    return client
+
+
+def test_an_outsider_cannot_select_another_accounts_profile(outsider_client, owner_profile):
+    response = outsider_client.post(reverse("storefront:choose_profile", args=[owner_profile.pk]))
+
+    assert response.status_code == 404
+    assert SESSION_PROFILE_KEY not in outsider_client.session
+
+
+def test_a_forged_session_profile_id_is_ignored(outsider_client, owner_profile):
+    watch(owner_profile, make_title("Owner's Secret Show"))
+    session = outsider_client.session
+    session[SESSION_PROFILE_KEY] = owner_profile.pk
+    session.save()
+
+    response = outsider_client.get(reverse("storefront:history"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("storefront:profiles")
+
+
+def test_history_shows_only_the_chosen_profiles_own_viewing(client, owner_profile):
+    sibling = make_profile(owner_profile.account, name="Sibling")
+    watch(owner_profile, make_title("Owner Watched This"))
+    watch(sibling, make_title("Sibling Watched That"))
+    client.login(email="owner@example.test", password=PASSWORD)
+    client.post(reverse("storefront:choose_profile", args=[owner_profile.pk]))
+
+    page = client.get(reverse("storefront:history")).content.decode()
+
+    assert "Owner Watched This" in page
+    assert "Sibling Watched That" not in page
+
+
+def test_the_profile_picker_lists_only_the_accounts_own_profiles(outsider_client, owner_profile):
+    page = outsider_client.get(reverse("storefront:profiles")).content.decode()
+
+    assert "Outsider" in page
+    assert "Owner" not in page
+
+
+def test_pages_require_login(client):
+    response = client.get(reverse("storefront:home"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("storefront:login"))

@@ -1,0 +1,79 @@
+"""The project's wiring: the stdlib `platform` stays importable, settings fail loudly, admin pages load."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib import admin
+from django.core.exceptions import ImproperlyConfigured
+from django.test import RequestFactory
+from django.urls import reverse
+
+from marquee.env import env_bool, env_int
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_python(code: str, **env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, **env},
+    )
+
+
+def test_stdlib_platform_is_not_shadowed_from_the_repo_root():
+    result = run_python("import platform; print(platform.system())")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Linux"
+
+
+def test_celery_and_the_project_import_together_from_the_repo_root():
+    result = run_python("import celery, marquee, catalog.embeddings; print(marquee.celery_app.main)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "marquee"
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    env = {"DEBUG": "0", "SECRET_KEY": "", "DJANGO_SETTINGS_MODULE": "marquee.settings"}
+    result = run_python("import django; django.setup()", **env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_env_helpers_name_the_variable_they_could_not_parse(monkeypatch):
+    monkeypatch.setenv("MARQUEE_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="MARQUEE_FLAG='maybe' is not a boolean"):
+        env_bool("MARQUEE_FLAG")
+    monkeypatch.setenv("MARQUEE_COUNT", "ten")
+    with pytest.raises(ImproperlyConfigured, match="MARQUEE_COUNT='ten' is not an integer"):
+        env_int("MARQUEE_COUNT", 3)
+    monkeypatch.setenv("MARQUEE_FLAG", "yes")
+    assert env_bool("MARQUEE_FLAG") is True
+
+
+@pytest.mark.django_db
+def test_every_admin_changelist_and_add_page_loads_for_staff(admin_client, admin_user):
+    request = RequestFactory().get("/admin/")
+    request.user = admin_user
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        assert admin_client.get(url).status_code == 200, url
+        if model_admin.has_add_permission(request):
+            add_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+            assert admin_client.get(add_url).status_code == 200, add_url
+
+
+@pytest.mark.django_db
+def test_staff_groups_exist_with_least_privilege():
+    from django.contrib.auth.models import Group
+
+    editors = Group.objects.get(name="Content editors")
+    marketers = Group.objects.get(name="Marketers")
+    agents = Group.objects.get(name="Support agents")
+    assert editors.permissions.filter(codename="change_title").exists()
+    assert not marketers.permissions.filter(codename="change_title").exists()
+    assert marketers.permissions.filter(codename="view_viewingevent").exists()
+    assert not agents.permissions.filter(codename__startswith="delete_").exists()
