@@ -72,6 +72,7 @@ def take_rate_token(user) -> None:
 def _conversation_for(user, profile) -> Conversation:
     recent = Conversation.objects.filter(account=user, updated_at__gte=timezone.now() - CONVERSATION_IDLE).first()
     if recent:
+        recent.save(update_fields=["updated_at"])  # a chat stays one conversation while it is active
         return recent
     return Conversation.objects.create(account=user, profile=profile)
 

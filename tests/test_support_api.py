@@ -178,3 +178,28 @@ def test_the_widget_is_on_subscriber_pages(client, subscriber):
     session.save()
     page = client.get("/").content.decode()
     assert 'id="support-chat"' in page and "support_bot/chat.js" in page
+
+
+def test_recommend_like_x_suggests_titles_for_the_askers_profile_and_region(client, support_engine):
+    from accounts.access import SESSION_PROFILE_KEY
+    from catalog.models import TitleAvailability
+    from factories import make_title
+
+    us, fr = make_region("US", "United States"), make_region("FR", "France")
+    account = make_account(region=us)
+    kid = make_profile(account, "Kid", maturity_limit="kids")
+    make_title("Toy Story", genres=["Animation", "Comedy"], maturity_rating="G")
+    make_title("Cars", genres=["Animation"], maturity_rating="G")
+    make_title("Grown-up Comedy", genres=["Comedy"], maturity_rating="R")
+    french_only = make_title("Le Dessin Animé", genres=["Animation"], maturity_rating="G")
+    TitleAvailability.objects.create(title=french_only, region=fr)
+    make_title("Documentary", genres=["Documentary"], maturity_rating="G")
+    client.force_login(account)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = kid.pk
+    session.save()
+    body = ask(client, "Recommend me something like Toy Story").json()
+    assert body["faq_id"] == "recommend-similar"
+    titles = [link["title"] for link in body["links"]]
+    assert titles == ["Cars"]  # shares a genre, in the US, within the kids limit
+    assert all(link["url"].startswith("/") for link in body["links"])
