@@ -27,9 +27,11 @@ from sklearn.linear_model import LogisticRegression
 EmbedFn = Callable[[list[str]], np.ndarray]
 Reporter = Callable[[int, int, str], None]
 
-# Cross-validated on the shipped knowledge base: the joint classifier is the stronger signal, the nearest
-# example's similarity is what tells "none of these" apart, so both count.
-DEFAULT_WEIGHTS = {"classifier": 0.6, "nearest": 0.4}
+# The classifier picks the right entry more often; the nearest example's similarity is what tells "none of
+# these" apart. Chosen as the largest classifier weight whose out-of-scope recall on a development set
+# (support_bot/data/oos_dev.json, written apart from the benchmark's) reached 85% at the 5% rejection
+# threshold: 0.3 gave KB cross-validation top-1 80.5% and dev recall 85% (0.6: 81.4% and 80%).
+DEFAULT_WEIGHTS = {"classifier": 0.3, "nearest": 0.7}
 
 
 def normalize_question(text: str) -> str:

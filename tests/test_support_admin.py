@@ -2,10 +2,10 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from factories import make_account
 from support_engine import fake_embed
 
 from accounts.groups import SUPPORT_AGENTS
+from factories import make_account
 from support_bot.models import Conversation, FaqEntry, Message, SupportTicket
 
 

@@ -5,9 +5,9 @@ import json
 
 import pytest
 from django.core.cache import cache
-from factories import make_account, make_plan, make_profile, make_region
 from support_engine import small_engine, support_engine  # noqa: F401  (fixtures)
 
+from factories import make_account, make_plan, make_profile, make_region
 from support_bot.models import Message, SupportTicket
 
 ASK = "/api/support/ask"

@@ -3,7 +3,6 @@
 from datetime import date
 
 from factories import make_account, make_plan, make_profile, make_region
-
 from support_bot.templating import account_context, render_answer, template_errors
 
 
