@@ -238,3 +238,16 @@ TAGGING_LEARNED_MIN_LABELS = env_int("TAGGING_LEARNED_MIN_LABELS", 4)  # approva
 TAGGING_LEARNED_MIN_CONFIDENCE = env_float("TAGGING_LEARNED_MIN_CONFIDENCE", 0.5)
 TAGGING_MODEL_TAG_THRESHOLD = env_float("TAGGING_MODEL_TAG_THRESHOLD", 0.3)  # title score accepted as a model tag
 TAGGING_IMAGE_WEIGHT_S = env_float("TAGGING_IMAGE_WEIGHT_S", 1.0)  # a still counts like a shot this long
+
+# --- support_bot ---
+# Share of valid questions the bot may hand off; the confidence threshold is chosen from it by cross-validation.
+SUPPORT_BOT_TARGET_FRR = env_float("SUPPORT_BOT_TARGET_FRR", 0.05)
+# Ask "which did you mean?" when the best two entries' scores are closer than this.
+SUPPORT_BOT_CLARIFY_MARGIN = env_float("SUPPORT_BOT_CLARIFY_MARGIN", 0.06)
+SUPPORT_BOT_MAX_QUESTION_CHARS = env_int("SUPPORT_BOT_MAX_QUESTION_CHARS", 500)
+SUPPORT_BOT_RATE_LIMIT = env_int("SUPPORT_BOT_RATE_LIMIT", 20)  # questions per account per window
+SUPPORT_BOT_RATE_WINDOW_SECONDS = env_int("SUPPORT_BOT_RATE_WINDOW_SECONDS", 60)
+# Answers below this confidence are listed for staff review (the hand-off threshold is separate, learned).
+SUPPORT_BOT_REVIEW_CONFIDENCE = env_float("SUPPORT_BOT_REVIEW_CONFIDENCE", 0.5)
+# torch threads for question embeddings in web processes; 0 leaves torch's default.
+SUPPORT_BOT_TORCH_THREADS = env_int("SUPPORT_BOT_TORCH_THREADS", 0)
