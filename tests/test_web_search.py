@@ -5,7 +5,7 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.access import SESSION_PROFILE_KEY
-from activity.models import SearchQuery
+from activity.models import Impression, SearchQuery
 from factories import make_profile, make_region, make_title, watch
 from storefront import search
 
@@ -75,6 +75,7 @@ def test_every_search_is_logged_and_opening_a_result_is_remembered(viewer, catal
     logged = SearchQuery.objects.get()
     assert (logged.profile, logged.text, logged.normalized_text) == (profile, "Goodfelas", "goodfelas")
     assert logged.results_count >= 1 and "Goodfellas" in page
+    assert Impression.objects.filter(profile=profile, surface="search").count() == logged.results_count
 
     client.get(reverse("storefront:title", args=[catalog["goodfellas"].pk]), {"from_search": logged.pk})
     logged.refresh_from_db()
@@ -90,7 +91,9 @@ def test_a_zero_result_search_is_logged_and_suggests_popular_titles(viewer, cata
 
     assert SearchQuery.objects.get().results_count == 0
     assert response.context["hits"] == []
-    assert response.context["popular"][0][0] == catalog["cooking"]
+    assert response.context["popular"][0].title == catalog["cooking"]
+    shown = Impression.objects.filter(profile=profile, surface="search_popular").order_by("position")
+    assert [i.title for i in shown] == [card.title for card in response.context["popular"]]
 
 
 def test_search_respects_region_availability(catalog):

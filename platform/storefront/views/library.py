@@ -6,18 +6,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from activity.models import MyListEntry, ViewingEvent
-from artwork.services import choose_artwork
 
+from ..cards import RowSpec, build_rows
 from ..rows import rows_changed
 from .common import profile_required
 
 
 @profile_required
 def my_list(request: HttpRequest) -> HttpResponse:
-    entries = list(MyListEntry.objects.filter(profile=request.profile).select_related("title")[:200])
-    artwork = choose_artwork(request.profile, [e.title for e in entries])
-    cards = [(e.title, artwork[e.title_id].url) for e in entries]
-    return render(request, "storefront/my_list.html", {"cards": cards})
+    saved = MyListEntry.objects.filter(profile=request.profile).values_list("title_id", flat=True)[:200]
+    rows = build_rows(request.profile, [RowSpec("my_list", "My List", [(title_id, "") for title_id in saved])])
+    return render(request, "storefront/my_list.html", {"cards": rows[0].cards if rows else []})
 
 
 @profile_required

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_profile_for, profiles_of, select_profile
-from artwork.services import choose_artwork
 
+from ..cards import RowSpec, build_rows
 from ..forms import OnboardingForm, ProfileForm, onboarding_title_choices
 from ..rows import rows_changed
 from .common import profile_required
@@ -76,8 +76,7 @@ def onboarding(request: HttpRequest) -> HttpResponse:
         profile.save(update_fields=["onboarded_at"])
         rows_changed(profile)  # the picks drive the first rows: show them at once
         return redirect("storefront:home")
-    titles = list(choices)
-    artwork = choose_artwork(profile, titles)
     picked = {str(pk) for pk in (form["titles"].value() or [])}
-    cards = [(t, artwork[t.pk].url, str(t.pk) in picked) for t in titles]
+    rows = build_rows(profile, [RowSpec("onboarding", "Pick titles", [(pk, "") for pk in choices.values_list("pk", flat=True)])])
+    cards = [(card.title, card.image_url, str(card.title.pk) in picked) for card in (rows[0].cards if rows else [])]
     return render(request, "storefront/onboarding.html", {"form": form, "title_cards": cards})

@@ -4,29 +4,32 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from artwork.services import choose_artwork
-
 from .. import search as search_service
-from ..cards import visible_titles
+from ..cards import RowSpec, build_rows
 from .common import profile_required
+
+
+def _reason(hit: search_service.SearchHit) -> str:
+    return "Title match" if hit.lexical >= search_service.LEXICAL_MIN else "Matches the theme of your search"
 
 
 @profile_required
 def search(request: HttpRequest) -> HttpResponse:
+    """Results are cards like any row: artwork per profile, and each one logged as an impression."""
     profile = request.profile
     query = (request.GET.get("q") or "").strip()[: search_service.MAX_QUERY_CHARS]
     context = {"query": query, "hits": [], "popular": [], "search_id": None}
     if query:
         results = search_service.search_titles(query, region=profile.account.region_id)
-        allowed = set(visible_titles(profile).filter(pk__in=[h.title.pk for h in results.hits]).values_list("id", flat=True))
-        hits = [hit for hit in results.hits if hit.title.pk in allowed]
-        context["search_id"] = search_service.log_search(profile, query, len(hits)).pk
-        shown = [hit.title for hit in hits]
-        if not hits:
-            shown = context["popular"] = search_service.popular_titles(profile.account.region_id)
-        artwork = choose_artwork(profile, shown)
-        context["hits"] = [(hit, artwork[hit.title.pk].url) for hit in hits]
-        context["popular"] = [(title, artwork[title.pk].url) for title in context["popular"]]
+        spec = RowSpec("search", "Results", [(hit.title.pk, _reason(hit)) for hit in results.hits])
+        hits = build_rows(profile, [spec])
+        context["hits"] = hits[0].cards if hits else []
+        if not context["hits"]:
+            popular = search_service.popular_titles(profile.account.region_id)
+            spec = RowSpec("search_popular", "Popular", [(title.pk, "Popular right now") for title in popular])
+            rows = build_rows(profile, [spec])
+            context["popular"] = rows[0].cards if rows else []
+        context["search_id"] = search_service.log_search(profile, query, len(context["hits"])).pk
     return render(request, "storefront/search.html", context)
 
 
