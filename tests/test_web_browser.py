@@ -208,3 +208,37 @@ def test_staff_sign_in_and_retrain_from_the_dashboard(page, small_catalog, inlin
     assert "Retrain recommendations" in row.inner_text()
     page.wait_for_function("document.querySelector('tr.task').dataset.status === 'SUCCESS'", timeout=60_000)
     assert metrics_history(), "the retrain produced no model version"
+
+
+@screenshot_on_failure
+def test_a_real_video_plays_and_reports_its_progress(page, settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from catalog.demo import demo_video
+    from catalog.models import MediaAsset
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.ROOT_URLCONF = "web_media_urls"
+    clip = tmp_path / "clip.webm"
+    truth = demo_video(clip, seed=3)
+    title = make_title("Short Film", runtime_minutes=1)
+    video = MediaAsset(title=title, kind="video", role="feature", status="ready",
+                       duration_s=truth["frames"] / truth["fps"])
+    video.file.save("clip.webm", ContentFile(clip.read_bytes()), save=True)
+    profile = make_profile(make_account("cinema@example.test", "correct-horse-battery"), name="Cinema",
+                           onboarded_at=timezone.now())
+
+    page.goto("/login/")
+    page.get_by_label("Email").fill("cinema@example.test")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Cinema").click()
+    page.goto(f"/watch/{title.pk}/")
+    page.locator("video").evaluate("v => { v.muted = true; return v.play(); }")
+    page.wait_for_function("document.querySelector('video').ended", timeout=30_000)
+    page.wait_for_function("document.getElementById('progress-status').textContent.startsWith('Saved: 100%')")
+
+    event = ViewingEvent.objects.get(profile=profile)
+    assert event.title == title and event.completion == 1.0
+    assert event.seconds_watched >= int(video.duration_s) - 1
