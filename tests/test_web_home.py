@@ -62,6 +62,8 @@ def test_a_new_profile_is_sent_to_onboarding_first(client):
     session.save()
 
     assert client.get(reverse("storefront:home"))["Location"] == reverse("storefront:onboarding")
+    watch(profile, make_title("Seen Before Onboarding"))  # e.g. an imported MovieLens profile
+    assert client.get(reverse("storefront:home")).status_code == 200
 
 
 def test_onboarding_picks_change_the_first_rows_at_once(viewer, world):

@@ -248,3 +248,20 @@ def test_healthz_is_trivial(client, django_assert_num_queries):
     with django_assert_num_queries(0):
         response = client.get("/healthz")
     assert response.content == b"ok"
+
+
+def test_my_list_and_history_show_only_the_chosen_profiles_own_entries(viewer):
+    client, profile = viewer
+    sibling = make_profile(profile.account, name="Sibling")
+    outsider = make_profile(make_account("someone@example.test"), name="Someone")
+    for other, name in [(sibling, "Sibling Pick"), (outsider, "Outsider Pick")]:
+        title = make_title(name)
+        MyListEntry.objects.create(profile=other, title=title)
+        watch(other, title)
+    MyListEntry.objects.create(profile=profile, title=make_title("My Pick"))
+
+    saved = client.get(reverse("storefront:my_list")).content.decode()
+    history = client.get(reverse("storefront:history")).content.decode()
+
+    assert "My Pick" in saved and "Sibling Pick" not in saved and "Outsider Pick" not in saved
+    assert "Sibling Pick" not in history and "Outsider Pick" not in history

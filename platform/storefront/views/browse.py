@@ -12,13 +12,13 @@ from catalog.models import MediaAsset
 from .. import rows as row_service
 from ..cards import Card, visible_titles
 from ..search import record_opened
-from .common import profile_required
+from .common import needs_onboarding, profile_required
 
 
 @profile_required
 def home(request: HttpRequest) -> HttpResponse:
     profile = request.profile
-    if profile.onboarded_at is None:
+    if needs_onboarding(profile):
         return redirect("storefront:onboarding")
     return render(request, "storefront/home.html", {"profile": profile, "rows": row_service.home_rows(profile)})
 

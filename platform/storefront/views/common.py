@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from accounts.access import current_profile
+from accounts.models import Profile
+from activity.models import Rating, ViewingEvent
 
 
 def profile_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -24,3 +26,13 @@ def profile_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def needs_onboarding(profile: Profile) -> bool:
+    """A new profile with nothing to go on picks favourites first; imported or seeded profiles
+    that already watched or rated something go straight to their rows."""
+    if profile.onboarded_at is not None:
+        return False
+    return not (
+        ViewingEvent.objects.filter(profile=profile).exists() or Rating.objects.filter(profile=profile).exists()
+    )

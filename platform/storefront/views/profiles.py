@@ -12,7 +12,7 @@ from accounts.access import get_profile_for, profiles_of, select_profile
 from ..cards import RowSpec, build_rows
 from ..forms import OnboardingForm, ProfileForm, onboarding_title_choices
 from ..rows import rows_changed
-from .common import profile_required
+from .common import needs_onboarding, profile_required
 
 DEFAULT_MAX_PROFILES = 5
 
@@ -29,7 +29,7 @@ def profile_picker(request: HttpRequest) -> HttpResponse:
 def choose_profile(request: HttpRequest, profile_id: int) -> HttpResponse:
     profile = get_profile_for(request.user, profile_id)
     select_profile(request, profile)
-    return redirect("storefront:home" if profile.onboarded_at else "storefront:onboarding")
+    return redirect("storefront:onboarding" if needs_onboarding(profile) else "storefront:home")
 
 
 @login_required
