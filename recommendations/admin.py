@@ -48,7 +48,22 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         retrain = self.admin_site.admin_view(require_POST(self.retrain_view))
-        return [path("retrain/", retrain, name="recommendations_modelversion_retrain")] + super().get_urls()
+        tune = self.admin_site.admin_view(require_POST(self.search_view))
+        return [
+            path("retrain/", retrain, name="recommendations_modelversion_retrain"),
+            path("search/", tune, name="recommendations_modelversion_search"),
+        ] + super().get_urls()
+
+    def search_view(self, request: HttpRequest):
+        if not self.has_change_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        from jobs import enqueue_on_commit
+
+        from .tasks import hyperparameter_search_task
+
+        enqueue_on_commit(hyperparameter_search_task, 8)
+        self.message_user(request, "Hyperparameter search queued (8 trials); trials appear under Hyperparameter trials.")
+        return HttpResponseRedirect(reverse("admin:recommendations_modelversion_changelist"))
 
     def retrain_view(self, request: HttpRequest):
         if not self.has_change_permission(request):

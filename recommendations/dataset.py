@@ -104,8 +104,15 @@ def fold_events(events: Events, weights: SignalWeights, *, now: float | None = N
     negative = (is_rating & (value <= weights.dislike_at)) | (is_thumb & (value < 0))
     relevant = (is_rating & (value >= 4.0)) | (is_thumb & (value > 0)) | (is_view & (value >= weights.completed_at))
     if weights.half_life_days > 0:
-        now = events.time.max() if now is None else now
-        age_days = np.maximum(now - events.time, 0) / 86400.0
+        # Age is measured from each profile's own latest event (or `now`), so a profile that was away
+        # for a year keeps its tastes; what decays is old behaviour relative to its recent behaviour.
+        if now is None:
+            latest_by_user = np.full(int(events.user.max()) + 1, -np.inf)
+            np.maximum.at(latest_by_user, events.user, events.time)
+            reference = latest_by_user[events.user]
+        else:
+            reference = np.full(len(events), now)
+        age_days = np.maximum(reference - events.time, 0) / 86400.0
         w = w * np.power(0.5, age_days / weights.half_life_days)
 
     key = events.user.astype(np.int64) * (int(events.item.max()) + 1) + events.item

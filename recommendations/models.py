@@ -59,7 +59,7 @@ class Candidate(models.Model):
     score = models.FloatField()
 
     class Meta:
-        ordering = ["model_version", "profile", "source", "rank"]
+        ordering = ["model_version_id", "profile_id", "source", "rank"]
         indexes = [models.Index(fields=["profile", "model_version", "source", "rank"])]
 
     def __str__(self) -> str:
@@ -76,7 +76,7 @@ class ItemNeighbour(models.Model):
     similarity = models.FloatField()
 
     class Meta:
-        ordering = ["model_version", "title", "rank"]
+        ordering = ["model_version_id", "title_id", "rank"]
         indexes = [models.Index(fields=["title", "model_version", "rank"])]
 
     def __str__(self) -> str:

@@ -11,11 +11,13 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max
+from django.db import connection
+from django.db.models import Max, Q
 
 from accounts.models import Profile
 from activity.models import MyListEntry, Rating, ViewingEvent
@@ -58,9 +60,16 @@ class ProfileContext:
     genres: dict[int, set[str]] = field(default_factory=dict)  # title -> genre slugs, filled lazily
     genre_names: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def excluded(self) -> set[int]:
-        return self.seen | self.disliked
+    def __post_init__(self) -> None:
+        self.excluded: set[int] = self.seen | self.disliked
+
+
+def fetch_rows(queryset) -> list[tuple]:
+    """Run a values_list queryset through the cursor directly: thousands of rows without per-row ORM overhead."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def active_version() -> ModelVersion | None:
@@ -68,51 +77,69 @@ def active_version() -> ModelVersion | None:
 
 
 @lru_cache(maxsize=4)
-def _embeddings_for(version_pk: int, artifact: str) -> Embeddings | None:
+def _embeddings_at(path: str, modified_ns: int) -> Embeddings:
+    return Embeddings.from_bytes(Path(path).read_bytes())
+
+
+@lru_cache(maxsize=4)
+def _popularity_at(path: str, modified_ns: int) -> dict[int, float]:
+    emb = _embeddings_at(path, modified_ns)
+    return dict(zip(emb.item_ids.tolist(), emb.item_popularity.tolist(), strict=True))
+
+
+def _artifact_key(version: ModelVersion | None) -> tuple[str, int] | None:
+    """(path, mtime): a retrained or restored file is reloaded; otherwise it is read once per process."""
     from .training import artifact_path
 
-    version = ModelVersion(pk=version_pk, artifact=artifact)
-    path = artifact_path(version)
-    if not artifact or not path.is_file():
+    if version is None or not version.artifact:
         return None
-    return Embeddings.from_bytes(path.read_bytes())
+    path = artifact_path(version)
+    try:
+        return str(path), path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
 
 
 def embeddings(version: ModelVersion | None) -> Embeddings | None:
-    return _embeddings_for(version.pk, version.artifact) if version else None
+    key = _artifact_key(version)
+    return _embeddings_at(*key) if key else None
+
+
+def item_popularity(version: ModelVersion | None) -> dict[int, float]:
+    key = _artifact_key(version)
+    return _popularity_at(*key) if key else {}
 
 
 def load_context(profile: Profile) -> ProfileContext:
+    """Seen, disliked and recently liked titles; timestamps are read only for the few most recent likes."""
     dislike_at = setting("RECOMMENDER_DISLIKE_AT", 2.0)
-    seen: set[int] = set()
+    views = ViewingEvent.objects.filter(profile=profile, hidden_at__isnull=True)
+    ratings = Rating.objects.filter(profile=profile)
+    seen = {t for (t,) in fetch_rows(views.order_by().values_list("title_id"))}
     disliked: set[int] = set()
-    liked: list[tuple] = []
-    for title_id, completion, when in ViewingEvent.objects.filter(profile=profile, hidden_at__isnull=True).values_list(
-        "title_id", "completion", "started_at"
-    ):
-        seen.add(title_id)
-        if completion >= 0.5:
-            liked.append((when, title_id))
-    for title_id, stars, thumb, when in Rating.objects.filter(profile=profile).values_list(
-        "title_id", "stars", "thumb", "rated_at"
-    ):
+    for title_id, stars, thumb in fetch_rows(ratings.order_by().values_list("title_id", "stars", "thumb")):
         if (stars is not None and stars <= dislike_at) or (thumb is not None and thumb < 0):
             disliked.add(title_id)
         else:
             seen.add(title_id)
-            if (stars or 0) >= 3.5 or (thumb or 0) > 0:
-                liked.append((when, title_id))
+    recent = 50
+    liked = list(views.filter(completion__gte=0.5).order_by("-started_at").values_list("started_at", "title_id")[:recent])
+    liked += list(
+        ratings.filter(Q(stars__gte=3.5) | Q(thumb__gt=0)).order_by("-rated_at").values_list("rated_at", "title_id")[:recent]
+    )
     liked.sort(reverse=True)
     liked_recent = list(dict.fromkeys(t for _, t in liked if t not in disliked))
+    favourite_titles = list(profile.favourite_titles.order_by().values_list("pk", flat=True))
     return ProfileContext(
         profile=profile,
         region_id=profile.account.region_id,
         version=active_version(),
-        seen=seen - disliked,
+        # Titles picked at onboarding are ones the viewer already knows: they seed tastes, not rows.
+        seen=(seen | set(favourite_titles)) - disliked,
         disliked=disliked,
         liked_recent=liked_recent,
         favourite_genres=list(profile.favourite_genres.values_list("slug", "name")),
-        favourite_titles=list(profile.favourite_titles.values_list("pk", flat=True)),
+        favourite_titles=favourite_titles,
     )
 
 
@@ -120,8 +147,10 @@ def load_genres(ctx: ProfileContext, title_ids) -> None:
     missing = [t for t in title_ids if t not in ctx.genres]
     for t in missing:
         ctx.genres[t] = set()
-    for title_id, slug, name in Title.genres.through.objects.filter(title_id__in=missing).values_list(
-        "title_id", "genre__slug", "genre__name"
+    if not missing:
+        return
+    for title_id, slug, name in fetch_rows(
+        Title.genres.through.objects.filter(title_id__in=missing).values_list("title_id", "genre__slug", "genre__name")
     ):
         ctx.genres[title_id].add(slug)
         ctx.genre_names[slug] = name
@@ -129,7 +158,8 @@ def load_genres(ctx: ProfileContext, title_ids) -> None:
 
 def available(ctx: ProfileContext, title_ids: list[int]) -> list[int]:
     """Keep order; drop seen, disliked and titles not available in the profile's region."""
-    wanted = [t for t in title_ids if t not in ctx.excluded]
+    excluded = ctx.excluded
+    wanted = [t for t in title_ids if t not in excluded]
     if not wanted:
         return []
     allowed = set(Title.objects.available_in(ctx.region_id).filter(pk__in=wanted).values_list("pk", flat=True))
@@ -260,22 +290,27 @@ def mmr(ctx: ProfileContext, items: list[Scored], limit: int, lam: float | None 
     if len(pool) <= 1:
         return pool[:limit]
     load_genres(ctx, [i.title_id for i in pool])
+    vocabulary = {g: n for n, g in enumerate({g for i in pool for g in ctx.genres[i.title_id]})}
+    member = np.zeros((len(pool), max(len(vocabulary), 1)), dtype=np.float32)
+    for row, item in enumerate(pool):
+        for g in ctx.genres[item.title_id]:
+            member[row, vocabulary[g]] = 1
+    shared = member @ member.T
+    sizes = member.sum(axis=1)
+    union = sizes[:, None] + sizes[None, :] - shared
+    similarity = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
     scores = np.array([i.score for i in pool], dtype=float)
     span = scores.max() - scores.min()
     relevance = (scores - scores.min()) / span if span > 0 else np.ones(len(pool))
+    redundancy = np.zeros(len(pool))
+    available_mask = np.ones(len(pool), dtype=bool)
     chosen: list[int] = []
-    remaining = list(range(len(pool)))
-    while remaining and len(chosen) < limit:
-        best, best_value = remaining[0], -np.inf
-        for i in remaining:
-            redundancy = max(
-                (jaccard(ctx.genres[pool[i].title_id], ctx.genres[pool[j].title_id]) for j in chosen), default=0.0
-            )
-            value = lam * relevance[i] - (1 - lam) * redundancy
-            if value > best_value:
-                best, best_value = i, value
+    while available_mask.any() and len(chosen) < limit:
+        value = np.where(available_mask, lam * relevance - (1 - lam) * redundancy, -np.inf)
+        best = int(np.argmax(value))
         chosen.append(best)
-        remaining.remove(best)
+        available_mask[best] = False
+        redundancy = np.maximum(redundancy, similarity[best])
     return [pool[i] for i in chosen]
 
 
@@ -285,10 +320,7 @@ def explore(ctx: ProfileContext, ranked: list[Scored], pool: list[Scored], limit
     slots = min(int(limit * share), max(limit - 1, 0))
     if slots <= 0 or len(ranked) < limit:
         return ranked
-    emb = embeddings(ctx.version)
-    popularity: dict[int, float] = {}
-    if emb is not None and len(emb.item_popularity):
-        popularity = dict(zip(emb.item_ids.tolist(), emb.item_popularity.tolist(), strict=True))
+    popularity = item_popularity(ctx.version)
     taken = {i.title_id for i in ranked}
     deeper = [i for i in pool if i.title_id not in taken]
     if popularity and deeper:

@@ -312,3 +312,19 @@ def run_hyperparameter_search(
 
     search(data, train, protocol, trials=trials, seed=seed, base=best_params(), progress=progress, on_trial=keep)
     return search_id
+
+
+def enqueue_batch_scoring(version: ModelVersion | None = None, *, chunk: int = 2000) -> int:
+    """Spread re-scoring of every profile over `ml` workers, `chunk` profiles per task; returns the task count."""
+    from accounts.models import Profile
+    from jobs import enqueue_on_commit
+
+    from .tasks import score_profiles_task
+
+    version = version or ModelVersion.objects.filter(is_active=True).first()
+    if version is None:
+        return 0
+    ids = list(Profile.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk):
+        enqueue_on_commit(score_profiles_task, version.pk, ids[start : start + chunk])
+    return (len(ids) + chunk - 1) // chunk

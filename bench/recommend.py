@@ -1,0 +1,173 @@
+"""Benchmark: the tuned hybrid against popularity, item-kNN and LightFM defaults, on both split protocols.
+
+    .venv/bin/python bench/recommend.py ../shared/data/ml-latest-small [--trials 5] [--skip-serving]
+
+Offline part (plain arrays straight from the CSVs): for each protocol, hyperparameters are searched
+on a validation split carved out of that protocol's training part, then the best configuration is
+refit on the whole training part and scored on the untouched test part next to every baseline.
+Then: batch scoring of every user from embeddings vs LightFM's own per-user `predict` loop, and
+serving p99 of the top-picks row from stored candidates in a throwaway SQLite database holding the
+imported MovieLens data, for the profile whose interaction count is closest to 1,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "platform")]
+
+from recommendations.baselines import BASELINES  # noqa: E402
+from recommendations.dataset import Dataset, SignalWeights, fold_events, from_movielens  # noqa: E402
+from recommendations.evaluation import PROTOCOLS, evaluate_model, format_table, make_split, top_k  # noqa: E402
+from recommendations.hybrid import HybridParams, HybridRecommender  # noqa: E402
+from recommendations.scoring import top_n_for_users  # noqa: E402
+from recommendations.tuning import search  # noqa: E402
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def offline(data: Dataset, trials: int, threads: int) -> tuple[dict, dict[str, HybridParams]]:
+    pairs = fold_events(data.events, SignalWeights())
+    results: dict[str, dict] = {}
+    tuned: dict[str, HybridParams] = {}
+    for protocol in PROTOCOLS:
+        split = make_split(pairs, protocol)
+        started = time.perf_counter()
+        trials_done = search(
+            data, split.train, protocol, trials=trials, threads=threads,
+            progress=lambda d, t, note, p=protocol: log(f"  [{p}] {note}"),
+        )
+        best = trials_done[0]
+        tuned[protocol] = best.params
+        log(f"[{protocol}] search {time.perf_counter() - started:.0f}s; best validation ndcg@10 {best.ndcg:.4f}: {best.params}")
+        models = {name: make() for name, make in BASELINES.items()}
+        models["hybrid (defaults)"] = HybridRecommender(HybridParams(), threads=threads)
+        models["hybrid"] = HybridRecommender(best.params, threads=threads)
+        results[protocol] = {}
+        for name, model in models.items():
+            results[protocol][name] = evaluate_model(model, data, split)
+            log(f"[{protocol}] {name}: ndcg@10 {results[protocol][name]['ndcg@10']:.4f}")
+    return results, tuned
+
+
+def batch_vs_predict(data: Dataset, params: HybridParams, threads: int, chunk: int = 256) -> dict:
+    pairs = fold_events(data.events, params.signals)
+    model = HybridRecommender(params, threads=threads)
+    model.fit(data, pairs)
+    seen = pairs.matrix(data.n_users, data.n_items, positive_only=False, binary=True)
+    users = np.arange(data.n_users)
+    started = time.perf_counter()
+    for _ in top_n_for_users(model.embeddings, users, seen, 100, chunk):
+        pass
+    batch_s = time.perf_counter() - started
+    items = np.arange(data.n_items, dtype=np.int32)
+    started = time.perf_counter()
+    for user in users:
+        scores = model.model.predict(
+            int(user), items, item_features=model.item_features, user_features=model.user_features, num_threads=threads
+        )
+        scores[seen[user].indices] = -np.inf
+        top_k(scores[None, :], 100)
+    loop_s = time.perf_counter() - started
+    return {
+        "users": int(data.n_users), "batch_s": batch_s, "predict_loop_s": loop_s, "ratio": loop_s / batch_s,
+        "chunk": chunk, "chunk_mib": chunk * data.n_items * 4 / 2**20, "model": model, "pairs": pairs,
+    }
+
+
+def serving(directory: Path, params: HybridParams, threads: int, runs: int = 300) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="marquee-bench-rec-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ["MODEL_ARTIFACT_DIR"] = str(workdir / "models")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marquee.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db.models import Count
+
+    from accounts.models import Profile
+    from recommendations import services, training
+    from recommendations.behaviour import dataset_from_database
+    from recommendations.models import ModelVersion
+
+    log("serving: migrate + import into a throwaway SQLite database")
+    call_command("migrate", verbosity=0)
+    call_command("import_movielens", str(directory), "--no-progress", stdout=open(os.devnull, "w"))
+    data = dataset_from_database()
+    model = HybridRecommender(params, threads=threads)
+    trained = model.fit_events(data)
+    version = ModelVersion.objects.create(version=1, hyperparams=params.as_dict())
+    version.artifact = training.save_artifact(version, model.embeddings)
+    version.save()
+    started = time.perf_counter()
+    training.store_candidates(version, data, model.embeddings, trained)
+    store_s = time.perf_counter() - started
+    training.activate(version)
+    counts = Profile.objects.annotate(n=Count("ratings")).values_list("pk", "n")
+    pk, interactions = min(counts, key=lambda row: abs(row[1] - 1000))
+    profile = Profile.objects.select_related("account").get(pk=pk)
+    timings = {}
+    for label, only in (("top_picks row", {"top_picks"}), ("all rows", None)):
+        services.rows_for(profile, only=only)  # warm: artefact loaded once per process
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            services.rows_for(profile, only=only)
+            samples.append((time.perf_counter() - started) * 1000)
+        timings[label] = (float(np.percentile(samples, 50)), float(np.percentile(samples, 99)))
+    return {"profile": pk, "interactions": interactions, "store_candidates_s": store_s, "timings": timings,
+            "profiles": data.n_users}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("movielens", type=Path)
+    parser.add_argument("--trials", type=int, default=5, help="hyperparameter trials per protocol (first = defaults)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--skip-serving", action="store_true", help="skip the SQLite import + serving p99 part")
+    args = parser.parse_args()
+    if not (args.movielens / "ratings.csv").is_file():
+        parser.error(f"{args.movielens}: no ratings.csv there")
+    wall = time.perf_counter()
+    data = from_movielens(args.movielens)
+    log(f"{data.n_users} users, {data.n_items} titles, {len(data.events)} ratings, {data.item_features.shape[1]} item features")
+    results, tuned = offline(data, args.trials, args.threads)
+    print(format_table(results))
+    for protocol in PROTOCOLS:
+        models = results[protocol]
+        baselines = {n: m for n, m in models.items() if not n.startswith("hybrid")}
+        best = max(baselines, key=lambda n: baselines[n]["ndcg@10"])
+        ratio = models["hybrid"]["ndcg@10"] / baselines[best]["ndcg@10"]
+        target = 1.15 if protocol == "time" else 1.10
+        coverage_ok = models["hybrid"]["coverage"] >= models["lightfm_default"]["coverage"]
+        print(f"{protocol}: tuned hybrid NDCG@10 / best baseline ({best}) = {ratio:.3f} "
+              f"(target >= {target}: {'met' if ratio >= target else 'NOT met'}); coverage "
+              f"{models['hybrid']['coverage']:.4f} vs lightfm_default {models['lightfm_default']['coverage']:.4f} "
+              f"({'not below' if coverage_ok else 'BELOW'})")
+        print(f"{protocol}: tuned params {tuned[protocol]}")
+    speed = batch_vs_predict(data, tuned["time"], args.threads)
+    print(f"\nbatch scoring, top-100 for all {speed['users']} users: {speed['batch_s'] * 1000:.0f} ms in chunks of "
+          f"{speed['chunk']} users (score block {speed['chunk_mib']:.1f} MiB); LightFM per-user predict loop: "
+          f"{speed['predict_loop_s']:.2f} s; ratio {speed['ratio']:.1f}x (target >= 20x)")
+    if not args.skip_serving:
+        served = serving(args.movielens, tuned["time"], args.threads)
+        print(f"\nserving from stored candidates (SQLite, {served['profiles']} profiles; candidates stored in "
+              f"{served['store_candidates_s']:.1f} s), profile {served['profile']} with {served['interactions']} ratings:")
+        for label, (p50, p99) in served["timings"].items():
+            print(f"  {label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms" + ("  (target p99 < 20 ms)" if label == "top_picks row" else ""))
+    print(f"\nwall time {time.perf_counter() - wall:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""The rows API is scoped to the signed-in account: its own profiles answer, anyone else's are 404."""
+
+import pytest
+
+from accounts.access import SESSION_PROFILE_KEY
+from factories import make_account, make_profile
+from recommendations import training
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["recommendations_world"]
+PASSWORD = "correct-horse-battery"
+
+
+def signed_in(client, profile):
+    client.force_login(profile.account)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = profile.pk
+    session.save()
+    return client
+
+
+def test_owner_gets_rows_for_the_current_profile(world, client):
+    training.train_recommender()
+    fan = world.fans["action"][0]
+    body = signed_in(client, fan).get("/api/recommendations/rows/?limit=5").json()
+    assert body["profile"] == fan.pk
+    assert body["rows"] and all(item["reason"] and item["name"] for row in body["rows"] for item in row["items"])
+
+
+def test_member_profile_of_the_same_account_is_allowed(world, client):
+    fan = world.fans["action"][0]
+    sibling = make_profile(fan.account, name="sibling")
+    response = signed_in(client, fan).get(f"/api/recommendations/profiles/{sibling.pk}/rows/")
+    assert response.status_code == 200 and response.json()["profile"] == sibling.pk
+
+
+def test_outsider_gets_404_for_another_accounts_profile(world, client):
+    outsider = make_profile(make_account(), name="outsider")
+    fan = world.fans["romance"][0]
+    response = signed_in(client, outsider).get(f"/api/recommendations/profiles/{fan.pk}/rows/")
+    assert response.status_code == 404
+
+
+def test_session_pointing_at_another_accounts_profile_is_404(world, client):
+    outsider = make_profile(make_account(), name="outsider")
+    client.force_login(outsider.account)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = world.fans["romance"][0].pk
+    session.save()
+    assert client.get("/api/recommendations/rows/").status_code == 404
+
+
+def test_anonymous_is_refused(world, client):
+    assert client.get("/api/recommendations/rows/").status_code in (401, 403)

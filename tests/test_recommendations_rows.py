@@ -1,0 +1,95 @@
+"""Request-time rows: filters, cold start from onboarding, reasons, and the similar-titles fallback."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from catalog.models import Genre, TitleAvailability
+from factories import make_account, make_profile, make_region, rate, watch
+from recommendations import services, training
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["recommendations_world"]
+
+
+def all_items(rows):
+    return [item for row in rows for item in row.items]
+
+
+def test_rows_leave_out_watched_disliked_and_unavailable_titles(world):
+    fan = world.fans["action"][0]
+    training.train_recommender()
+    watched_now = world.action[-1]
+    disliked = world.action[-2]
+    watch(fan, watched_now, completion=0.95)
+    rate(fan, disliked, stars=1.0)
+    hidden_region = make_region("FR", "France")
+    blocked = world.action[-3]
+    TitleAvailability.objects.create(title=blocked, region=hidden_region)  # rights only in France
+    excluded = {watched_now.pk, disliked.pk, blocked.pk}
+    excluded |= set(fan.viewing_events.values_list("title_id", flat=True))
+    excluded |= set(fan.ratings.values_list("title_id", flat=True))
+    rows = services.rows_for(fan, limit=12)
+    assert rows, "a trained profile gets rows"
+    assert not excluded & {i.title_id for i in all_items(rows)}
+
+
+def test_every_item_has_a_reason(world):
+    training.train_recommender()
+    rows = services.rows_for(world.fans["romance"][1])
+    assert {row.key for row in rows} >= {"top_picks", "trending"}
+    assert all(item.reason for item in all_items(rows))
+
+
+def test_hidden_taste_shows_in_top_picks(world):
+    training.train_recommender()
+    fan = world.fans["romance"][2]
+    picks = services.rows_for(fan, limit=3, only={"top_picks"})[0].items
+    romance = {t.pk for t in world.romance}
+    assert sum(i.title_id in romance for i in picks) >= 2
+
+
+@pytest.mark.parametrize("trained", [False, True])
+def test_new_profile_gets_onboarding_based_picks_immediately(world, trained):
+    if trained:
+        training.train_recommender()
+    newcomer = make_profile(make_account(region=world.region), name="new")
+    newcomer.favourite_genres.set([Genre.objects.get(name="Romance")])
+    newcomer.favourite_titles.set([world.romance[0]])
+    newcomer.onboarded_at = timezone.now()
+    newcomer.save()
+    rows = services.rows_for(newcomer, limit=5)
+    picks = next(row for row in rows if row.key == "top_picks").items
+    romance = {t.pk for t in world.romance}
+    assert picks and world.romance[0].pk not in {i.title_id for i in picks}
+    assert sum(i.title_id in romance for i in picks) > len(picks) / 2
+
+
+def test_hidden_history_is_ignored(world):
+    training.train_recommender()
+    fan = world.fans["action"][3]
+    event = watch(fan, world.romance[5], completion=1.0, when=timezone.now() - timedelta(minutes=5))
+    event.hidden_at = timezone.now()
+    event.save()
+    ctx_rows = services.rows_for(fan, only={"because_you_watched"})
+    assert all(world.romance[5].name not in row.heading for row in ctx_rows)
+
+
+def test_similar_titles_from_the_model_and_without_one(world):
+    before = services.similar_titles(world.action[0], limit=5)
+    assert before and all(i.title_id != world.action[0].pk for i in before)
+    assert {i.title_id for i in before} <= {t.pk for t in world.action}  # shared genre and tag
+    training.train_recommender()
+    after = services.similar_titles(world.action[0], limit=5)
+    assert len(after) == 5 and all(i.reason for i in after)
+
+
+def test_enqueue_training_returns_a_task_id(db, django_capture_on_commit_callbacks, monkeypatch):
+    from recommendations import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.train_recommender_task, "apply_async", lambda **kw: sent.append(kw))
+    with django_capture_on_commit_callbacks(execute=True):
+        task_id = services.enqueue_training()
+    assert sent == [{"task_id": task_id}]
