@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.base import ContentFile
+from django.urls import reverse
 
 from activity.models import Impression
 from artwork.services import choose_artwork
@@ -58,6 +59,7 @@ def test_rows_log_one_impression_per_card_with_position_and_artwork(settings, tm
         ("trending", 2, titles[4].pk, None, "default", 1.0),
     ]
     assert len(set(Impression.objects.values_list("request_id", flat=True))) == 1
+    assert rows[0].cards[1].url == reverse("storefront:title", args=[titles[1].pk])
 
 
 def test_a_kids_profile_never_gets_cards_above_its_limit():

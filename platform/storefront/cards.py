@@ -7,6 +7,8 @@ artwork bandit and off-policy evaluation can learn from exactly what was on scre
 import uuid
 from dataclasses import dataclass, field
 
+from django.urls import reverse
+
 from accounts.models import Profile
 from activity.models import Impression
 from artwork.services import choose_artwork
@@ -26,6 +28,7 @@ class Card:
     reason: str
     position: int
     artwork_id: int | None
+    url: str = ""
 
 
 @dataclass
@@ -51,6 +54,16 @@ def visible_titles(profile: Profile):
     return titles.filter(maturity_rating__in=allowed) if allowed else titles
 
 
+_SENTINEL_ID = 987654321
+
+
+def title_url_maker():
+    """`url(title_id)` for the title page, with one `reverse()` per page instead of one per card
+    (reversing was 40% of a home page's template time)."""
+    template = reverse("storefront:title", args=[_SENTINEL_ID])
+    return lambda title_id: template.replace(str(_SENTINEL_ID), str(title_id))
+
+
 def build_rows(profile: Profile, specs: list[RowSpec], *, log: bool = True) -> list[CardRow]:
     """Resolve rows to cards in three queries whatever their size: titles, artwork, impressions."""
     wanted = {title_id for spec in specs for title_id, _ in spec.items}
@@ -58,6 +71,7 @@ def build_rows(profile: Profile, specs: list[RowSpec], *, log: bool = True) -> l
     artwork = choose_artwork(profile, titles.values())
     rows, impressions = [], []
     request_id = str(uuid.uuid4())
+    url = title_url_maker()
     for spec in specs:
         row = CardRow(spec.key, spec.heading)
         for title_id, reason in spec.items:
@@ -65,7 +79,7 @@ def build_rows(profile: Profile, specs: list[RowSpec], *, log: bool = True) -> l
             if title is None:  # gone, out of region or above the maturity limit
                 continue
             choice = artwork[title_id]
-            row.cards.append(Card(title, choice.url, reason, len(row.cards), choice.asset_id))
+            row.cards.append(Card(title, choice.url, reason, len(row.cards), choice.asset_id, url(title_id)))
             impressions.append(
                 Impression(
                     profile=profile, title_id=title_id, surface=spec.key[:40], position=len(row.cards) - 1,
