@@ -46,7 +46,7 @@ class TagSuggestionAdmin(admin.ModelAdmin):
     search_fields = ["title__name", "tag__name"]
     list_select_related = ["tag", "title", "keyframe__shot"]
     ordering = ["-confidence", "id"]
-    actions = ["approve_selected", "reject_selected"]
+    actions = ["approve_selected", "reject_selected", "retag_titles"]
     list_per_page = 50
     readonly_fields = ["title", "keyframe", "tag", "tagger", "confidence", "status", "reviewed_by", "reviewed_at"]
 
@@ -81,6 +81,13 @@ class TagSuggestionAdmin(admin.ModelAdmin):
     def approve_selected(self, request, queryset):
         count = services.approve(queryset.values_list("pk", flat=True), request.user)
         self.message_user(request, f"Approved {count} suggestions.", messages.SUCCESS)
+
+    @admin.action(description="Re-tag the titles of the selected suggestions")
+    def retag_titles(self, request, queryset):
+        title_ids = sorted(set(queryset.values_list("title_id", flat=True)))
+        for title_id in title_ids:
+            services.enqueue_retag(title_id)
+        self.message_user(request, f"Re-tagging queued for {len(title_ids)} titles.", messages.SUCCESS)
 
     @admin.action(description="Reject selected tags")
     def reject_selected(self, request, queryset):

@@ -75,7 +75,15 @@ def pick_keyframes(capture: cv2.VideoCapture, shots: list[tuple[int, int]], prog
     last = max(wanted) + 1 if wanted else 0
     number = 0
     while number <= last:
-        ok, frame = capture.read()
+        # grab() decodes; retrieve() (colour conversion, copy) only for the frames we look at.
+        if not capture.grab():
+            break
+        if progress and number % 250 == 0:
+            progress(number, last)
+        if pending is None and number not in wanted:
+            number += 1
+            continue
+        ok, frame = capture.retrieve()
         if not ok or frame is None:
             break
         if pending is not None:
@@ -86,8 +94,6 @@ def pick_keyframes(capture: cv2.VideoCapture, shots: list[tuple[int, int]], prog
         if number in wanted:
             pending = (number, frame, quality(frame).score)
         number += 1
-        if progress and number % 250 == 0:
-            progress(number, last)
     if pending is not None:
         cand_frame, cand_image, cand_quality = pending
         _keep(best, Pick(wanted[cand_frame], cand_frame, cand_image, cand_quality, 0.0))

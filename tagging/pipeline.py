@@ -79,7 +79,13 @@ def probe_asset(asset_id: int, progress: Progress = _noop) -> bool:
     asset = MediaAsset.objects.filter(pk=asset_id).first()
     if asset is None:
         return False
-    MediaAsset.objects.filter(pk=asset.pk).update(status=MediaAsset.Status.PROCESSING, error="")
+    # Claim the row unless something (this pipeline before, or the catalog's own fingerprinting)
+    # already failed it: that reason stays what staff see, and a failed file is not re-read.
+    claimed = MediaAsset.objects.filter(pk=asset.pk).exclude(status=MediaAsset.Status.FAILED).update(
+        status=MediaAsset.Status.PROCESSING, error=""
+    )
+    if not claimed:
+        return False
     if not asset.file:
         fail(asset, "no file attached")
         return False
@@ -295,12 +301,14 @@ def sync_model_tags(title: Title) -> None:
             )
 
 
-def finish_asset(asset_id: int) -> bool:
+def finish_asset(asset_id: int, progress: Progress = _noop) -> bool:
+    """Aggregate the title, refresh its synopsis tags and model tags, and mark the asset ready."""
     asset = _live(asset_id)
     if asset is None:
         return False
-    aggregate_title(asset.title_id)
     tag_title_text(asset.title_id)
-    sync_model_tags(asset.title)
+    progress(1, 2, "synopsis tags")
+    aggregate_title(asset.title_id)  # also syncs the model tags, synopsis ones included
+    progress(2, 2, "aggregated")
     MediaAsset.objects.filter(pk=asset.pk).update(status=MediaAsset.Status.READY, error="")
     return True

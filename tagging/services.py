@@ -41,6 +41,7 @@ def enqueue_retag(title_id: int) -> str:
     from . import tasks
 
     task_id = str(uuid.uuid4())
+    # Like jobs.enqueue_on_commit, but the caller needs the id now, so it is chosen here.
     transaction.on_commit(lambda: tasks.retag_title.apply_async(args=[title_id], task_id=task_id))
     return task_id
 

@@ -48,7 +48,8 @@ class DetectorParams:
     dissolve_max_residual: float = 0.4  # middle frame vs mean of the ends, relative to the change
     dissolve_min_monotone: float = 0.55  # end-to-end change over summed steps
     dissolve_max_step: float = 0.45  # largest single step, relative to the change (1 ~ a cut)
-    dissolve_max_dip: float = 0.8  # middle frame's luma variance over its ends' (a blend is flatter)
+    dissolve_max_dip: float = 0.85  # middle frame's luma variance over its ends' (a blend is flatter)
+    dissolve_strong_dip: float = 0.45  # a dip this deep needs no linearity test (motion spoils that one)
 
 
 @dataclass
@@ -131,10 +132,12 @@ class _Signals:
         mean, std = cv2.meanStdDev(feats.luma)
         self.mean_luma.append(float(mean[0, 0]))
         self.std_luma.append(float(std[0, 0]))
+        floor = self.params.cut_floor
         for f in range(1, MAX_FLASH_FRAMES + 1):
-            # Boundary candidate at i = index - f: compare frame i-1 with this frame (i+f).
+            # Boundary candidate at i = index - f: compare frame i-1 with this frame (i+f). Only
+            # jumps that could be cuts (at i, or at this frame) are ever asked about.
             back = f + 1
-            if len(self.recent) >= back:
+            if len(self.recent) >= back and (self.diff[index - f] >= floor or self.diff[index] >= floor):
                 self.skip[index - f][f - 1] = _difference(self.recent[-back], feats)
         half = self.params.dissolve_half
         self.dissolve_change.append(0.0)
@@ -195,15 +198,20 @@ def _boundaries(sig: _Signals, fps: float) -> list[tuple[int, str, float]]:
     if n > 2 * half:
         ends[half : n - half] = 0.5 * (variance[: n - 2 * half] + variance[2 * half :])
     dip = variance / np.maximum(ends, 1e-9)
-    dissolving = (
+    linear = (
         (dip <= p.dissolve_max_dip)
         &
         (change >= p.dissolve_min_change)
         & (np.asarray(sig.dissolve_residual) <= p.dissolve_max_residual)
         & (np.asarray(sig.dissolve_steps) >= p.dissolve_min_monotone)
         & (np.asarray(sig.dissolve_max_step) <= p.dissolve_max_step)
-        & ~suppressed
     )
+    deep = (
+        (dip <= p.dissolve_strong_dip)
+        & (change >= p.dissolve_min_change)
+        & (np.asarray(sig.dissolve_max_step) <= p.dissolve_max_step)
+    )
+    dissolving = (linear | deep) & ~suppressed
     for start, end in _runs(dissolving):
         if end - start + 1 < 3:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
@@ -22,11 +23,17 @@ def tag_text(tag: Tag) -> str:
     return f"{tag.name}: {tag.description}"
 
 
+@lru_cache(maxsize=4)
+def _tag_embeddings(texts: tuple[str, ...]) -> np.ndarray:
+    # The vocabulary rarely changes; keyed by its texts, an edited description is re-embedded.
+    return embed_texts(list(texts))
+
+
 def similarities(synopses: list[str], tags: list[Tag]) -> np.ndarray:
     """Cosine similarity (rows: synopses, columns: tags); both sides are L2-normalised embeddings."""
     if not synopses or not tags:
         return np.zeros((len(synopses), len(tags)), dtype=np.float32)
-    return embed_texts(synopses) @ embed_texts([tag_text(tag) for tag in tags]).T
+    return embed_texts(synopses) @ _tag_embeddings(tuple(tag_text(tag) for tag in tags)).T
 
 
 def calibrate(max_titles: int = 2000, *, min_positives: int = 5) -> SynopsisCalibration | None:

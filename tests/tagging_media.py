@@ -63,3 +63,18 @@ def write_png(path: Path, size: tuple[int, int] = (W, H), colour=(40, 40, 200)) 
     cv2.rectangle(image, (size[0] // 4, size[1] // 4), (size[0] // 2, size[1] // 2), (250, 250, 250), -1)
     cv2.imwrite(str(path), image)
     return path
+
+
+def drawn_face(size: int = 120, canvas: tuple[int, int] = (320, 240)) -> np.ndarray:
+    """A schematic face (skin oval, dark eyes and brows, nose ridge, mouth) that the Haar cascade finds."""
+    img = np.full((canvas[1], canvas[0]), 60, np.uint8)
+    cx, cy = canvas[0] // 2, canvas[1] // 2
+    cv2.ellipse(img, (cx, cy), (int(size * 0.42), int(size * 0.55)), 0, 0, 360, 200, -1)
+    for dx in (-1, 1):
+        cv2.ellipse(img, (cx + dx * int(size * 0.18), cy - int(size * 0.12)), (int(size * 0.09), int(size * 0.045)),
+                    0, 0, 360, 40, -1)
+        cv2.line(img, (cx + dx * int(size * 0.08), cy - int(size * 0.24)), (cx + dx * int(size * 0.3), cy - int(size * 0.24)),
+                 70, 4)
+    cv2.line(img, (cx, cy - int(size * 0.08)), (cx, cy + int(size * 0.12)), 170, 3)
+    cv2.ellipse(img, (cx, cy + int(size * 0.28)), (int(size * 0.16), int(size * 0.04)), 0, 0, 360, 90, -1)
+    return cv2.cvtColor(cv2.GaussianBlur(img, (5, 5), 0), cv2.COLOR_GRAY2BGR)

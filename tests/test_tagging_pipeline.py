@@ -196,3 +196,59 @@ def test_a_file_over_the_upload_limit_fails_before_decoding(tmp_path, settings):
     settings.MAX_UPLOAD_BYTES = 1000
     path, _ = video_with_cuts(tmp_path / "huge.avi", [30, 30])
     _fails(add_asset(make_title(), path, "video"), "huge.avi", "upload limit")
+
+
+def test_an_internal_error_marks_the_asset_failed_and_is_not_swallowed(tmp_path, monkeypatch):
+    from tagging import tasks
+
+    path, _ = video_with_cuts(tmp_path / "trailer.avi", [30, 30])
+    asset = add_asset(make_title(), path, "video")
+    pipeline.probe_asset(asset.pk)
+
+    def broken(asset_id, progress):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(pipeline, "extract_keyframes", broken)
+    with pytest.raises(RuntimeError):
+        tasks.extract_keyframes.apply(args=[asset.pk], throw=True)
+    asset.refresh_from_db()
+    assert asset.status == "failed" and "internal error" in asset.error and "a bug" in asset.error
+
+
+def test_synopsis_tags_become_title_suggestions_and_model_tags(settings):
+    from factories import make_tag
+
+    settings.TAGGING_TAGGERS = ["synopsis"]
+    settings.TAGGING_SYNOPSIS_THRESHOLD = 0.3
+    make_tag("heist", "A crew plans and pulls off a daring robbery of a bank or casino.")
+    make_tag("gardening", "Plants, flowers, seeds and vegetable gardens.")
+    title = make_title(synopsis="A crew of thieves plans a daring robbery of a casino vault.")
+    pipeline.tag_title_text(title.pk)
+    suggested = set(TagSuggestion.objects.filter(title=title, tagger="synopsis").values_list("tag__name", flat=True))
+    assert "heist" in suggested and "gardening" not in suggested
+    pipeline.aggregate_title(title.pk)
+    assert TitleTag.objects.filter(title=title, tag__name="heist", source="model").exists()
+
+
+def test_an_asset_already_failed_elsewhere_keeps_its_reason(tmp_path):
+    path, _ = video_with_cuts(tmp_path / "trailer.avi", [30, 30])
+    asset = add_asset(make_title(), path, "video")
+    MediaAsset.objects.filter(pk=asset.pk).update(status="failed", error="trailer.avi: rejected by the catalog")
+    run_all(asset.pk)
+    asset.refresh_from_db()
+    assert (asset.status, asset.error) == ("failed", "trailer.avi: rejected by the catalog")
+    assert not Shot.objects.filter(asset=asset).exists()
+
+
+def test_an_image_with_an_exif_rotation_is_measured_upright(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "sideways.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to view
+    Image.new("RGB", (96, 64), "teal").save(path, exif=exif)
+    asset = add_asset(make_title(), path, "image")
+    run_all(asset.pk)
+    asset.refresh_from_db()
+    assert asset.status == "ready", asset.error
+    assert (asset.width, asset.height) == (64, 96)

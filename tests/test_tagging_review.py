@@ -128,3 +128,23 @@ def test_title_tag_page_is_staff_only(client, film):
     title, _, _ = film
     client.force_login(make_account())
     assert client.get(reverse("tagging:title_tags", args=[title.pk])).status_code == 302
+
+
+def test_review_queue_query_count_does_not_grow_with_rows(client, film):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    title, long_shot, short_shot = film
+    client.force_login(make_account(is_staff=True, is_superuser=True))
+    url = reverse("admin:tagging_tagsuggestion_changelist")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    suggest(title, long_shot, "dark", 0.8)
+    few = queries()
+    for k in range(6):
+        suggest(title, short_shot, f"tag {k}", 0.5)
+    assert queries() == few

@@ -39,6 +39,14 @@ def test_text_is_found_where_text_is_drawn():
     assert descriptors.text_score(cv2.cvtColor(titled, cv2.COLOR_BGR2GRAY)) > 0
 
 
+def test_a_face_filling_the_frame_is_a_close_up():
+    from tagging_media import drawn_face
+
+    features = descriptors.describe(drawn_face(150))
+    assert features["faces"] == 1 and features["largest_face"] > 0.1
+    assert {"close-up", "people"} <= names(descriptor_tags(features))
+
+
 def test_describe_runs_every_opencv_detector_on_a_plain_frame():
     features = descriptors.describe(np.full((180, 320, 3), 20, np.uint8), motion=0.2)
     assert features["faces"] == 0 and features["people"] == 0

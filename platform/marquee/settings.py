@@ -238,6 +238,7 @@ TAGGING_LEARNED_MIN_LABELS = env_int("TAGGING_LEARNED_MIN_LABELS", 4)  # approva
 TAGGING_LEARNED_MIN_CONFIDENCE = env_float("TAGGING_LEARNED_MIN_CONFIDENCE", 0.5)
 TAGGING_MODEL_TAG_THRESHOLD = env_float("TAGGING_MODEL_TAG_THRESHOLD", 0.3)  # title score accepted as a model tag
 TAGGING_IMAGE_WEIGHT_S = env_float("TAGGING_IMAGE_WEIGHT_S", 1.0)  # a still counts like a shot this long
+TAGGING_VIDEO_TASK_TIME_LIMIT = env_int("TAGGING_VIDEO_TASK_TIME_LIMIT", 3 * 60 * 60)  # seconds, shots/keyframes steps
 
 # --- support_bot ---
 # Share of valid questions the bot may hand off; the confidence threshold is chosen from it by cross-validation.
