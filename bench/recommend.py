@@ -120,12 +120,14 @@ def serving(directory: Path, params: HybridParams, threads: int, runs: int = 300
     timings = {}
     for label, only in (("top_picks row", {"top_picks"}), ("all rows", None)):
         services.rows_for(profile, only=only)  # warm: artefact loaded once per process
-        samples = []
+        wall, cpu = [], []
         for _ in range(runs):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             services.rows_for(profile, only=only)
-            samples.append((time.perf_counter() - started) * 1000)
-        timings[label] = (float(np.percentile(samples, 50)), float(np.percentile(samples, 99)))
+            wall.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        # CPU time is shown next to wall time: on a shared machine the wall clock includes waiting for a core.
+        timings[label] = tuple(float(np.percentile(x, q)) for x in (wall, cpu) for q in (50, 99))
     return {"profile": pk, "interactions": interactions, "store_candidates_s": store_s, "timings": timings,
             "profiles": data.n_users}
 
@@ -140,6 +142,7 @@ def main() -> None:
     if not (args.movielens / "ratings.csv").is_file():
         parser.error(f"{args.movielens}: no ratings.csv there")
     wall = time.perf_counter()
+    load_at_start = os.getloadavg()[0]
     data = from_movielens(args.movielens)
     log(f"{data.n_users} users, {data.n_items} titles, {len(data.events)} ratings, {data.item_features.shape[1]} item features")
     results, tuned = offline(data, args.trials, args.threads)
@@ -164,9 +167,11 @@ def main() -> None:
         served = serving(args.movielens, tuned["time"], args.threads)
         print(f"\nserving from stored candidates (SQLite, {served['profiles']} profiles; candidates stored in "
               f"{served['store_candidates_s']:.1f} s), profile {served['profile']} with {served['interactions']} ratings:")
-        for label, (p50, p99) in served["timings"].items():
-            print(f"  {label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms" + ("  (target p99 < 20 ms)" if label == "top_picks row" else ""))
-    print(f"\nwall time {time.perf_counter() - wall:.0f} s")
+        for label, (p50, p99, cpu50, cpu99) in served["timings"].items():
+            target = "  (target p99 < 20 ms)" if label == "top_picks row" else ""
+            print(f"  {label}: wall p50 {p50:.1f} ms, p99 {p99:.1f} ms; CPU p50 {cpu50:.1f} ms, p99 {cpu99:.1f} ms{target}")
+    print(f"\nwall time {time.perf_counter() - wall:.0f} s; load average at start {load_at_start:.1f}, "
+          f"at end {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

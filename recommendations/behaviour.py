@@ -30,6 +30,24 @@ def profile_feature_names(region_code: str | None, genre_slugs: list[str], title
     return names
 
 
+def title_features(title_ids: list[int]) -> dict[int, dict[str, float]]:
+    """The same item features training builds (genres, source-weighted tags, year bucket), for a few titles."""
+    features: dict[int, dict[str, float]] = {t: {} for t in title_ids}
+    for pk, year in Title.objects.filter(pk__in=title_ids).values_list("pk", "year"):
+        if bucket := year_bucket(year):
+            features[pk][bucket] = 1.0
+    for title_id, slug in Title.genres.through.objects.filter(title_id__in=title_ids).values_list(
+        "title_id", "genre__slug"
+    ):
+        features[title_id][f"genre:{slug}"] = 1.0
+    for title_id, slug, source, confidence in TitleTag.objects.filter(title_id__in=title_ids).values_list(
+        "title_id", "tag__slug", "source", "confidence"
+    ):
+        name = f"tag:{slug}"
+        features[title_id][name] = min(1.0, features[title_id].get(name, 0.0) + TAG_SOURCE_WEIGHT.get(source, 0.5) * confidence)
+    return features
+
+
 def dataset_from_database() -> Dataset:
     profiles = list(Profile.objects.order_by("pk").values_list("pk", "account__region__code"))
     titles = list(Title.objects.order_by("pk").values_list("pk", "year", "name"))

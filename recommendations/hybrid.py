@@ -62,6 +62,10 @@ class Embeddings:
     user_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     item_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     item_popularity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    # Metadata feature embeddings: a title added after training is the weighted mean of its features.
+    item_feature_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    item_feature_bias: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    item_feature_names: list[str] = field(default_factory=list)
 
     def scores(self, user_vectors: np.ndarray) -> np.ndarray:
         return user_vectors @ self.item_vectors.T + self.item_bias
@@ -75,6 +79,17 @@ class Embeddings:
             return None
         return np.mean(parts, axis=0)
 
+    def cold_item(self, features: dict[str, float]) -> tuple[np.ndarray, float] | None:
+        """Vector and bias of a title the model has not seen, from its genre/tag/year features."""
+        index = {name: i for i, name in enumerate(self.item_feature_names)}
+        known = [(index[name], value) for name, value in features.items() if name in index and value > 0]
+        if not known:
+            return None
+        rows = np.array([i for i, _ in known])
+        weights = np.array([v for _, v in known], dtype=np.float32)
+        weights /= weights.sum()
+        return weights @ self.item_feature_vectors[rows], float(weights @ self.item_feature_bias[rows])
+
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
         np.savez_compressed(
@@ -87,6 +102,9 @@ class Embeddings:
             user_ids=self.user_ids,
             item_ids=self.item_ids,
             item_popularity=self.item_popularity,
+            item_feature_vectors=self.item_feature_vectors,
+            item_feature_bias=self.item_feature_bias,
+            item_feature_names=np.array(self.item_feature_names, dtype=str),
         )
         return buffer.getvalue()
 
@@ -102,6 +120,9 @@ class Embeddings:
                 user_ids=npz["user_ids"],
                 item_ids=npz["item_ids"],
                 item_popularity=npz["item_popularity"],
+                item_feature_vectors=npz["item_feature_vectors"],
+                item_feature_bias=npz["item_feature_bias"],
+                item_feature_names=[str(n) for n in npz["item_feature_names"]],
             )
 
 
@@ -176,6 +197,9 @@ class HybridRecommender:
             user_ids=data.user_ids,
             item_ids=data.item_ids,
             item_popularity=np.bincount(train.item[train.weight > 0], minlength=data.n_items).astype(np.float32),
+            item_feature_vectors=model.item_embeddings[data.n_items :].astype(np.float32),
+            item_feature_bias=model.item_biases[data.n_items :].astype(np.float32),
+            item_feature_names=list(data.item_feature_names),
         )
 
     def score(self, users: np.ndarray) -> np.ndarray:

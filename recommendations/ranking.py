@@ -17,13 +17,14 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Max, Q
+from django.db.models import CharField, Max
+from django.db.models.functions import Cast
 
 from accounts.models import Profile
 from activity.models import MyListEntry, Rating, ViewingEvent
 from catalog.models import Title
 
-from .behaviour import profile_feature_names
+from .behaviour import profile_feature_names, title_features
 from .hybrid import Embeddings
 from .models import Candidate, ItemNeighbour, ModelVersion
 
@@ -111,25 +112,31 @@ def item_popularity(version: ModelVersion | None) -> dict[int, float]:
 
 
 def load_context(profile: Profile) -> ProfileContext:
-    """Seen, disliked and recently liked titles; timestamps are read only for the few most recent likes."""
+    """Seen, disliked and recently liked titles in two raw fetches (this is the hot path of every row)."""
     dislike_at = setting("RECOMMENDER_DISLIKE_AT", 2.0)
-    views = ViewingEvent.objects.filter(profile=profile, hidden_at__isnull=True)
-    ratings = Rating.objects.filter(profile=profile)
-    seen = {t for (t,) in fetch_rows(views.order_by().values_list("title_id"))}
+    views = ViewingEvent.objects.filter(profile=profile, hidden_at__isnull=True).order_by()
+    ratings = Rating.objects.filter(profile=profile).order_by()
+    seen: set[int] = set()
     disliked: set[int] = set()
-    for title_id, stars, thumb in fetch_rows(ratings.order_by().values_list("title_id", "stars", "thumb")):
+    liked: list[tuple] = []
+    # Timestamps are read as ISO text (they sort the same) to skip parsing a thousand datetimes per request.
+    as_text = {"views": Cast("started_at", CharField()), "ratings": Cast("rated_at", CharField())}
+    views = views.annotate(when=as_text["views"])
+    ratings = ratings.annotate(when=as_text["ratings"])
+    for title_id, completion, when in fetch_rows(views.values_list("title_id", "completion", "when")):
+        seen.add(title_id)
+        if completion >= 0.5:
+            liked.append((when, title_id))
+    for title_id, stars, thumb, when in fetch_rows(ratings.values_list("title_id", "stars", "thumb", "when")):
         if (stars is not None and stars <= dislike_at) or (thumb is not None and thumb < 0):
             disliked.add(title_id)
         else:
             seen.add(title_id)
-    recent = 50
-    liked = list(views.filter(completion__gte=0.5).order_by("-started_at").values_list("started_at", "title_id")[:recent])
-    liked += list(
-        ratings.filter(Q(stars__gte=3.5) | Q(thumb__gt=0)).order_by("-rated_at").values_list("rated_at", "title_id")[:recent]
-    )
+            if (stars or 0) >= 3.5 or (thumb or 0) > 0:
+                liked.append((when, title_id))
     liked.sort(reverse=True)
-    liked_recent = list(dict.fromkeys(t for _, t in liked if t not in disliked))
-    favourite_titles = list(profile.favourite_titles.order_by().values_list("pk", flat=True))
+    liked_recent = list(dict.fromkeys(t for _, t in liked[:200] if t not in disliked))
+    favourite_titles = [t for (t,) in fetch_rows(profile.favourite_titles.order_by().values_list("pk"))]
     return ProfileContext(
         profile=profile,
         region_id=profile.account.region_id,
@@ -138,7 +145,7 @@ def load_context(profile: Profile) -> ProfileContext:
         seen=(seen | set(favourite_titles)) - disliked,
         disliked=disliked,
         liked_recent=liked_recent,
-        favourite_genres=list(profile.favourite_genres.values_list("slug", "name")),
+        favourite_genres=fetch_rows(profile.favourite_genres.order_by().values_list("slug", "name")),
         favourite_titles=favourite_titles,
     )
 
@@ -186,7 +193,40 @@ def stored_candidates(ctx: ProfileContext, source: str) -> list[Scored]:
     if ctx.version is None:
         return []
     rows = Candidate.objects.filter(profile=ctx.profile, model_version=ctx.version, source=source).order_by("rank")
-    return [Scored(t, s) for t, s in rows.values_list("title_id", "score")]
+    return [Scored(t, s) for t, s in fetch_rows(rows.values_list("title_id", "score"))]
+
+
+def user_vector(ctx: ProfileContext, emb: Embeddings) -> np.ndarray | None:
+    """The profile's vector: learned if the model saw it, else built from its onboarding features and likes."""
+    users = np.flatnonzero(emb.user_ids == ctx.profile.pk)
+    if len(users) and ctx.liked_recent:
+        return emb.user_vectors[users[0]]
+    index = {int(pk): i for i, pk in enumerate(emb.item_ids.tolist())}
+    region_code = ctx.profile.account.region.code if ctx.region_id else None
+    names = profile_feature_names(region_code, [s for s, _ in ctx.favourite_genres], ctx.favourite_titles)
+    liked = [index[t] for t in ctx.favourite_titles + ctx.liked_recent[:20] if t in index]
+    return emb.cold_user_vector(names, liked)
+
+
+def model_scores(ctx: ProfileContext, title_ids: list[int]) -> dict[int, float]:
+    """Scores from the active model's embeddings, including titles added after training (from their features)."""
+    emb = embeddings(ctx.version)
+    vector = user_vector(ctx, emb) if emb is not None else None
+    if vector is None:
+        return {}
+    index = {int(pk): i for i, pk in enumerate(emb.item_ids.tolist())}
+    known = [t for t in title_ids if t in index]
+    scores = {}
+    if known:
+        rows = np.array([index[t] for t in known])
+        values = emb.item_vectors[rows] @ vector + emb.item_bias[rows]
+        scores = dict(zip(known, values.tolist(), strict=True))
+    unknown = [t for t in title_ids if t not in index]
+    if unknown:
+        for title_id, features in title_features(unknown).items():
+            if (cold := emb.cold_item(features)) is not None:
+                scores[title_id] = float(cold[0] @ vector + cold[1])
+    return scores
 
 
 def cold_start_candidates(ctx: ProfileContext, n: int = 100) -> list[Scored]:
@@ -196,12 +236,9 @@ def cold_start_candidates(ctx: ProfileContext, n: int = 100) -> list[Scored]:
     """
     emb = embeddings(ctx.version)
     if emb is not None and len(emb.item_ids):
-        index = {int(pk): i for i, pk in enumerate(emb.item_ids.tolist())}
-        region_code = ctx.profile.account.region.code if ctx.region_id else None
-        names = profile_feature_names(region_code, [s for s, _ in ctx.favourite_genres], ctx.favourite_titles)
-        liked = [index[t] for t in ctx.favourite_titles + ctx.liked_recent[:20] if t in index]
-        vector = emb.cold_user_vector(names, liked)
+        vector = user_vector(ctx, emb)
         if vector is not None:
+            index = {int(pk): i for i, pk in enumerate(emb.item_ids.tolist())}
             scores = emb.scores(vector[None, :])[0]
             for t in ctx.excluded:
                 if t in index:
@@ -357,9 +394,11 @@ def add_reasons(ctx: ProfileContext, items: list[Scored], default: str) -> list[
         ).values_list("title_id", "neighbour_id", "similarity"):
             if neighbour_id not in because or sim > because[neighbour_id][0]:
                 because[neighbour_id] = (sim, title_id)
-    names = dict(Title.objects.filter(pk__in={t for _, t in because.values()}).values_list("pk", "name"))
+    names = (
+        dict(Title.objects.filter(pk__in={t for _, t in because.values()}).values_list("pk", "name")) if because else {}
+    )
+    load_genres(ctx, [i.title_id for i in items] + ctx.liked_recent[:50])  # one query for both
     interests = taste_genres(ctx, limit=5)
-    load_genres(ctx, [i.title_id for i in items])
     for item in items:
         if item.reason:
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+import numpy as np
 from django.db import transaction
 
 from accounts.models import Profile
@@ -37,6 +38,8 @@ def _top_picks(ctx: ranking.ProfileContext, limit: int) -> tuple[list[Scored], l
     pool = ranking.stored_candidates(ctx, Candidate.Source.MODEL) or ranking.cold_start_candidates(ctx)
     keep = set(ranking.available(ctx, [s.title_id for s in pool]))
     pool = [s for s in pool if s.title_id in keep]
+    # Genres of the candidates and of recent likes in one query: MMR, reasons and genre rows all use them.
+    ranking.load_genres(ctx, [s.title_id for s in pool[: limit * 3]] + ctx.liked_recent[:50])
     diverse = ranking.mmr(ctx, pool, limit)
     picked = ranking.explore(ctx, diverse, pool, limit)
     return ranking.add_reasons(ctx, picked, REASON_PICKED), pool
@@ -70,16 +73,15 @@ def _trending(ctx: ranking.ProfileContext, limit: int) -> Row | None:
     return Row("trending", heading, _items(items)) if items else None
 
 
-def _new_for_you(ctx: ranking.ProfileContext, model_scores: dict[int, float], limit: int) -> Row | None:
-    """The newest titles, ordered by the model's score where it has one, else by matching interests."""
+def _new_for_you(ctx: ranking.ProfileContext, limit: int) -> Row | None:
+    """The newest titles ordered by the model's score (titles newer than the model scored from their features)."""
     newest = list(Title.objects.order_by("-added_at", "-year", "-pk").values_list("pk", flat=True)[:300])
     keep = ranking.available(ctx, newest)
+    scores = ranking.model_scores(ctx, keep)
     ranking.load_genres(ctx, keep)
     interests = set(ranking.taste_genres(ctx, limit=5))
-    ranked = sorted(
-        keep, key=lambda t: (-(t in model_scores), -model_scores.get(t, 0.0), -len(ctx.genres[t] & interests))
-    )[:limit]
-    items = ranking.add_reasons(ctx, [Scored(t, model_scores.get(t, 0.0)) for t in ranked], REASON_NEW)
+    ranked = sorted(keep, key=lambda t: (-scores.get(t, -np.inf), -len(ctx.genres[t] & interests)))[:limit]
+    items = ranking.add_reasons(ctx, [Scored(t, scores.get(t, 0.0)) for t in ranked], REASON_NEW)
     return Row("new_for_you", "New for you", _items(items)) if items else None
 
 
@@ -118,7 +120,7 @@ def rows_for(profile: Profile, *, limit: int = 12, only: set[str] | None = None)
         rows.append(row)
     if wanted("trending") and (row := _trending(ctx, limit)):
         rows.append(row)
-    if wanted("new_for_you") and (row := _new_for_you(ctx, {s.title_id: s.score for s in pool}, limit)):
+    if wanted("new_for_you") and (row := _new_for_you(ctx, limit)):
         rows.append(row)
     if wanted("genre"):
         rows += _genre_rows(ctx, pool, limit, {i.title_id for i in picks})

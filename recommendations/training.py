@@ -132,7 +132,7 @@ def _train(params: HybridParams, progress: Progress, evaluate: bool) -> ModelVer
         progress(1, 4, "training on all data")
         started = time.perf_counter()
         model = HybridRecommender(params, threads=setting("RECOMMENDER_THREADS", 2))
-        trained_pairs = model.fit_events(data)
+        trained_pairs = model.fit_events(data, progress=lambda d, t, _: progress(d, t, f"training epoch {d}/{t}"))
         version.training_seconds = round(time.perf_counter() - started, 2)
         version.artifact = save_artifact(version, model.embeddings)
         version.save()
@@ -148,7 +148,7 @@ def _train(params: HybridParams, progress: Progress, evaluate: bool) -> ModelVer
             version.save()
             return version
         progress(2, 4, "scoring every profile")
-        store_candidates(version, data, model.embeddings, trained_pairs)
+        store_candidates(version, data, model.embeddings, trained_pairs, progress=progress)
         progress(3, 4, "activating")
         activate(version)
         prune_old_versions()

@@ -93,3 +93,19 @@ def test_enqueue_training_returns_a_task_id(db, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         task_id = services.enqueue_training()
     assert sent == [{"task_id": task_id}]
+
+
+def test_a_title_added_after_training_is_scored_from_its_features(world):
+    from factories import make_title
+
+    training.train_recommender()
+    fan = world.fans["romance"][3]
+    fresh_romance = make_title("Brand-new romance", genres=["Romance"], tags=["love"], year=1995)
+    fresh_action = make_title("Brand-new action", genres=["Action"], tags=["explosions"], year=2005)
+    from recommendations import ranking
+
+    scores = ranking.model_scores(ranking.load_context(fan), [fresh_romance.pk, fresh_action.pk])
+    assert set(scores) == {fresh_romance.pk, fresh_action.pk}
+    assert scores[fresh_romance.pk] > scores[fresh_action.pk]  # the hidden taste carries over to unseen titles
+    row = next(r for r in services.rows_for(fan) if r.key == "new_for_you")
+    assert fresh_romance.pk in {i.title_id for i in row.items}

@@ -216,12 +216,14 @@ RECOMMENDER_CANDIDATES = env_int("RECOMMENDER_CANDIDATES", 100)
 RECOMMENDER_EXPLORATION_SHARE = env_float("RECOMMENDER_EXPLORATION_SHARE", 0.15)
 RECOMMENDER_MMR_LAMBDA = env_float("RECOMMENDER_MMR_LAMBDA", 0.7)
 RECOMMENDER_THREADS = env_int("RECOMMENDER_THREADS", 2)
-# Hyperparameters and signal weights used until a search stores better ones (chosen by bench/recommend.py).
+# Hyperparameters and signal weights used until a search stores better ones: the time-split winner of
+# bench/recommend.py on MovieLens (only rating weights and the decay could be judged there; view, list
+# and search weights are reasoned defaults until the storefront has logged enough of those signals).
 RECOMMENDER_DEFAULT_PARAMS = {
     "loss": "warp", "no_components": 64, "learning_rate": 0.05, "epochs": 30, "max_sampled": 30,
     "item_alpha": 1e-6, "user_alpha": 1e-6, "item_feature_weight": 0.3, "user_feature_weight": 0.3,
     "signals": {"view": 1.0, "rating": 1.0, "thumb": 1.0, "my_list": 0.5, "search": 0.3,
-                "dislike_at": 2.0, "completed_at": 0.9, "half_life_days": 0.0},
+                "dislike_at": 2.0, "completed_at": 0.9, "half_life_days": 365.0},
 }
 
 # --- storefront ---
