@@ -8,7 +8,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/marquee_$(notdir $(CURDIR))
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: setup run test test-sqlite test-postgres checks browser lint bench clean
+.PHONY: setup run test test-sqlite test-postgres checks browser lint bench-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ browser:
 	@command -v chromium >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "chromium is not installed (apt-get install chromium): browser tests will be skipped"; fi; }
+
+# Benchmark-only extras (never runtime dependencies of Marquee).
+bench-deps: $(STAMP)
+	$(BIN)/python -m pip install --quiet --no-deps 'scenedetect>=0.6.4' 'platformdirs>=3'
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

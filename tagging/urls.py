@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+"""Staff pages of the tagging app."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "tagging"
-urlpatterns: list = []
+urlpatterns = [
+    path("titles/<int:title_id>/tags/", views.title_tags, name="title_tags"),
+]

@@ -210,6 +210,17 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
+# --- tagging ---
+# Taggers run in this order (see tagging/taggers.py); "clip" runs only when TAGGING_CLIP_MODEL is set.
+TAGGING_TAGGERS = env_list("TAGGING_TAGGERS", ["descriptors", "synopsis", "clip", "learned"])
+TAGGING_SYNOPSIS_THRESHOLD = env_float("TAGGING_SYNOPSIS_THRESHOLD", 0.35)  # until calibrated on known tags
+TAGGING_CLIP_MIN_PROBABILITY = env_float("TAGGING_CLIP_MIN_PROBABILITY", 0.2)
+TAGGING_LEARNED_MIN_LABELS = env_int("TAGGING_LEARNED_MIN_LABELS", 4)  # approvals and rejections each, per tag
+TAGGING_LEARNED_MIN_CONFIDENCE = env_float("TAGGING_LEARNED_MIN_CONFIDENCE", 0.5)
+TAGGING_MODEL_TAG_THRESHOLD = env_float("TAGGING_MODEL_TAG_THRESHOLD", 0.3)  # title score accepted as a model tag
+TAGGING_IMAGE_WEIGHT_S = env_float("TAGGING_IMAGE_WEIGHT_S", 1.0)  # a still counts like a shot this long
+TAGGING_VIDEO_TASK_TIME_LIMIT = env_int("TAGGING_VIDEO_TASK_TIME_LIMIT", 3 * 60 * 60)  # seconds, shots/keyframes steps
+
 # --- support_bot ---
 # Share of valid questions the bot may hand off; the confidence threshold is chosen from it by cross-validation.
 SUPPORT_BOT_TARGET_FRR = env_float("SUPPORT_BOT_TARGET_FRR", 0.05)

@@ -1,0 +1,179 @@
+"""The tagging app's public face: start the pipeline, re-tag a title, ingest a file, and staff review."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import MediaAsset, Title, TitleTag
+from jobs import enqueue_on_commit
+
+from . import pipeline
+from .models import Shot, TagSuggestion, TrainingLabel
+from .probe import EXTENSIONS, IMAGE_FORMATS, sniff
+
+
+def pipeline_signature(asset_id: int):
+    """The Celery chain probe -> shots -> keyframes -> tag -> aggregate for one asset."""
+    from celery import chain
+
+    from . import tasks
+
+    return chain(
+        tasks.probe_asset.si(asset_id), tasks.detect_asset_shots.si(asset_id), tasks.extract_keyframes.si(asset_id),
+        tasks.tag_asset.si(asset_id), tasks.aggregate_asset.si(asset_id),
+    )
+
+
+def enqueue_asset(asset_id: int) -> None:
+    """Run the whole pipeline for an asset once the current transaction commits."""
+    enqueue_on_commit(pipeline_signature(asset_id))
+
+
+def enqueue_retag(title_id: int) -> str:
+    """Queue re-tagging of a title (all its processed media and its synopsis); returns the Celery task id."""
+    from . import tasks
+
+    task_id = str(uuid.uuid4())
+    # Like jobs.enqueue_on_commit, but the caller needs the id now, so it is chosen here.
+    transaction.on_commit(lambda: tasks.retag_title.apply_async(args=[title_id], task_id=task_id))
+    return task_id
+
+
+def retag_title(title_id: int, progress=pipeline._noop) -> dict:
+    """Re-run the taggers on every ready asset of the title, then re-aggregate; unprocessed assets get the full chain."""
+    title = Title.objects.filter(pk=title_id).first()
+    if title is None:
+        return {"title": title_id, "missing": True}
+    assets = list(title.media_assets.exclude(status=MediaAsset.Status.FAILED).order_by("id"))
+    retagged, queued = [], []
+    for done, asset in enumerate(assets, start=1):
+        if Shot.objects.filter(asset=asset, keyframe__isnull=False).exists():
+            pipeline.tag_asset(asset.pk)
+            retagged.append(asset.pk)
+        else:
+            enqueue_asset(asset.pk)
+            queued.append(asset.pk)
+        progress(done, len(assets), f"asset {asset.pk}")
+    pipeline.tag_title_text(title.pk)
+    scores = pipeline.aggregate_title(title.pk)
+    return {"title": title.pk, "retagged_assets": retagged, "queued_assets": queued, "tags": scores}
+
+
+def ingest_file(path: Path, title: Title, role: str | None = None) -> MediaAsset:
+    """Create a MediaAsset from a local file (kind from its bytes); the post_save signal starts the pipeline."""
+    with path.open("rb") as handle:
+        found = sniff(handle.read(512))
+    if found is None and EXTENSIONS.get(path.suffix.lower()) is None:
+        raise ValueError(f"{path}: neither its bytes nor its extension name an image or video format")
+    fmt = found or EXTENSIONS[path.suffix.lower()]
+    kind = MediaAsset.Kind.IMAGE if fmt in IMAGE_FORMATS else MediaAsset.Kind.VIDEO
+    role = role or (MediaAsset.Role.STILL if kind == MediaAsset.Kind.IMAGE else MediaAsset.Role.FEATURE)
+    with path.open("rb") as handle, transaction.atomic():
+        asset = MediaAsset(title=title, kind=kind, role=role, original_name=path.name)
+        asset.file.save(path.name, File(handle), save=False)
+        asset.save()
+    return asset
+
+
+# --- staff review -------------------------------------------------------------------------------
+
+def _decide(suggestion_ids, user, status: str) -> int:
+    titles: set[int] = set()
+    labels_changed = False
+    now = timezone.now()
+    with transaction.atomic():
+        suggestions = list(
+            TagSuggestion.objects.select_for_update(of=("self",)).filter(pk__in=list(suggestion_ids))
+            .select_related("keyframe").order_by("pk")
+        )
+        for suggestion in suggestions:
+            suggestion.status, suggestion.reviewed_by, suggestion.reviewed_at = status, user, now
+            suggestion.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
+            titles.add(suggestion.title_id)
+            approved = status == TagSuggestion.Status.APPROVED
+            if approved:
+                TitleTag.objects.update_or_create(
+                    title_id=suggestion.title_id, tag_id=suggestion.tag_id, source=TitleTag.Source.STAFF,
+                    defaults={"confidence": 1.0},
+                )
+            elif suggestion.keyframe is None:
+                # Staff judged the tag for the whole title: every pending title-level proposal of it goes.
+                TagSuggestion.objects.filter(
+                    title_id=suggestion.title_id, tag_id=suggestion.tag_id, keyframe__isnull=True,
+                    status=TagSuggestion.Status.PENDING,
+                ).update(status=status, reviewed_by=user, reviewed_at=now)
+            if suggestion.keyframe is not None:
+                TrainingLabel.objects.update_or_create(
+                    keyframe=suggestion.keyframe, tag_id=suggestion.tag_id,
+                    defaults={"positive": approved, "features": suggestion.keyframe.features},
+                )
+                labels_changed = True
+        for title_id in titles:
+            pipeline.aggregate_title(title_id)
+    if labels_changed:
+        from . import tasks
+
+        enqueue_on_commit(tasks.retrain_learned_tagger)
+    return len(suggestions)
+
+
+def approve(suggestion_ids, user=None) -> int:
+    """Approve suggestions: each becomes a staff title tag and, for keyframes, a positive training label."""
+    return _decide(suggestion_ids, user, TagSuggestion.Status.APPROVED)
+
+
+def reject(suggestion_ids, user=None) -> int:
+    """Reject suggestions: they stop counting towards title tags and become negative training labels."""
+    return _decide(suggestion_ids, user, TagSuggestion.Status.REJECTED)
+
+
+@dataclass
+class TagEvidence:
+    tag: str
+    score: float  # title-level aggregate from shots (0 if none)
+    title_tags: list[tuple[str, float]] = field(default_factory=list)  # (source, confidence) in the catalog
+    text: list[tuple[str, float]] = field(default_factory=list)  # (tagger, confidence) from the synopsis
+    shots: list[dict] = field(default_factory=list)  # the shots it came from, strongest first
+
+
+def tag_provenance(title: Title) -> list[TagEvidence]:
+    """For a title's tag page: each tag with its catalog entries and the shots and taggers it came from."""
+    evidence: dict[str, TagEvidence] = {}
+
+    def entry(name: str) -> TagEvidence:
+        return evidence.setdefault(name, TagEvidence(tag=name, score=0.0))
+
+    for tt in TitleTag.objects.filter(title=title).select_related("tag"):
+        entry(tt.tag.name).title_tags.append((tt.source, tt.confidence))
+    title_rows = TagSuggestion.objects.filter(title=title, keyframe__isnull=True).select_related("tag")
+    for s in title_rows:
+        if s.tagger == pipeline.SHOTS_TAGGER:
+            entry(s.tag.name).score = s.confidence
+        else:
+            entry(s.tag.name).text.append((s.tagger, s.confidence))
+    by_shot: dict[tuple[str, int], dict] = defaultdict(dict)
+    rows = (
+        TagSuggestion.objects.filter(title=title, keyframe__isnull=False)
+        .select_related("tag", "keyframe__shot__asset").order_by("keyframe__shot__asset_id", "keyframe__shot__index")
+    )
+    for s in rows:
+        shot = s.keyframe.shot
+        item = by_shot[(s.tag.name, s.keyframe_id)]
+        if not item:
+            item.update(asset=shot.asset_id, role=shot.asset.get_role_display(), index=shot.index,
+                        start_s=shot.start_s, end_s=shot.end_s, thumbnail=s.keyframe.image.url,
+                        taggers=[], status=s.status, confidence=0.0)
+        item["taggers"].append(f"{s.tagger} {s.confidence:.2f}")
+        item["confidence"] = max(item["confidence"], s.confidence)
+    for (name, _), item in by_shot.items():
+        entry(name).shots.append(item)
+    for ev in evidence.values():
+        ev.shots.sort(key=lambda item: -item["confidence"])
+    return sorted(evidence.values(), key=lambda ev: (-max([ev.score] + [c for _, c in ev.title_tags]), ev.tag))

@@ -1,0 +1,333 @@
+"""Shot-boundary detection with OpenCV and numpy alone (no Django): hard cuts, fades through black, dissolves.
+
+Each frame is reduced to a small luma image and an HSV histogram. Streaming over the video we record,
+per frame, the difference to the previous frame, "skip" differences that tell a flash from a cut, and
+for dissolves a long-range difference plus how well the middle frame is a linear mix of its ends. A
+second pass over those scalars (memory is a few floats per frame, whatever the video length) decides:
+
+- cut: the frame difference stands well above the local average (so a fast pan, which is busy
+  everywhere, is not a cut) and above an absolute floor, and the picture does not come back within
+  a few frames (a flash);
+- fade: a run of black frames between two shots;
+- dissolve: over a window the change is spread across frames, monotone and linear (a pan is neither).
+
+Boundaries closer than the minimum shot length are merged, keeping the stronger one.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+SMALL_WIDTH = 64
+COARSE_WIDTH = 16
+HIST_BINS = (8, 4, 4)
+MAX_FLASH_FRAMES = 3
+
+
+class VideoReadError(Exception):
+    """The file cannot be read as a video; the message says why, for staff."""
+
+
+@dataclass(frozen=True)
+class DetectorParams:
+    cut_floor: float = 0.14  # absolute minimum frame difference for a cut (0..1)
+    cut_ratio: float = 3.0  # times the local average difference
+    window: int = 12  # frames either side for the local average
+    min_shot_s: float = 0.4
+    min_shot_frames: int = 6
+    black_luma: float = 0.07  # mean luma (0..1) below which a frame is black
+    black_std: float = 0.05
+    dissolve_half: int = 6  # frames either side of a dissolve's middle
+    dissolve_min_change: float = 0.05  # mean |luma| change across the window (0..1)
+    dissolve_max_residual: float = 0.4  # middle frame vs mean of the ends, relative to the change
+    dissolve_min_monotone: float = 0.55  # end-to-end change over summed steps
+    dissolve_max_step: float = 0.45  # largest single step, relative to the change (1 ~ a cut)
+    dissolve_max_dip: float = 0.85  # middle frame's luma variance over its ends' (a blend is flatter)
+    dissolve_strong_dip: float = 0.45  # a dip this deep needs no linearity test (motion spoils that one)
+
+
+@dataclass
+class Shot:
+    start_frame: int
+    end_frame: int
+    start_s: float
+    end_s: float
+    transition: str  # "start", "cut", "fade" or "dissolve"
+
+
+@dataclass
+class ShotList:
+    fps: float
+    frames: int
+    shots: list[Shot] = field(default_factory=list)
+    width: int = 0
+    height: int = 0
+
+    def as_json(self) -> dict:
+        """The public `detect_shots --json` contract: fps, frames and shots only."""
+        return {"fps": self.fps, "frames": self.frames, "shots": [asdict(shot) for shot in self.shots]}
+
+
+@dataclass
+class _Frame:
+    luma: np.ndarray  # float32, 0..1
+    hist: np.ndarray  # float32, sums to 1
+    coarse: np.ndarray  # luma at COARSE_WIDTH: camera moves of a few pixels vanish here
+
+
+def _features(frame: np.ndarray) -> _Frame:
+    height, width = frame.shape[:2]
+    small_h = max(8, round(SMALL_WIDTH * height / max(width, 1)))
+    small = cv2.resize(frame, (SMALL_WIDTH, small_h), interpolation=cv2.INTER_AREA)
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+    hist = cv2.calcHist([hsv], [0, 1, 2], None, list(HIST_BINS), [0, 180, 0, 256, 0, 256]).ravel()
+    hist *= 1.0 / (SMALL_WIDTH * small_h)
+    luma = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    luma *= 1.0 / 255.0
+    coarse = cv2.resize(luma, (COARSE_WIDTH, max(4, small_h // 4)), interpolation=cv2.INTER_AREA)
+    return _Frame(luma=luma, hist=hist, coarse=coarse)
+
+
+def _mean_abs(a: np.ndarray, b: np.ndarray) -> float:
+    return cv2.norm(a, b, cv2.NORM_L1) / a.size
+
+
+def _difference(a: _Frame, b: _Frame) -> float:
+    """0..1: half histogram distance (colour content), half pixel distance (layout)."""
+    hist_d = 0.5 * cv2.norm(a.hist, b.hist, cv2.NORM_L1)
+    pixel_d = min(1.0, 3.0 * _mean_abs(a.luma, b.luma))
+    return 0.5 * hist_d + 0.5 * pixel_d
+
+
+class _Signals:
+    """Per-frame scalars gathered in one streaming pass."""
+
+    def __init__(self, params: DetectorParams) -> None:
+        self.params = params
+        half = params.dissolve_half
+        self.recent: deque[_Frame] = deque(maxlen=2 * half + 1)
+        self.diff: list[float] = []  # diff[i]: frame i-1 -> i (0 for frame 0)
+        self.step: list[float] = []  # mean |luma| step i-1 -> i
+        self.skip: list[list[float]] = []  # skip[i][f-1]: frame i-1 -> i+f, filled later
+        self.mean_luma: list[float] = []
+        self.std_luma: list[float] = []
+        self.dissolve_change: list[float] = []
+        self.dissolve_residual: list[float] = []
+        self.dissolve_steps: list[float] = []
+        self.dissolve_max_step: list[float] = []
+
+    def add(self, frame: np.ndarray) -> None:
+        feats = _features(frame)
+        index = len(self.diff)
+        previous = self.recent[-1] if self.recent else None
+        self.diff.append(_difference(previous, feats) if previous is not None else 0.0)
+        self.step.append(_mean_abs(previous.coarse, feats.coarse) if previous is not None else 0.0)
+        self.skip.append([1.0] * MAX_FLASH_FRAMES)
+        mean, std = cv2.meanStdDev(feats.luma)
+        self.mean_luma.append(float(mean[0, 0]))
+        self.std_luma.append(float(std[0, 0]))
+        floor = self.params.cut_floor
+        for f in range(1, MAX_FLASH_FRAMES + 1):
+            # Boundary candidate at i = index - f: compare frame i-1 with this frame (i+f). Only
+            # jumps that could be cuts (at i, or at this frame) are ever asked about.
+            back = f + 1
+            if len(self.recent) >= back and (self.diff[index - f] >= floor or self.diff[index] >= floor):
+                self.skip[index - f][f - 1] = _difference(self.recent[-back], feats)
+        half = self.params.dissolve_half
+        self.dissolve_change.append(0.0)
+        self.dissolve_residual.append(1.0)
+        self.dissolve_steps.append(0.0)
+        self.dissolve_max_step.append(1.0)
+        if len(self.recent) >= 2 * half:
+            first, middle = self.recent[-2 * half], self.recent[-half]
+            centre = index - half
+            change = _mean_abs(feats.coarse, first.coarse)
+            self.dissolve_change[centre] = change
+            if change > 0:
+                mix = 0.5 * (first.coarse + feats.coarse)
+                self.dissolve_residual[centre] = _mean_abs(middle.coarse, mix) / change
+                steps = self.step[index - 2 * half + 1 : index + 1]
+                self.dissolve_steps[centre] = change / max(sum(steps), 1e-6)
+                self.dissolve_max_step[centre] = max(steps) / change
+        self.recent.append(feats)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Inclusive (start, end) index pairs of the True runs in a boolean array."""
+    runs, start = [], None
+    for i, value in enumerate(mask):
+        if value and start is None:
+            start = i
+        elif not value and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    if start is not None:
+        runs.append((start, len(mask) - 1))
+    return runs
+
+
+def _boundaries(sig: _Signals, fps: float) -> list[tuple[int, str, float]]:
+    """(first frame of the new shot, transition, strength) for every boundary, merged by minimum length."""
+    p = sig.params
+    n = len(sig.diff)
+    if n < 2:
+        return []
+    diff = np.asarray(sig.diff, dtype=np.float64)
+    black = (np.asarray(sig.mean_luma) < p.black_luma) & (np.asarray(sig.std_luma) < p.black_std)
+    suppressed = np.zeros(n, dtype=bool)
+    found: list[tuple[int, str, float]] = []
+
+    for start, end in _runs(black):
+        lo, hi = max(0, start - 2), min(n, end + 3)
+        suppressed[lo:hi] = True
+        if start == 0 or end == n - 1:
+            continue  # black lead-in or tail belongs to the first or last shot
+        found.append(((start + end + 1) // 2, "fade", 2.0))
+
+    change = np.asarray(sig.dissolve_change)
+    # Blending two unrelated pictures lowers the variance mid-way; a pan keeps it.
+    variance = np.asarray(sig.std_luma) ** 2
+    half = p.dissolve_half
+    ends = np.full(n, np.inf)
+    if n > 2 * half:
+        ends[half : n - half] = 0.5 * (variance[: n - 2 * half] + variance[2 * half :])
+    dip = variance / np.maximum(ends, 1e-9)
+    linear = (
+        (dip <= p.dissolve_max_dip)
+        &
+        (change >= p.dissolve_min_change)
+        & (np.asarray(sig.dissolve_residual) <= p.dissolve_max_residual)
+        & (np.asarray(sig.dissolve_steps) >= p.dissolve_min_monotone)
+        & (np.asarray(sig.dissolve_max_step) <= p.dissolve_max_step)
+    )
+    deep = (
+        (dip <= p.dissolve_strong_dip)
+        & (change >= p.dissolve_min_change)
+        & (np.asarray(sig.dissolve_max_step) <= p.dissolve_max_step)
+    )
+    dissolving = (linear | deep) & ~suppressed
+    for start, end in _runs(dissolving):
+        if end - start + 1 < 3:
+            continue
+        lo, hi = max(0, start - p.dissolve_half), min(n, end + p.dissolve_half + 1)
+        if suppressed[lo:hi].any():
+            continue
+        suppressed[lo:hi] = True
+        found.append(((start + end + 1) // 2, "dissolve", 1.5))
+
+    # Local average from a window either side, leaving out the frame and its direct neighbours.
+    kernel = np.ones(2 * p.window + 1)
+    kernel[p.window - 1 : p.window + 2] = 0
+    sums = np.convolve(diff, kernel, mode="same")
+    counts = np.convolve(np.ones(n), kernel, mode="same")
+    local = sums / np.maximum(counts, 1)
+    for i in range(1, n):
+        d = diff[i]
+        if suppressed[i] or d < p.cut_floor or d < p.cut_ratio * local[i]:
+            continue
+        if d < diff[max(0, i - 1)] or (i + 1 < n and d < diff[i + 1]):
+            continue  # not the peak of its neighbourhood
+        # A flash: the picture before the jump comes back within a few frames (or this jump
+        # is the return from one): the far frames are much closer than the jump itself.
+        similar = max(0.5 * p.cut_floor, 0.4 * d)
+        if any(skip < similar for skip in sig.skip[i]):
+            continue
+        if any(i - f >= 1 and sig.skip[i - f][f - 1] < similar for f in range(1, MAX_FLASH_FRAMES + 1)):
+            continue
+        found.append((i, "cut", float(d)))
+
+    min_len = max(p.min_shot_frames, round(p.min_shot_s * fps))
+    merged: list[tuple[int, str, float]] = []
+    for boundary in sorted(found):
+        if boundary[0] < min_len or n - boundary[0] < min_len:
+            continue
+        if merged and boundary[0] - merged[-1][0] < min_len:
+            if boundary[2] > merged[-1][2]:
+                merged[-1] = boundary
+            continue
+        merged.append(boundary)
+    return merged
+
+
+def detect_shots_in_frames(
+    frames: Iterable[np.ndarray],
+    fps: float,
+    *,
+    params: DetectorParams | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ShotList:
+    """Shots of a sequence of BGR frames; `progress(frames_done)` is called every 250 frames."""
+    params = params or DetectorParams()
+    sig = _Signals(params)
+    width = height = 0
+    for frame in frames:
+        if not width:
+            height, width = frame.shape[:2]
+        sig.add(frame)
+        if progress and len(sig.diff) % 250 == 0:
+            progress(len(sig.diff))
+    n = len(sig.diff)
+    result = ShotList(fps=float(fps), frames=n, width=width, height=height)
+    if n == 0:
+        return result
+    starts = [(0, "start")] + [(frame, kind) for frame, kind, _ in _boundaries(sig, fps)]
+    for k, (start, kind) in enumerate(starts):
+        end = starts[k + 1][0] - 1 if k + 1 < len(starts) else n - 1
+        result.shots.append(
+            Shot(start_frame=start, end_frame=end, start_s=round(start / fps, 3),
+                 end_s=round((end + 1) / fps, 3), transition=kind)
+        )
+    return result
+
+
+def open_video(path: str | Path) -> tuple[cv2.VideoCapture, float, int]:
+    """An opened capture, its frame rate and declared frame count; VideoReadError if it is not a video."""
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise VideoReadError(f"{path}: not a readable video (no demuxer or decoder could open it)")
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    if not fps or not np.isfinite(fps) or fps <= 0 or fps > 1000:
+        capture.release()
+        raise VideoReadError(f"{path}: the video declares no usable frame rate ({fps!r})")
+    declared = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    return capture, float(fps), max(declared, 0)
+
+
+def read_frames(capture: cv2.VideoCapture) -> Iterable[np.ndarray]:
+    while True:
+        ok, frame = capture.read()
+        if not ok or frame is None:
+            return
+        yield frame
+
+
+def detect_shots(
+    path: str | Path,
+    *,
+    params: DetectorParams | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ShotList:
+    """Detect the shots of the video file at `path`; `progress(done, total)` reports frames read."""
+    capture, fps, declared = open_video(path)
+    # Frames are tiny: OpenCV's thread pool costs more than it saves here, and a worker
+    # process is the unit of parallelism anyway.
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        def report(done: int) -> None:
+            if progress:
+                progress(done, max(declared, done))
+
+        result = detect_shots_in_frames(read_frames(capture), fps, params=params, progress=report)
+    finally:
+        capture.release()
+        cv2.setNumThreads(threads)
+    if result.frames == 0:
+        raise VideoReadError(f"{path}: no frame could be decoded (empty video or unsupported codec)")
+    return result

@@ -1,0 +1,14 @@
+"""Start the media pipeline when a MediaAsset row is created (admin upload, ingest_media, any other path)."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from catalog.models import MediaAsset
+
+
+@receiver(post_save, sender=MediaAsset, dispatch_uid="tagging.media_asset_created")
+def media_asset_created(sender, instance: MediaAsset, created: bool, raw: bool = False, **kwargs) -> None:
+    if created and not raw and instance.file:
+        from .services import enqueue_asset
+
+        enqueue_asset(instance.pk)

@@ -1,0 +1,86 @@
+import json
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+from tagging_media import FPS, dissolve, fade, shot, video_with_cuts, write_video
+
+from tagging.shots import VideoReadError, detect_shots, detect_shots_in_frames
+
+
+def boundaries(result):
+    return [(s.start_frame, s.transition) for s in result.shots[1:]]
+
+
+def test_it_finds_hard_cuts_within_two_frames(tmp_path):
+    path, cuts = video_with_cuts(tmp_path / "cuts.avi", [30, 26, 40])
+    result = detect_shots(path)
+    found = boundaries(result)
+    assert [kind for _, kind in found] == ["cut", "cut"]
+    assert all(abs(frame - cut) <= 2 for (frame, _), cut in zip(found, cuts, strict=True))
+    assert result.shots[0].transition == "start" and result.shots[0].start_frame == 0
+    assert result.shots[-1].end_frame == result.frames - 1 == 95
+
+
+def test_shots_tile_the_video_without_gaps(tmp_path):
+    path, _ = video_with_cuts(tmp_path / "cuts.avi", [20, 30, 25])
+    shots = detect_shots(path).shots
+    for before, after in zip(shots, shots[1:], strict=False):
+        assert after.start_frame == before.end_frame + 1
+        assert after.start_s == pytest.approx(before.end_s)
+
+
+def test_a_fade_through_black_is_one_fade_boundary():
+    frames = fade(shot(1, 40), shot(2, 40))
+    found = boundaries(detect_shots_in_frames(frames, FPS))
+    assert len(found) == 1 and found[0][1] == "fade"
+    assert 32 <= found[0][0] <= 52  # inside the fade-out, black and fade-in span
+
+
+def test_a_dissolve_is_reported_as_a_dissolve_not_a_cut():
+    frames = dissolve(shot(3, 48, pan=0), shot(4, 48, pan=0), length=14)
+    found = boundaries(detect_shots_in_frames(frames, FPS))
+    assert [kind for _, kind in found] == ["dissolve"]
+    assert 32 <= found[0][0] <= 48
+
+
+def test_a_flash_is_not_a_cut():
+    frames = shot(5, 60)
+    frames[30] = np.clip(frames[30].astype(int) + 180, 0, 255).astype(np.uint8)
+    assert boundaries(detect_shots_in_frames(frames, FPS)) == []
+
+
+def test_a_fast_pan_is_not_a_cut():
+    frames = shot(6, 60, pan=7.0)  # the whole frame moves 7 px a frame, wrapping round the picture
+    assert [kind for _, kind in boundaries(detect_shots_in_frames(frames, FPS))].count("cut") == 0
+
+
+def test_cuts_closer_than_the_minimum_shot_length_are_merged(tmp_path):
+    path, _ = video_with_cuts(tmp_path / "short.avi", [30, 3, 30])
+    assert len(detect_shots(path).shots) == 2
+
+
+def test_detect_shots_command_prints_the_json_contract(tmp_path):
+    path, cuts = video_with_cuts(tmp_path / "cuts.avi", [30, 30])
+    out = StringIO()
+    call_command("detect_shots", str(path), "--json", stdout=out)
+    document = json.loads(out.getvalue())
+    assert set(document) == {"fps", "frames", "shots"}
+    assert document["fps"] == FPS and document["frames"] == 60
+    assert [set(s) for s in document["shots"]] == [{"start_frame", "end_frame", "start_s", "end_s", "transition"}] * 2
+    assert document["shots"][0]["transition"] == "start" and document["shots"][1]["transition"] == "cut"
+
+
+def test_detect_shots_command_names_the_unreadable_file(tmp_path):
+    bogus = tmp_path / "not-a-video.mp4"
+    bogus.write_bytes(b"hello, I am text")
+    with pytest.raises(CommandError, match="not-a-video.mp4"):
+        call_command("detect_shots", str(bogus), "--json", stdout=StringIO())
+
+
+def test_a_video_without_frames_raises_a_read_error(tmp_path):
+    path = write_video(tmp_path / "empty.avi", [np.zeros((64, 96, 3), np.uint8)])
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(VideoReadError):
+        detect_shots(path)
