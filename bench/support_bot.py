@@ -3,6 +3,7 @@ nearest-example baseline, side by side, on held-out paraphrases and out-of-scope
 
     .venv/bin/python bench/support_bot.py [--kb support_bot/data/faq.json]
         [--heldout bench/data/support_heldout.json] [--threads N] [--frr 0.05]
+        [--save-engine FILE | --engine FILE]   (reuse a KB-trained engine to re-measure latency)
 
 All three systems train on the knowledge base only and choose their hand-off threshold the same way:
 the out-of-fold score quantile (5-fold cross-validation over the KB's own paraphrases) that rejects
@@ -116,6 +117,8 @@ def main() -> None:
     parser.add_argument("--heldout", default=str(REPO_ROOT / "bench" / "data" / "support_heldout.json"))
     parser.add_argument("--threads", type=int, default=0, help="torch threads for MiniLM (0 = torch default)")
     parser.add_argument("--frr", type=float, default=0.05, help="target share of valid questions handed off")
+    parser.add_argument("--engine", help="reuse an engine saved by an earlier run (.joblib) instead of training")
+    parser.add_argument("--save-engine", help="save the trained engine here (.joblib)")
     args = parser.parse_args()
     setup_django()
 
@@ -136,8 +139,17 @@ def main() -> None:
           file=sys.stderr)
 
     started = time.perf_counter()
-    engine = train_engine(examples, EngineConfig(target_frr=args.frr),
-                          report=lambda d, t, n="": print(f"  train {d}/{t} {n}", file=sys.stderr))
+    if args.engine:
+        import joblib
+
+        engine = joblib.load(args.engine)
+    else:
+        engine = train_engine(examples, EngineConfig(target_frr=args.frr),
+                              report=lambda d, t, n="": print(f"  train {d}/{t} {n}", file=sys.stderr))
+    if args.save_engine:
+        import joblib
+
+        joblib.dump(engine, args.save_engine)
     train_seconds = time.perf_counter() - started
     print(f"engine trained in {train_seconds:.0f} s; cross-validation on the KB: {engine.metrics}", file=sys.stderr)
 
@@ -164,6 +176,15 @@ def main() -> None:
 
         results[system_cls.name] = evaluate(predict, in_scope, out_of_scope)
 
+    # Where the engine's time goes: MiniLM alone on the same questions, one at a time.
+    alone = []
+    for question in [item["question"] for item in in_scope] + out_of_scope:
+        started = time.perf_counter()
+        embed_texts([normalize_question(question)])
+        alone.append((time.perf_counter() - started) * 1000)
+    print(f"MiniLM alone, one question: p50 {np.percentile(alone, 50):.1f} ms, p99 {np.percentile(alone, 99):.1f} ms",
+          file=sys.stderr)
+
     best_baseline = max(v["accuracy"] for k, v in results.items() if not k.startswith("Support engine"))
     ours = results["Support engine (MiniLM + TF-IDF + classifier, calibrated)"]
     print("| system | in-scope accuracy | out-of-scope recall | hand-off rate (in-scope / overall) | clarify rate | p50 ms | p99 ms |")
@@ -172,7 +193,8 @@ def main() -> None:
         print(f"| {name} | {m['accuracy']:.1%} | {m['oos_recall']:.1%} | {m['handoff_in_scope']:.1%} / "
               f"{m['handoff_overall']:.1%} | {m['clarify_rate']:.1%} | {m['p50_ms']:.1f} | {m['p99_ms']:.1f} |")
     print(f"\nengine accuracy minus the better baseline: {100 * (ours['accuracy'] - best_baseline):+.1f} points; "
-          f"engine training {train_seconds:.0f} s")
+          f"engine training {train_seconds:.0f} s; torch threads {torch.get_num_threads()}; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

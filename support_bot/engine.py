@@ -130,6 +130,7 @@ class SupportEngine:
         self.calibrator: IsotonicRegression | None = None
         self.threshold = 0.0
         self.metrics: dict[str, float] = {}
+        self.known_examples: dict[str, int] = {}
         self._embed: EmbedFn = default_embed
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -152,6 +153,10 @@ class SupportEngine:
         self._cache.clear()
 
     def _embed_question(self, text: str) -> np.ndarray:
+        # A question worded exactly like a KB example already has its vector from training.
+        known = getattr(self, "known_examples", {}).get(text)
+        if known is not None:
+            return self.example_emb[known]
         # Subscribers ask the same few things in the same words; a small LRU spares MiniLM those repeats.
         with self._cache_lock:
             hit = self._cache.get(text)
@@ -249,6 +254,7 @@ def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | Non
     engine.classifier = _Classifier(config).fit(texts, emb, labels)
     engine.example_emb = emb
     engine.starts = np.searchsorted(labels, np.arange(len(slugs)))
+    engine.known_examples = {text: i for i, text in enumerate(texts)}
     report(total_steps, total_steps, "trained")
     return engine
 

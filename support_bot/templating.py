@@ -49,9 +49,9 @@ def account_context(user: Any) -> dict[str, str]:
     region = getattr(user, "region", None)
     billing = getattr(user, "next_billing_date", None)
     return {
-        "plan": plan.name if plan else "no plan",
-        "plan_price": f"{plan.monthly_price} a month" if plan else "nothing",
-        "next_billing_date": billing.strftime("%-d %B %Y") if billing else "not scheduled",
+        "plan": plan.name if plan else "(no plan)",
+        "plan_price": f"{plan.monthly_price} a month" if plan else "(no price)",
+        "next_billing_date": billing.strftime("%-d %B %Y") if billing else "(no date scheduled)",
         "profiles": ", ".join(profiles) if profiles else "no profiles yet",
         "profile_count": str(len(profiles)),
         "max_profiles": str(plan.max_profiles) if plan else "0",

@@ -32,6 +32,7 @@ def test_support_agents_have_the_support_permissions(agent):
                  "view_missedquestion", "change_missedquestion"):
         assert agent.has_perm(f"support_bot.{perm}"), perm
     assert not agent.has_perm("support_bot.delete_supportticket")
+    assert not agent.has_perm("support_bot.delete_faqentry")
 
 
 def test_an_agent_replies_to_a_ticket_from_the_admin(client, agent):

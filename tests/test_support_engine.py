@@ -102,3 +102,20 @@ def test_the_task_builds_and_reports(db, settings, tmp_path, monkeypatch):
     _small_kb_only()
     result = rebuild_support_index.apply().get()
     assert result["status"] == "ready" and result["version"] == 1
+
+
+def test_a_question_worded_like_a_kb_example_skips_the_embedding_model(small_engine):
+    import copy
+
+    engine = copy.copy(small_engine)
+    calls = []
+
+    def counting_embed(texts):
+        calls.append(texts)
+        return small_engine._embed(texts)
+
+    engine.use_embedder(counting_embed)
+    assert engine.predict("How do I cancel my subscription?").slug == "cancel-subscription"
+    assert calls == []
+    engine.predict("how might one end this membership thing")
+    assert len(calls) == 1

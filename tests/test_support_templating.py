@@ -34,5 +34,5 @@ def test_a_blank_account_renders_safe_defaults():
     from accounts.models import User
 
     context = account_context(User())
-    assert context["plan"] == "no plan"
+    assert context["plan"] == "(no plan)"
     assert context["profiles"] == "no profiles yet"

@@ -1,11 +1,13 @@
 from django.db import migrations
 
-from accounts.groups import SUPPORT_AGENTS, crud, grant, view
+from accounts.groups import SUPPORT_AGENTS, grant, view
 
 
 def give_support_agents(apps, schema_editor):
     grant(apps, SUPPORT_AGENTS, {
-        "support_bot": crud("faqentry", "faqquestion")
+        # Least privilege, as for every staff group: agents add and edit knowledge, never delete
+        # (an entry is retired by unticking "active").
+        "support_bot": [f"{action}_{model}" for model in ("faqentry", "faqquestion") for action in ("add", "change", "view")]
         + view("conversation", "message", "engineindex")
         + ["view_supportticket", "change_supportticket", "view_missedquestion", "change_missedquestion"],
     })
