@@ -6,7 +6,7 @@ nearest-example baseline, side by side, on held-out paraphrases and out-of-scope
         [--save-engine FILE | --engine FILE]   (reuse a KB-trained engine to re-measure latency)
 
 All three systems train on the knowledge base only and choose their hand-off threshold the same way:
-the out-of-fold score quantile (5-fold cross-validation over the KB's own paraphrases) that rejects
+the out-of-fold score quantile (10-fold cross-validation over the KB's own paraphrases) that rejects
 --frr of valid questions. The held-out file is only ever predicted, never fitted or tuned on.
 
 Metrics: in-scope accuracy (the returned faq_id is the right entry; a hand-off counts as wrong),
@@ -72,12 +72,13 @@ class NearestExample:
 
 def baseline_threshold(system_cls, texts, labels, emb, frr: float) -> float:
     """The same rule the engine uses: out-of-fold score quantile over the KB's paraphrases."""
-    from support_bot.engine import _fold_of
+    from support_bot.engine import EngineConfig, _fold_of
 
     labels = np.asarray(labels)
-    fold = _fold_of(labels, 5, 13)
+    folds = EngineConfig().folds  # the same cross-validation as the engine's
+    fold = _fold_of(labels, folds, 13)
     scores = np.zeros(len(texts))
-    for k in range(5):
+    for k in range(folds):
         kept, held = fold != k, fold == k
         system = system_cls().fit([texts[i] for i in np.flatnonzero(kept)], labels[kept], emb[kept])
         _, scores[held] = system.predict([texts[i] for i in np.flatnonzero(held)], emb[held])

@@ -34,10 +34,11 @@ def main() -> None:
     dev_file = ROOT / "support_bot" / "data" / "oos_dev.json"
     dev = [normalize_question(q) for q in json.loads(dev_file.read_text())["out_of_scope"]]
     emb, dev_emb = embed_texts(texts), embed_texts(dev)
-    config, fold = EngineConfig(), _fold_of(labels, 5, 13)
+    config = EngineConfig()
+    fold = _fold_of(labels, config.folds, 13)
     n = len(slugs)
     probs, nearest = np.zeros((len(labels), n)), np.zeros((len(labels), n))
-    for k in range(5):
+    for k in range(config.folds):
         kept, held = fold != k, fold == k
         classifier = _Classifier(config).fit([texts[i] for i in np.flatnonzero(kept)], emb[kept], labels[kept])
         probs[held] = classifier.proba([texts[i] for i in np.flatnonzero(held)], emb[held], n)
