@@ -210,17 +210,6 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
-# --- tagging ---
-# Taggers run in this order (see tagging/taggers.py); "clip" runs only when TAGGING_CLIP_MODEL is set.
-TAGGING_TAGGERS = env_list("TAGGING_TAGGERS", ["descriptors", "synopsis", "clip", "learned"])
-TAGGING_SYNOPSIS_THRESHOLD = env_float("TAGGING_SYNOPSIS_THRESHOLD", 0.35)  # until calibrated on known tags
-TAGGING_CLIP_MIN_PROBABILITY = env_float("TAGGING_CLIP_MIN_PROBABILITY", 0.2)
-TAGGING_LEARNED_MIN_LABELS = env_int("TAGGING_LEARNED_MIN_LABELS", 4)  # approvals and rejections each, per tag
-TAGGING_LEARNED_MIN_CONFIDENCE = env_float("TAGGING_LEARNED_MIN_CONFIDENCE", 0.5)
-TAGGING_MODEL_TAG_THRESHOLD = env_float("TAGGING_MODEL_TAG_THRESHOLD", 0.3)  # title score accepted as a model tag
-TAGGING_IMAGE_WEIGHT_S = env_float("TAGGING_IMAGE_WEIGHT_S", 1.0)  # a still counts like a shot this long
-TAGGING_VIDEO_TASK_TIME_LIMIT = env_int("TAGGING_VIDEO_TASK_TIME_LIMIT", 3 * 60 * 60)  # seconds, shots/keyframes steps
-
 # --- recommendations ---
 # Candidates stored per profile by batch scoring, and how request-time ranking treats them.
 RECOMMENDER_CANDIDATES = env_int("RECOMMENDER_CANDIDATES", 100)
@@ -236,3 +225,33 @@ RECOMMENDER_DEFAULT_PARAMS = {
     "signals": {"view": 1.0, "rating": 1.0, "thumb": 1.0, "my_list": 0.5, "search": 0.3,
                 "dislike_at": 2.0, "completed_at": 0.9, "half_life_days": 365.0},
 }
+
+# --- storefront ---
+# How long a profile's home rows (title ids and reasons) stay cached; any action of the profile
+# invalidates them at once. Set CACHE_URL (Redis) so every web process sees the invalidation.
+STOREFRONT_ROWS_CACHE_SECONDS = env_int("STOREFRONT_ROWS_CACHE_SECONDS", 120)
+
+# --- tagging ---
+# Taggers run in this order (see tagging/taggers.py); "clip" runs only when TAGGING_CLIP_MODEL is set.
+TAGGING_TAGGERS = env_list("TAGGING_TAGGERS", ["descriptors", "synopsis", "clip", "learned"])
+TAGGING_SYNOPSIS_THRESHOLD = env_float("TAGGING_SYNOPSIS_THRESHOLD", 0.35)  # until calibrated on known tags
+TAGGING_CLIP_MIN_PROBABILITY = env_float("TAGGING_CLIP_MIN_PROBABILITY", 0.2)
+TAGGING_LEARNED_MIN_LABELS = env_int("TAGGING_LEARNED_MIN_LABELS", 4)  # approvals and rejections each, per tag
+TAGGING_LEARNED_MIN_CONFIDENCE = env_float("TAGGING_LEARNED_MIN_CONFIDENCE", 0.5)
+TAGGING_MODEL_TAG_THRESHOLD = env_float("TAGGING_MODEL_TAG_THRESHOLD", 0.3)  # title score accepted as a model tag
+TAGGING_IMAGE_WEIGHT_S = env_float("TAGGING_IMAGE_WEIGHT_S", 1.0)  # a still counts like a shot this long
+TAGGING_VIDEO_TASK_TIME_LIMIT = env_int("TAGGING_VIDEO_TASK_TIME_LIMIT", 3 * 60 * 60)  # seconds, shots/keyframes steps
+
+# --- support_bot ---
+# Share of valid questions the bot may hand off; the confidence threshold is chosen from it by cross-validation.
+SUPPORT_BOT_TARGET_FRR = env_float("SUPPORT_BOT_TARGET_FRR", 0.05)
+# Ask "which did you mean?" when the best two entries' scores are closer than this.
+SUPPORT_BOT_CLARIFY_MARGIN = env_float("SUPPORT_BOT_CLARIFY_MARGIN", 0.06)
+SUPPORT_BOT_MAX_QUESTION_CHARS = env_int("SUPPORT_BOT_MAX_QUESTION_CHARS", 500)
+SUPPORT_BOT_RATE_LIMIT = env_int("SUPPORT_BOT_RATE_LIMIT", 20)  # questions per account per window
+SUPPORT_BOT_RATE_WINDOW_SECONDS = env_int("SUPPORT_BOT_RATE_WINDOW_SECONDS", 60)
+# Answers below this confidence are listed for staff review (the hand-off threshold is separate, learned).
+SUPPORT_BOT_REVIEW_CONFIDENCE = env_float("SUPPORT_BOT_REVIEW_CONFIDENCE", 0.5)
+# torch threads once the support engine loads in a process (0 leaves torch's default). One thread per
+# web worker measured faster per question on the 2-core reference machine than torch's default of 2.
+SUPPORT_BOT_TORCH_THREADS = env_int("SUPPORT_BOT_TORCH_THREADS", 1)

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("admin/dashboard/", include("storefront.staff_urls")),
     path("admin/", admin.site.urls),
     path("api/recommendations/", include("recommendations.urls")),
     path("api/support/", include("support_bot.urls")),

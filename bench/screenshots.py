@@ -1,0 +1,89 @@
+"""Screenshots of the home page and the staff dashboard for docs/, taken with Debian's Chromium.
+
+    .venv/bin/python bench/screenshots.py [--database-url postgres://postgres@127.0.0.1:5432/marquee_bench]
+
+Uses the database `bench/web_load.py` seeds (run that first), serves it with gunicorn (DEBUG=1 so
+posters are served from MEDIA_ROOT), signs in as the demo viewer and the demo staff member.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from web_load import PYTHON, REPO, free_port, wait_for  # noqa: E402
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def demo_sessions(env: dict) -> dict:
+    code = """
+import django, json
+django.setup()
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+from accounts.access import SESSION_PROFILE_KEY
+from accounts.models import Profile, User
+from activity.models import ViewingEvent
+def session(user, profile=None):
+    s = SessionStore()
+    s[SESSION_KEY] = str(user.pk); s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if profile: s[SESSION_PROFILE_KEY] = profile.pk
+    s.create(); return s.session_key
+# The richest demo history makes the most telling screenshot.
+profile = (Profile.objects.filter(account__is_staff=False).annotate(n=django.db.models.Count("viewing_events"))
+           .order_by("-n", "id").select_related("account").first())
+profile.onboarded_at = profile.onboarded_at or timezone.now(); profile.save()
+staff = User.objects.get(email=settings.DEMO_STAFF_EMAIL)
+print(json.dumps({"viewer": session(profile.account, profile), "staff": session(staff)}))
+"""
+    out = subprocess.run([PYTHON, "-c", code], cwd=REPO, env=env, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/marquee_bench")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--out", default=str(REPO / "docs"))
+    args = parser.parse_args()
+    env = {**os.environ, "DATABASE_URL": args.database_url, "DEBUG": "1", "LOG_LEVEL": "WARNING",
+           "DJANGO_SETTINGS_MODULE": "marquee.settings",
+           "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "platform")])}
+    sessions = demo_sessions(env)
+    port = free_port()
+    server = subprocess.Popen([PYTHON, "-m", "gunicorn", "marquee.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                               "--workers", "2", "--log-level", "warning"], cwd=REPO, env=env)
+    from playwright.sync_api import sync_playwright
+
+    try:
+        wait_for(port)
+        base = f"http://127.0.0.1:{port}"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            shots = [("viewer", "/", "home.png", {"width": 1366, "height": 1100}),
+                     ("viewer", "/", "home-phone.png", {"width": 390, "height": 844}),
+                     ("staff", "/admin/dashboard/", "dashboard.png", {"width": 1366, "height": 1300})]
+            for who, path, name, viewport in shots:
+                context = browser.new_context(viewport=viewport)
+                context.add_cookies([{"name": "sessionid", "value": sessions[who], "url": base}])
+                page = context.new_page()
+                page.goto(base + path, wait_until="networkidle")
+                page.screenshot(path=str(Path(args.out) / name), full_page=name != "home.png")
+                print("wrote", Path(args.out) / name)
+                context.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

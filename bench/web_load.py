@@ -1,0 +1,213 @@
+"""Load test of the web tier: gunicorn + PostgreSQL, 16 concurrent keep-alive clients on loopback.
+
+Measures requests/s and p50/p99 latency of the home page and the rows API beside a trivial
+Django view (/healthz) served by the same server in the same run, and prints the ratios.
+
+    .venv/bin/python bench/web_load.py [--database-url postgres://postgres@127.0.0.1:5432/marquee_bench]
+        [--clients 16] [--requests 1600] [--max-seconds 60] [--workers 5] [--cache-url redis://...] [--fresh]
+
+It creates the database if missing (psycopg), migrates it, seeds the demo world, trains the
+recommender so home rows come from stored candidates, collects static files for whitenoise,
+then starts gunicorn with DEBUG=0 on 127.0.0.1 only.
+"""
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+ENDPOINTS = [
+    ("trivial /healthz", "/healthz"),
+    ("home /", "/"),
+    ("rows API /api/recommendations/rows/", "/api/recommendations/rows/"),
+    ("cards API /api/rows/", "/api/rows/"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_database(url: str, fresh: bool) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin_url = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and fresh:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}")
+
+
+def manage(env: dict, *args: str) -> None:
+    print("$ manage.py", " ".join(args), flush=True)
+    subprocess.run([PYTHON, "manage.py", *args], cwd=REPO, env=env, check=True)
+
+
+def bench_sessions(env: dict, count: int) -> list[str]:
+    """Session cookies of `count` onboarded demo profiles, made in the bench database directly."""
+    code = f"""
+import django, json
+django.setup()
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+from accounts.access import SESSION_PROFILE_KEY
+from accounts.models import Profile
+profiles = list(Profile.objects.filter(account__is_staff=False, viewing_events__isnull=False)
+                .select_related("account").distinct().order_by("id")[:{count}])
+keys = []
+for p in profiles:
+    if p.onboarded_at is None:
+        p.onboarded_at = timezone.now(); p.save(update_fields=["onboarded_at"])
+    s = SessionStore()
+    s[SESSION_KEY] = str(p.account.pk); s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[HASH_SESSION_KEY] = p.account.get_session_auth_hash(); s[SESSION_PROFILE_KEY] = p.pk
+    s.create(); keys.append(s.session_key)
+print(json.dumps(keys))
+"""
+    out = subprocess.run([PYTHON, "-c", code], cwd=REPO, env=env, check=True, capture_output=True, text=True)
+    import json
+
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def wait_for(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer on 127.0.0.1:{port} within {timeout}s")
+
+
+def run_phase(port: int, path: str, sessions: list[str], clients: int, total: int, max_seconds: float) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    counter = iter(range(total))
+    deadline = time.monotonic() + max_seconds
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Cookie": f"sessionid={sessions[index % len(sessions)]}", "Connection": "keep-alive"}
+        local = []
+        while time.monotonic() < deadline:
+            with lock:
+                if next(counter, None) is None:
+                    break
+            start = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException) as error:
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                response = error
+            elapsed = time.perf_counter() - start
+            if ok:
+                local.append(elapsed)
+            else:
+                with lock:
+                    errors.append(str(getattr(response, "status", response)))
+        with lock:
+            latencies.extend(local)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")  # noqa: E731
+    return {"requests": len(latencies), "errors": len(errors), "error_kinds": sorted(set(errors))[:3],
+            "rps": len(latencies) / wall if wall else 0.0, "p50_ms": pick(0.50), "p99_ms": pick(0.99),
+            "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/marquee_bench")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=1600, help="per endpoint")
+    parser.add_argument("--max-seconds", type=float, default=60, help="per endpoint, whichever comes first")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/14",
+                        help="shared cache for all gunicorn workers, as in production ('' for per-process memory)")
+    parser.add_argument("--fresh", action="store_true", help="drop and rebuild the bench database")
+    parser.add_argument("--skip-setup", action="store_true", help="reuse the database as it is")
+    args = parser.parse_args()
+
+    static_root = REPO / "var" / "bench-static"
+    env = {**os.environ, "DATABASE_URL": args.database_url, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 50,
+           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "STATIC_ROOT": str(static_root),
+           "DATABASE_CONN_MAX_AGE": "600", "CACHE_URL": args.cache_url, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "marquee.settings",
+           "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "platform")])}
+    if not args.skip_setup:
+        ensure_database(args.database_url, args.fresh)
+        manage(env, "migrate", "--noinput", "-v", "0")
+        manage(env, "seed_demo", "--if-empty")
+        manage(env, "train_recommender")
+        manage(env, "collectstatic", "--noinput", "-v", "0")
+    sessions = bench_sessions(env, args.clients)
+    if not sessions:
+        raise SystemExit("no demo profiles with viewing history in the bench database")
+
+    port = free_port()
+    server = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "marquee.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(args.workers), "--worker-class", "sync", "--keep-alive", "30", "--log-level", "warning"],
+        cwd=REPO, env=env,
+    )
+    try:
+        wait_for(port)
+        results = {}
+        for label, path in ENDPOINTS:
+            run_phase(port, path, sessions, args.clients, args.clients * 5, 10)  # warm every worker
+            results[label] = run_phase(port, path, sessions, args.clients, args.requests, args.max_seconds)
+            r = results[label]
+            print(f"{label:36} {r['requests']:6d} ok {r['errors']:4d} errors  {r['rps']:8.1f} req/s  "
+                  f"p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    base = results[ENDPOINTS[0][0]]
+    print(f"\n{args.clients} clients, {args.workers} gunicorn sync workers, {os.cpu_count()} CPUs, PostgreSQL, DEBUG=0\n")
+    print("| endpoint | requests | errors | req/s | ratio to trivial | p50 ms | p99 ms |")
+    print("|---|---|---|---|---|---|---|")
+    for label, _ in ENDPOINTS:
+        r = results[label]
+        print(f"| {label} | {r['requests']} | {r['errors']} | {r['rps']:.1f} | {r['rps'] / base['rps']:.2f} | "
+              f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
+    if any(r["errors"] for r in results.values()):
+        print("errors:", {k: r["error_kinds"] for k, r in results.items() if r["errors"]})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Forms of the subscriber pages; every field has a label the templates render."""
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.db.models import Count
+
+from accounts.models import Plan, Profile, User
+from catalog.models import Genre, Region, Title
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    profile_name = forms.CharField(label="Your profile name", max_length=50)
+    region = forms.ModelChoiceField(Region.objects.all(), label="Region", required=False, empty_label="Choose later")
+    plan = forms.ModelChoiceField(Plan.objects.all(), label="Plan", required=False, empty_label="Choose later")
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this email already exists. Sign in instead.")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            try:
+                validate_password(password, User(email=cleaned.get("email", "")))
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ["name", "maturity_limit", "avatar_color"]
+        labels = {"name": "Name", "maturity_limit": "Maturity limit", "avatar_color": "Avatar colour"}
+        widgets = {"avatar_color": forms.TextInput(attrs={"type": "color"})}
+
+    def __init__(self, *args, account: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = Profile.objects.filter(account=self.account, name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("This account already has a profile with that name.")
+        return name
+
+
+class OnboardingForm(forms.Form):
+    genres = forms.ModelMultipleChoiceField(
+        Genre.objects.all(), label="Genres you like", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    titles = forms.ModelMultipleChoiceField(
+        Title.objects.none(), label="Titles you like", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, title_choices, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["titles"].queryset = title_choices
+
+
+def onboarding_title_choices(region, limit: int = 24):
+    """The most rated titles: ones a new viewer is likely to know."""
+    ids = list(
+        Title.objects.available_in(region)
+        .annotate(n=Count("ratings"))
+        .order_by("-n", "name")
+        .values_list("id", flat=True)[:limit]
+    )
+    return Title.objects.filter(pk__in=ids)
+
+
+class AccountForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["plan", "region", "marketing_consent"]
+        labels = {
+            "plan": "Plan",
+            "region": "Region",
+            "marketing_consent": "Send me news and recommendations by email",
+        }
+
+
+class RetagForm(forms.Form):
+    title = forms.ModelChoiceField(Title.objects.all(), label="Title id", widget=forms.NumberInput)

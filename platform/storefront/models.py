@@ -1,0 +1,19 @@
+"""Storefront state of its own: the precomputed title-embedding index behind semantic search."""
+
+from django.db import models
+
+from catalog.models import Title
+
+
+class TitleSearchVector(models.Model):
+    """One title's MiniLM embedding of its name, synopsis, genres and tags (rebuilt by a task)."""
+
+    title = models.OneToOneField(Title, on_delete=models.CASCADE, related_name="search_vector")
+    # float32 bytes of an L2-normalised 384-d vector; a dot product is the cosine similarity.
+    vector = models.BinaryField()
+    # Hash of the text that was embedded, so a rebuild re-embeds only titles whose text changed.
+    text_hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"search vector of {self.title_id}"

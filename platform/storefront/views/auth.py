@@ -1,0 +1,52 @@
+"""Sign up and sign in (rate-limited)."""
+
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts.access import select_profile
+from accounts.models import Profile, User
+
+from ..forms import SignupForm
+from ..ratelimit import LOGIN_PER_ADDRESS, LOGIN_PER_EMAIL, SIGNUP_PER_ADDRESS, client_address
+
+TOO_MANY = "Too many attempts. Wait a minute and try again."
+
+
+class RateLimitedLoginView(auth_views.LoginView):
+    """Django's login, refusing bursts per address+email and per address before checking the password."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        address = client_address(request)
+        email = (request.POST.get("username") or "").strip().lower()
+        if not (LOGIN_PER_ADDRESS.take(address) and LOGIN_PER_EMAIL.take(f"{address}|{email}")):
+            # An unbound form: validating this one would check the password, which is what we refuse.
+            form = self.get_form_class()(request, initial={"username": email})
+            return render(request, self.template_name, {"form": form, "rate_limited": TOO_MANY}, status=429)
+        return super().post(request, *args, **kwargs)
+
+
+@sensitive_post_parameters("password")
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("storefront:profiles")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        if not SIGNUP_PER_ADDRESS.take(client_address(request)):
+            return render(request, "storefront/signup.html", {"form": form, "rate_limited": TOO_MANY}, status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=data["email"], password=data["password"], region=data["region"], plan=data["plan"]
+                )
+                profile = Profile.objects.create(account=user, name=data["profile_name"].strip())
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            select_profile(request, profile)
+            return redirect("storefront:onboarding")
+    return render(request, "storefront/signup.html", {"form": form})

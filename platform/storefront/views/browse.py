@@ -1,0 +1,100 @@
+"""Home rows, the rows API, and the title page with its rating and My List controls."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from activity.models import MyListEntry, Rating
+from artwork.services import choose_artwork
+from catalog.models import MediaAsset
+
+from .. import rows as row_service
+from ..cards import Card, visible_titles
+from ..search import record_opened
+from .common import needs_onboarding, profile_required
+
+
+@profile_required
+def home(request: HttpRequest) -> HttpResponse:
+    profile = request.profile
+    if needs_onboarding(profile):
+        return redirect("storefront:onboarding")
+    return render(request, "storefront/home.html", {"profile": profile, "rows": row_service.home_rows(profile)})
+
+
+@profile_required
+def rows_api(request: HttpRequest) -> JsonResponse:
+    """The same rows as the home page, as JSON (for apps and the load benchmark)."""
+    rows = row_service.home_rows(request.profile)
+    return JsonResponse(
+        {
+            "profile": request.profile.pk,
+            "rows": [
+                {
+                    "key": row.key,
+                    "heading": row.heading,
+                    "items": [
+                        {"title_id": c.title.pk, "name": c.title.name, "reason": c.reason, "image": c.image_url}
+                        for c in row.cards
+                    ],
+                }
+                for row in rows
+            ],
+        }
+    )
+
+
+@profile_required
+def title_detail(request: HttpRequest, title_id: int) -> HttpResponse:
+    profile = request.profile
+    title = get_object_or_404(visible_titles(profile).prefetch_related("genres", "tags"), pk=title_id)
+    if "from_search" in request.GET:
+        record_opened(profile, request.GET["from_search"], title)
+    choice = choose_artwork(profile, [title])[title.pk]
+    hero = Card(title, choice.url, "", 0, choice.asset_id)
+    rating = Rating.objects.filter(profile=profile, title=title).first()
+    context = {
+        "title": title,
+        "hero": hero,
+        "thumb": rating.thumb if rating else None,
+        "on_list": MyListEntry.objects.filter(profile=profile, title=title).exists(),
+        "has_video": title.media_assets.filter(kind=MediaAsset.Kind.VIDEO, status=MediaAsset.Status.READY).exists(),
+        "similar": row_service.more_like_this(profile, title),
+        "tags": sorted({tag.name for tag in title.tags.all()}),
+    }
+    return render(request, "storefront/title.html", context)
+
+
+@profile_required
+@require_POST
+def rate_title(request: HttpRequest, title_id: int) -> HttpResponse:
+    profile = request.profile
+    title = get_object_or_404(visible_titles(profile), pk=title_id)
+    choice = request.POST.get("thumb")
+    if choice == "clear":
+        # Keep an imported star rating; only the thumb is withdrawn.
+        Rating.objects.filter(profile=profile, title=title, stars__isnull=True).delete()
+        Rating.objects.filter(profile=profile, title=title).update(thumb=None)
+    elif choice in {"1", "-1"}:
+        Rating.objects.update_or_create(
+            profile=profile, title=title, defaults={"thumb": int(choice), "rated_at": timezone.now()}
+        )
+    else:
+        return HttpResponse("thumb must be 1, -1 or clear", status=400)
+    row_service.rows_changed(profile)
+    return redirect("storefront:title", title_id=title.pk)
+
+
+@profile_required
+@require_POST
+def toggle_my_list(request: HttpRequest, title_id: int) -> HttpResponse:
+    profile = request.profile
+    title = get_object_or_404(visible_titles(profile), pk=title_id)
+    deleted, _ = MyListEntry.objects.filter(profile=profile, title=title).delete()
+    if not deleted:
+        MyListEntry.objects.get_or_create(profile=profile, title=title)
+    row_service.rows_changed(profile)
+    if request.POST.get("back") == "my_list":
+        return redirect("storefront:my_list")
+    return redirect("storefront:title", title_id=title.pk)

@@ -1,0 +1,78 @@
+"""A tiny, safe answer-template syntax: `{name}` placeholders from a fixed whitelist of the asker's own fields.
+
+Staff write answers, so answers never reach Django's template engine or Python's str.format (both can
+walk attributes); a placeholder is a bare name looked up in a dict built from the asking account only.
+"""
+
+import re
+from typing import Any
+
+# name -> what it is, for the admin help text and for error messages.
+PLACEHOLDERS: dict[str, str] = {
+    "plan": "the subscriber's plan name",
+    "plan_price": "the plan's monthly price",
+    "next_billing_date": "the next billing date",
+    "profiles": "the account's profile names",
+    "profile_count": "how many profiles the account has",
+    "max_profiles": "how many profiles the plan allows",
+    "max_streams": "how many screens may stream at once on the plan",
+    "video_quality": "the plan's best video quality",
+    "downloads": "whether the plan includes downloads",
+    "region": "the account's region",
+    "email": "the account's sign-in email",
+}
+
+# `{{` and `}}` are literal braces; `{name}` is a placeholder; anything else in braces is an error.
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+def placeholders_in(template: str) -> list[str]:
+    return [m.group(1).strip() for m in _TOKEN.finditer(template) if m.group(1) is not None]
+
+
+def template_errors(template: str) -> list[str]:
+    """Human-readable problems with a template (unknown placeholders, stray braces); empty when valid."""
+    errors = []
+    for name in placeholders_in(template):
+        if name not in PLACEHOLDERS:
+            errors.append(f"unknown placeholder {{{name}}}; allowed: {', '.join(sorted(PLACEHOLDERS))}")
+    leftover = _TOKEN.sub("", template)
+    if "{" in leftover or "}" in leftover:
+        errors.append("unbalanced brace; write {{ or }} for a literal brace")
+    return errors
+
+
+def account_context(user: Any) -> dict[str, str]:
+    """The whitelisted values for `user` (the asker), read from that account and nothing else."""
+    plan = getattr(user, "plan", None)
+    profiles = list(user.profiles.order_by("created_at", "id").values_list("name", flat=True)) if user.pk else []
+    region = getattr(user, "region", None)
+    billing = getattr(user, "next_billing_date", None)
+    return {
+        "plan": plan.name if plan else "(no plan)",
+        "plan_price": f"{plan.monthly_price} a month" if plan else "(no price)",
+        "next_billing_date": billing.strftime("%-d %B %Y") if billing else "(no date scheduled)",
+        "profiles": ", ".join(profiles) if profiles else "no profiles yet",
+        "profile_count": str(len(profiles)),
+        "max_profiles": str(plan.max_profiles) if plan else "0",
+        "max_streams": str(plan.max_streams) if plan else "0",
+        "video_quality": plan.video_quality if plan else "none",
+        "downloads": ("included" if plan.has_downloads else "not included") if plan else "not included",
+        "region": region.name if region else "no region set",
+        "email": user.email or "",
+    }
+
+
+def render_answer(template: str, context: dict[str, str]) -> str:
+    """Fill placeholders from `context`; a placeholder with no value renders as nothing rather than raising."""
+
+    def substitute(match: re.Match) -> str:
+        token = match.group(0)
+        if token == "{{":
+            return "{"
+        if token == "}}":
+            return "}"
+        name = match.group(1).strip()
+        return str(context.get(name, "")) if name in PLACEHOLDERS else ""
+
+    return _TOKEN.sub(substitute, template)

@@ -1,0 +1,205 @@
+"""The ask API: contract, hand-off below threshold, clarify, account isolation, escaping, rate limit."""
+# ruff: noqa: F811  (pytest fixtures imported from support_engine are redefined as arguments)
+
+import json
+
+import pytest
+from django.core.cache import cache
+from support_engine import small_engine, support_engine  # noqa: F401  (fixtures)
+
+from factories import make_account, make_plan, make_profile, make_region
+from support_bot.models import Message, SupportTicket
+
+ASK = "/api/support/ask"
+CONTRACT = {"answer", "faq_id", "confidence", "handoff", "clarify"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def subscriber(db):
+    account = make_account(plan=make_plan("premium"), region=make_region("GB", "United Kingdom"))
+    make_profile(account, "Ada")
+    return account
+
+
+def ask(client, question, **extra):
+    return client.post(ASK, data=json.dumps({"question": question, **extra}), content_type="application/json")
+
+
+def test_it_answers_with_the_contract_fields(client, subscriber, support_engine):
+    client.force_login(subscriber)
+    response = ask(client, "How do I cancel my subscription?")
+    assert response.status_code == 200
+    body = response.json()
+    assert CONTRACT <= set(body)
+    assert body["faq_id"] == "cancel-subscription"
+    assert body["handoff"] is False and body["clarify"] is False
+    assert 0.0 <= body["confidence"] <= 1.0
+    logged = Message.objects.get(sender=Message.Sender.SUBSCRIBER)
+    assert logged.entry.slug == "cancel-subscription" and logged.outcome == Message.Outcome.ANSWERED
+
+
+def test_empty_and_overlong_questions_are_refused_with_a_field_error(client, subscriber, support_engine, settings):
+    client.force_login(subscriber)
+    empty = ask(client, "   ")
+    assert empty.status_code == 400
+    assert "question" in empty.json()
+    too_long = ask(client, "x" * (settings.SUPPORT_BOT_MAX_QUESTION_CHARS + 1))
+    assert too_long.status_code == 400
+    assert "question" in too_long.json()
+    assert not Message.objects.exists()
+
+
+def test_it_needs_a_signed_in_subscriber(client, support_engine):
+    assert ask(client, "How do I cancel?").status_code == 403
+
+
+def test_below_the_threshold_it_hands_off_to_a_ticket(client, subscriber, support_engine):
+    support_engine.threshold = 1.01  # nothing can score above this
+    client.force_login(subscriber)
+    body = ask(client, "How do I cancel my subscription?").json()
+    assert body["handoff"] is True and body["faq_id"] is None
+    ticket = SupportTicket.objects.get()
+    assert ticket.question == "How do I cancel my subscription?"
+    assert ticket.conversation.account == subscriber
+    assert Message.objects.get(sender=Message.Sender.SUBSCRIBER).outcome == Message.Outcome.HANDOFF
+
+
+def test_an_unrelated_question_is_handed_off(client, subscriber, support_engine):
+    client.force_login(subscriber)
+    body = ask(client, "What is the boiling point of mercury in kelvin?").json()
+    assert body["handoff"] is True and body["faq_id"] is None
+
+
+def test_when_two_entries_are_close_it_asks_and_the_choice_settles_it(client, subscriber, support_engine):
+    support_engine.config.clarify_margin = 1.0  # every confident answer becomes a question
+    support_engine.threshold = 0.0
+    client.force_login(subscriber)
+    body = ask(client, "How do I cancel my subscription?").json()
+    assert body["clarify"] is True and body["handoff"] is False
+    assert body["faq_id"] == body["choices"][0]["faq_id"]
+    other = body["choices"][1]["faq_id"]
+    settled = ask(client, body["choices"][1]["label"], choice=other).json()
+    assert settled["faq_id"] == other and settled["handoff"] is False and settled["clarify"] is False
+
+
+def test_a_reply_that_does_not_settle_the_choice_hands_off(client, subscriber, support_engine):
+    support_engine.config.clarify_margin = 1.0
+    support_engine.threshold = 0.0
+    client.force_login(subscriber)
+    assert ask(client, "How do I cancel my subscription?").json()["clarify"] is True
+    body = ask(client, "neither of those").json()
+    assert body["handoff"] is True and body["faq_id"] is None
+    assert SupportTicket.objects.count() == 1
+
+
+def test_account_answers_use_only_the_askers_data(client, support_engine):
+    basic, premium = make_plan("basic"), make_plan("premium")
+    alice = make_account(plan=basic, region=make_region("US", "United States"))
+    make_profile(alice, "AliceKid")
+    bob = make_account(plan=premium, region=make_region("FR", "France"))
+    make_profile(bob, "BobSecret")
+    client.force_login(alice)
+    body = ask(client, "How many profiles can I have? Add a new profile").json()
+    assert body["faq_id"] == "profiles-add"
+    assert "AliceKid" in body["answer"] and "BobSecret" not in body["answer"]
+    plan = ask(client, "What plans do you offer? What's included in my plan?").json()
+    assert plan["faq_id"] == "plans-compare"
+    assert "Basic" in plan["answer"] and "Premium plan" not in plan["answer"].split("You're on")[1]
+
+
+def test_answers_are_json_text_and_the_widget_never_parses_html(client, support_engine, settings):
+    account = make_account(plan=make_plan("basic"))
+    make_profile(account, "<img src=x onerror=alert(1)>")
+    client.force_login(account)
+    response = ask(client, "How do I add a profile?")
+    assert response["Content-Type"].startswith("application/json")
+    assert "<img src=x onerror=alert(1)>" in response.json()["answer"]  # raw text; the widget escapes it
+    script = (settings.REPO_ROOT / "support_bot" / "static" / "support_bot" / "chat.js").read_text()
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "textContent" in script
+
+
+def test_the_rate_limit_refuses_with_a_message_and_logs_nothing(client, subscriber, support_engine, settings):
+    settings.SUPPORT_BOT_RATE_LIMIT = 2
+    client.force_login(subscriber)
+    assert ask(client, "How do I cancel?").status_code == 200
+    assert ask(client, "How do I cancel?").status_code == 200
+    logged, tickets = Message.objects.count(), SupportTicket.objects.count()
+    refused = ask(client, "What is the boiling point of mercury?")
+    assert refused.status_code == 429
+    assert "wait" in refused.json()["detail"]
+    assert (Message.objects.count(), SupportTicket.objects.count()) == (logged, tickets)
+    # Another account has its own allowance.
+    client.force_login(make_account())
+    assert ask(client, "How do I cancel?").status_code == 200
+
+
+def test_feedback_is_recorded_and_scoped_to_the_asker(client, subscriber, support_engine):
+    client.force_login(subscriber)
+    body = ask(client, "How do I cancel my subscription?").json()
+    ok = client.post("/api/support/feedback", {"message_id": body["message_id"], "helpful": False},
+                     content_type="application/json")
+    assert ok.status_code == 200
+    assert Message.objects.get(sender=Message.Sender.SUBSCRIBER).feedback == -1
+    client.force_login(make_account())
+    stranger = client.post("/api/support/feedback", {"message_id": body["message_id"], "helpful": True},
+                           content_type="application/json")
+    assert stranger.status_code == 404
+
+
+def test_an_agents_reply_appears_in_the_subscribers_chat_only(client, subscriber, support_engine):
+    from support_bot.services import reply_to_ticket
+
+    support_engine.threshold = 1.01
+    client.force_login(subscriber)
+    ask(client, "Something odd happened with my account")
+    ticket = SupportTicket.objects.get()
+    agent = make_account(is_staff=True)
+    reply_to_ticket(ticket, agent, "Hi, I've fixed it.")
+    ticket.refresh_from_db()
+    assert ticket.status == SupportTicket.Status.ANSWERED and ticket.assigned_to == agent
+    assert [m["text"] for m in client.get("/api/support/replies?after=0").json()["messages"]] == ["Hi, I've fixed it."]
+    client.force_login(make_account())
+    assert client.get("/api/support/replies?after=0").json()["messages"] == []
+
+
+def test_the_widget_is_on_subscriber_pages(client, subscriber):
+    from accounts.access import SESSION_PROFILE_KEY
+
+    client.force_login(subscriber)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = subscriber.profiles.first().pk
+    session.save()
+    page = client.get("/", follow=True).content.decode()  # a new profile lands on onboarding first
+    assert 'id="support-chat"' in page and "support_bot/chat.js" in page
+
+
+def test_recommend_like_x_suggests_titles_for_the_askers_profile_and_region(client, support_engine):
+    from accounts.access import SESSION_PROFILE_KEY
+    from catalog.models import TitleAvailability
+    from factories import make_title
+
+    us, fr = make_region("US", "United States"), make_region("FR", "France")
+    account = make_account(region=us)
+    kid = make_profile(account, "Kid", maturity_limit="kids")
+    make_title("Toy Story", genres=["Animation", "Comedy"], maturity_rating="G")
+    make_title("Cars", genres=["Animation"], maturity_rating="G")
+    make_title("Grown-up Comedy", genres=["Comedy"], maturity_rating="R")
+    french_only = make_title("Le Dessin Animé", genres=["Animation"], maturity_rating="G")
+    TitleAvailability.objects.create(title=french_only, region=fr)
+    make_title("Documentary", genres=["Documentary"], maturity_rating="G")
+    client.force_login(account)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = kid.pk
+    session.save()
+    body = ask(client, "Recommend me something like Toy Story").json()
+    assert body["faq_id"] == "recommend-similar"
+    titles = [link["title"] for link in body["links"]]
+    assert titles == ["Cars"]  # shares a genre, in the US, within the kids limit
+    assert all(link["url"].startswith("/") for link in body["links"])

@@ -1,0 +1,159 @@
+"""Home rows, the rows API and the title page: from stored candidates, in a bounded number of queries."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.access import SESSION_PROFILE_KEY
+from activity.models import Impression
+from factories import make_genre, make_profile, make_title, rate, watch
+from storefront.rows import rows_changed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()  # cached rows are keyed by profile id, which a rolled-back test may reuse
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def world():
+    genres = ["Comedy", "Sci-Fi", "Drama", "Horror"]
+    titles = [make_title(f"{genres[i % 4]} Film {i}", year=1990 + i, genres=[genres[i % 4]]) for i in range(24)]
+    for i in range(6):
+        other = make_profile(name=f"Other {i}")
+        for title in titles[i::3]:
+            watch(other, title, completion=0.8)
+            rate(other, title, stars=4.0)
+    return titles
+
+
+@pytest.fixture
+def viewer(client):
+    profile = make_profile(name="Viewer", onboarded_at=timezone.now())
+    client.force_login(profile.account)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = profile.pk
+    session.save()
+    return client, profile
+
+
+@pytest.fixture
+def no_model_calls(monkeypatch):
+    """Fail if anything fits or scores a LightFM model during the request."""
+    import lightfm
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the page called the model")
+
+    for name in ("fit", "fit_partial", "predict", "predict_rank"):
+        monkeypatch.setattr(lightfm.LightFM, name, refuse)
+
+
+def test_a_new_profile_is_sent_to_onboarding_first(client):
+    profile = make_profile()
+    client.force_login(profile.account)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = profile.pk
+    session.save()
+
+    assert client.get(reverse("storefront:home"))["Location"] == reverse("storefront:onboarding")
+    watch(profile, make_title("Seen Before Onboarding"))  # e.g. an imported MovieLens profile
+    assert client.get(reverse("storefront:home")).status_code == 200
+
+
+def test_onboarding_picks_change_the_first_rows_at_once(viewer, world):
+    client, profile = viewer
+    client.post(reverse("storefront:onboarding"), {"genres": [make_genre("Horror").pk]})
+    horror_first = client.get(reverse("storefront:rows_api")).json()
+    client.post(reverse("storefront:onboarding"), {"genres": [make_genre("Comedy").pk]})
+    comedy_first = client.get(reverse("storefront:rows_api")).json()
+
+    def top(rows):
+        return [item["name"] for item in rows["rows"][0]["items"][:4]]
+
+    assert top(horror_first) != top(comedy_first)
+    assert sum("Horror" in name for name in top(horror_first)) > sum("Horror" in name for name in top(comedy_first))
+
+
+def test_home_shows_rows_with_reasons_and_logs_every_card(viewer, world, no_model_calls):
+    client, profile = viewer
+    watch(profile, world[1])
+    response = client.get(reverse("storefront:home"))
+
+    rows = response.context["rows"]
+    assert rows and all(card.reason for row in rows for card in row.cards)
+    shown = sum(len(row.cards) for row in rows)
+    assert Impression.objects.filter(profile=profile).count() == shown
+    assert set(Impression.objects.values_list("surface", flat=True)) == {row.key for row in rows}
+    page = response.content.decode()
+    assert rows[0].heading in page and rows[0].cards[0].title.name in page
+
+
+def test_home_query_count_is_pinned(viewer, world, no_model_calls, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from recommendations.services import rows_for
+
+    client, profile = viewer
+    watch(profile, world[1])
+    rate(profile, world[5], thumb=1)
+    client.get(reverse("storefront:home"))  # warms per-process caches (popularity, model embeddings)
+    # The recommender's request-time ranking is its own budget; the storefront's share is pinned here.
+    with CaptureQueriesContext(connection) as ranking:
+        rows_for(profile)
+    rows_changed(profile)
+
+    with django_assert_num_queries(len(ranking) + HOME_QUERIES_WARM):
+        client.get(reverse("storefront:home"))
+    with django_assert_num_queries(HOME_QUERIES_WARM):
+        client.get(reverse("storefront:home"))
+    # More history must not mean more queries (no N+1 over rows, cards or history).
+    for title in world[6:12]:
+        watch(profile, title)
+    rows_changed(profile)
+    with CaptureQueriesContext(connection) as ranking:
+        rows_for(profile)
+    with django_assert_num_queries(len(ranking) + HOME_QUERIES_WARM):
+        client.get(reverse("storefront:home"))
+    assert len(ranking) <= 30, "the recommender's ranking should stay a handful of queries"
+
+
+def test_acting_on_a_title_refreshes_the_cached_rows_at_once(viewer, world):
+    client, profile = viewer
+    before = client.get(reverse("storefront:rows_api")).json()
+    first = before["rows"][0]["items"][0]["title_id"]
+
+    client.post(reverse("storefront:rate", args=[first]), {"thumb": "-1"})
+    after = client.get(reverse("storefront:rows_api")).json()
+
+    assert first not in [item["title_id"] for row in after["rows"] for item in row["items"]]
+
+
+def test_title_page_query_count_is_pinned(viewer, world, no_model_calls, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from recommendations.services import similar_titles
+
+    client, _ = viewer
+    client.get(reverse("storefront:title", args=[world[0].pk]))
+    with CaptureQueriesContext(connection) as neighbours:
+        similar_titles(world[0], limit=13)
+
+    with django_assert_num_queries(len(neighbours) + TITLE_QUERIES):
+        response = client.get(reverse("storefront:title", args=[world[0].pk]))
+    assert response.context["similar"].cards
+
+
+# With the profile's rows cached: session, user, profile, then titles, artwork and one bulk insert
+# of impressions however many cards. Uncached, the recommender's ranking queries come on top.
+HOME_QUERIES_WARM = 6
+# session, user, profile; title, its genres, its tags; hero artwork; rating, My List, video;
+# then the "More like this" cards: titles, artwork, impressions (the neighbours lookup on top).
+TITLE_QUERIES = 13

@@ -1,0 +1,267 @@
+"""Subscriber pages: sign-up, rate-limited login, onboarding, lists, ratings, playback progress, scoping."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from accounts.access import SESSION_PROFILE_KEY
+from accounts.models import Profile, User
+from activity.models import MyListEntry, Rating, ViewingEvent
+from factories import make_account, make_genre, make_profile, make_region, make_title, watch
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_fresh_rate_limits(settings):
+    # PBKDF2 costs most of a second per check on a small CI box; these tests are about the flow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def signed_in(client: Client, profile: Profile) -> Client:
+    client.force_login(profile.account)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = profile.pk
+    session.save()
+    return client
+
+
+@pytest.fixture
+def viewer(client):
+    profile = make_profile(make_account("viewer@example.test", PASSWORD), name="Viewer")
+    return signed_in(client, profile), profile
+
+
+def test_sign_up_creates_the_account_and_a_first_profile_then_onboards(client):
+    region = make_region("GB", "United Kingdom")
+    response = client.post(
+        reverse("storefront:signup"),
+        {"email": "New@Example.test", "password": "a-long-unusual-passphrase", "profile_name": "Robin",
+         "region": region.pk},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("storefront:onboarding")
+    user = User.objects.get(email="new@example.test")
+    assert user.region == region and user.check_password("a-long-unusual-passphrase")
+    assert list(user.profiles.values_list("name", flat=True)) == ["Robin"]
+    assert client.session[SESSION_PROFILE_KEY] == user.profiles.get().pk
+
+
+def test_sign_up_refuses_a_taken_email_and_a_weak_password(client):
+    make_account("taken@example.test")
+    response = client.post(reverse("storefront:signup"), {"email": "taken@example.test", "password": "123",
+                                                          "profile_name": "X"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "already exists" in page and "too short" in page
+    assert User.objects.count() == 1
+
+
+def test_login_is_refused_after_a_burst_even_with_the_right_password(client):
+    make_account("target@example.test", PASSWORD)
+    url = reverse("storefront:login")
+    for _ in range(5):
+        assert client.post(url, {"username": "target@example.test", "password": "wrong"}).status_code == 200
+
+    from unittest import mock
+
+    with mock.patch("django.contrib.auth.forms.authenticate") as authenticate:
+        refused = client.post(url, {"username": "target@example.test", "password": PASSWORD})
+
+    authenticate.assert_not_called()  # refused before the password is even checked
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_limit_is_per_email_so_another_account_can_still_sign_in(client):
+    make_account("other@example.test", PASSWORD)
+    url = reverse("storefront:login")
+    for _ in range(6):
+        client.post(url, {"username": "target@example.test", "password": "wrong"})
+
+    response = client.post(url, {"username": "other@example.test", "password": PASSWORD})
+
+    assert response.status_code == 302
+
+
+def test_forms_require_csrf(viewer):
+    _, profile = viewer
+    title = make_title("Guarded")
+    strict = signed_in(Client(enforce_csrf_checks=True), profile)
+
+    response = strict.post(reverse("storefront:rate", args=[title.pk]), {"thumb": "1"})
+
+    assert response.status_code == 403
+    assert not Rating.objects.exists()
+
+
+def test_onboarding_saves_picks_and_marks_the_profile_onboarded(viewer):
+    client, profile = viewer
+    comedy = make_genre("Comedy")
+    liked = make_title("Liked Film")
+
+    page = client.get(reverse("storefront:onboarding")).content.decode()
+    assert "Liked Film" in page and "Comedy" in page
+    response = client.post(reverse("storefront:onboarding"), {"genres": [comedy.pk], "titles": [liked.pk]})
+
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.onboarded_at is not None
+    assert list(profile.favourite_genres.all()) == [comedy]
+    assert list(profile.favourite_titles.all()) == [liked]
+
+
+def test_profiles_can_be_created_and_edited_but_not_an_outsiders(viewer):
+    client, profile = viewer
+    outsider = make_profile(make_account("outsider@example.test"), name="Theirs")
+
+    created = client.post(reverse("storefront:profile_create"), {"name": "Kid", "maturity_limit": "kids",
+                                                                 "avatar_color": "#00aa00"})
+    edited = client.post(reverse("storefront:profile_edit", args=[profile.pk]),
+                         {"name": "Renamed", "maturity_limit": "all", "avatar_color": "#112233"})
+    foreign = client.post(reverse("storefront:profile_edit", args=[outsider.pk]),
+                          {"name": "Hijacked", "maturity_limit": "all", "avatar_color": "#112233"})
+
+    assert created.status_code == edited.status_code == 302
+    assert foreign.status_code == 404
+    assert set(profile.account.profiles.values_list("name", flat=True)) == {"Renamed", "Kid"}
+    outsider.refresh_from_db()
+    assert outsider.name == "Theirs"
+
+
+def test_thumbs_and_my_list_toggle(viewer):
+    client, profile = viewer
+    title = make_title("Opinionated")
+
+    client.post(reverse("storefront:rate", args=[title.pk]), {"thumb": "1"})
+    assert Rating.objects.get(profile=profile, title=title).thumb == 1
+    client.post(reverse("storefront:rate", args=[title.pk]), {"thumb": "-1"})
+    assert Rating.objects.get(profile=profile, title=title).thumb == -1
+    client.post(reverse("storefront:rate", args=[title.pk]), {"thumb": "clear"})
+    assert not Rating.objects.filter(profile=profile, title=title).exists()
+    assert client.post(reverse("storefront:rate", args=[title.pk]), {"thumb": "5"}).status_code == 400
+
+    client.post(reverse("storefront:toggle_my_list", args=[title.pk]))
+    assert MyListEntry.objects.filter(profile=profile, title=title).exists()
+    assert "Opinionated" in client.get(reverse("storefront:my_list")).content.decode()
+    client.post(reverse("storefront:toggle_my_list", args=[title.pk]))
+    assert not MyListEntry.objects.filter(profile=profile).exists()
+
+
+def test_progress_reports_grow_one_viewing_event_bounded_by_the_runtime(viewer):
+    client, profile = viewer
+    title = make_title("Long Film", runtime_minutes=100)
+    url = reverse("storefront:watch_progress", args=[title.pk])
+
+    def report(**body):
+        return client.post(url, json.dumps(body), content_type="application/json")
+
+    first = report(event=None, position=600, watched=600).json()
+    report(event=first["event"], position=1200, watched=1200)
+    last = report(event=first["event"], position=10**6, watched=10**6).json()
+
+    event = ViewingEvent.objects.get()
+    assert event.pk == first["event"] == last["event"]
+    assert event.profile == profile
+    assert event.seconds_watched == 6000 and event.completion == 1.0
+    assert report(event="x", position=1).status_code == 400
+
+
+def test_progress_cannot_touch_another_profiles_event(viewer):
+    client, _ = viewer
+    title = make_title("Shared Title")
+    theirs = watch(make_profile(name="Stranger"), title, completion=0.1)
+
+    response = client.post(reverse("storefront:watch_progress", args=[title.pk]),
+                           json.dumps({"event": theirs.pk, "position": 3000, "watched": 3000}),
+                           content_type="application/json")
+
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.completion == pytest.approx(0.1)
+
+
+def test_watch_page_plays_a_ready_video_or_simulates(viewer, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from catalog.models import MediaAsset
+
+    settings.MEDIA_ROOT = tmp_path
+    client, _ = viewer
+    with_video, without = make_title("Has Video"), make_title("No Video")
+    asset = MediaAsset(title=with_video, kind="video", role="feature", status="ready", duration_s=12)
+    asset.file.save("clip.webm", ContentFile(b"webm"), save=True)
+
+    video_page = client.get(reverse("storefront:watch", args=[with_video.pk])).content.decode()
+    simulated_page = client.get(reverse("storefront:watch", args=[without.pk])).content.decode()
+
+    assert "<video" in video_page and asset.file.url in video_page
+    assert "<video" not in simulated_page and 'id="simulated-play"' in simulated_page
+
+
+def test_remove_from_history_hides_only_the_profiles_own_event(viewer):
+    client, profile = viewer
+    mine = watch(profile, make_title("Regret"))
+    theirs = watch(make_profile(name="Other"), make_title("Not Yours"))
+
+    assert client.post(reverse("storefront:remove_from_history", args=[theirs.pk])).status_code == 404
+    client.post(reverse("storefront:remove_from_history", args=[mine.pk]))
+
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.hidden_at is not None and theirs.hidden_at is None
+    assert "Regret" not in client.get(reverse("storefront:history")).content.decode()
+
+
+def test_account_page_updates_marketing_consent(viewer):
+    client, profile = viewer
+    response = client.post(reverse("storefront:account"), {"marketing_consent": "on"})
+
+    assert response.status_code == 302
+    profile.account.refresh_from_db()
+    assert profile.account.marketing_consent is True
+
+
+def test_titles_outside_the_region_are_not_found(viewer):
+    from catalog.models import TitleAvailability
+
+    client, profile = viewer
+    profile.account.region = make_region("US")
+    profile.account.save()
+    elsewhere = make_title("Japan Only")
+    TitleAvailability.objects.create(title=elsewhere, region=make_region("JP", "Japan"))
+
+    assert client.get(reverse("storefront:watch", args=[elsewhere.pk])).status_code == 404
+
+
+def test_healthz_is_trivial(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.content == b"ok"
+
+
+def test_my_list_and_history_show_only_the_chosen_profiles_own_entries(viewer):
+    client, profile = viewer
+    sibling = make_profile(profile.account, name="Sibling")
+    outsider = make_profile(make_account("someone@example.test"), name="Someone")
+    for other, name in [(sibling, "Sibling Pick"), (outsider, "Outsider Pick")]:
+        title = make_title(name)
+        MyListEntry.objects.create(profile=other, title=title)
+        watch(other, title)
+    MyListEntry.objects.create(profile=profile, title=make_title("My Pick"))
+
+    saved = client.get(reverse("storefront:my_list")).content.decode()
+    history = client.get(reverse("storefront:history")).content.decode()
+
+    assert "My Pick" in saved and "Sibling Pick" not in saved and "Outsider Pick" not in saved
+    assert "Sibling Pick" not in history and "Outsider Pick" not in history
