@@ -22,6 +22,9 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py train_recommender --if-missing
+	$(BIN)/python manage.py build_support_index
+	$(BIN)/python manage.py rebuild_search_index
 	$(BIN)/python manage.py demo_logins
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/celery -A marquee worker -Q default,ml,media --concurrency 2 --loglevel INFO & \

@@ -17,7 +17,7 @@ def metrics_chart_svg(history: list[dict], metric: str = "ndcg@10", width: int =
     """One line per model over versions (oldest left); versions without the metric leave a gap."""
     points = [h for h in history if (h.get("metrics") or {}).get("hybrid", {}).get(metric) is not None]
     if not points:
-        return format_html('<p class="help">No evaluated model versions yet: the chart appears after a training.</p>')
+        return format_html('<p class="help">{}</p>', "No evaluated model versions yet: the chart appears after a training.")
     left, right, top, bottom = 56, 170, 24, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [

@@ -1,7 +1,8 @@
 """The "recommend me something like X" intent: find X in the catalog, suggest titles for the asking profile.
 
-recommendations.services has no title-to-title function yet, so this falls back to catalog titles that
-share the most genres with X, available in the asker's region and within the profile's maturity limit.
+Suggestions are X's nearest titles from `recommendations.services.similar_titles` (the active model's item
+space, or shared genres and tags), kept to the asker's region and the profile's maturity limit; when that
+yields nothing, titles sharing the most genres with X.
 """
 
 import re
@@ -49,6 +50,18 @@ def title_link(title: Title) -> str:
 
 
 def similar_titles(seed: Title, *, region, maturity_limit: str | None, limit: int = 5) -> list[Title]:
+    from recommendations.services import similar_titles as recommender_neighbours
+
+    ranked_ids = [item.title_id for item in recommender_neighbours(seed, limit=limit * 4)]
+    allowed = Title.objects.available_in(region).filter(pk__in=ranked_ids).exclude(pk=seed.pk)
+    if maturity_limit in _MATURITY:
+        allowed = allowed.filter(maturity_rating__in=_MATURITY[maturity_limit])
+    by_id = {title.pk: title for title in allowed}
+    picks = [by_id[title_id] for title_id in ranked_ids if title_id in by_id][:limit]
+    return picks or _sharing_genres(seed, region=region, maturity_limit=maturity_limit, limit=limit)
+
+
+def _sharing_genres(seed: Title, *, region, maturity_limit: str | None, limit: int) -> list[Title]:
     genre_ids = list(seed.genres.values_list("id", flat=True))
     if not genre_ids:
         return []

@@ -5,6 +5,7 @@ from tqdm import tqdm
 
 from jobs import JobAlreadyRunning
 from recommendations import training
+from recommendations.models import ModelVersion
 
 
 class Command(BaseCommand):
@@ -13,9 +14,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--search", type=int, default=0, metavar="N",
                             help="first run a hyperparameter search of N trials on a validation split")
+        parser.add_argument("--if-missing", action="store_true",
+                            help="do nothing when a model is already active (used by `make run`)")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, search: int, no_progress: bool, **options):
+    def handle(self, search: int, no_progress: bool, if_missing: bool = False, **options):
+        if if_missing and ModelVersion.objects.filter(is_active=True).exists():
+            self.stdout.write("A recommender model is already active: not retraining.")
+            return
         bar = tqdm(total=1, disable=no_progress, leave=False)
 
         def progress(done: int, total: int, note: str = "") -> None:
