@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import default_embed, normalize_question
 from .models import Message
 
 # Cosine distance under which two questions are "the same thing asked differently" (average linkage).
@@ -28,6 +27,8 @@ def cluster_misses(messages: list[Message], *, embed=None) -> list[MissCluster]:
     if len(messages) == 1:
         return [MissCluster(messages, messages[0].entry_id)]
     from sklearn.cluster import AgglomerativeClustering
+
+    from .engine import default_embed, normalize_question  # scikit-learn: only when clustering
 
     vectors = (embed or default_embed)([normalize_question(m.text) for m in messages])
     labels = AgglomerativeClustering(

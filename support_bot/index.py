@@ -5,6 +5,8 @@ the single `is_active` row in one transaction; the previous versions' files stay
 keeps the loaded engine and reloads only when the active version number changes.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import os
@@ -12,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import joblib
 from django.conf import settings
@@ -21,7 +24,10 @@ from django.utils import timezone
 
 from jobs import exclusive_job
 
-from .engine import EngineConfig, Reporter, SupportEngine, train_engine
+# The engine pulls in scikit-learn and scipy: import it only when building or using one, so every
+# Django process (web, worker, manage.py) does not pay for it at start-up.
+if TYPE_CHECKING:
+    from .engine import EngineConfig, Reporter, SupportEngine
 from .models import EngineIndex, FaqQuestion
 
 KEEP_VERSIONS = 3
@@ -35,6 +41,8 @@ def artifact_dir() -> Path:
 
 
 def engine_config() -> EngineConfig:
+    from .engine import EngineConfig
+
     return EngineConfig(target_frr=settings.SUPPORT_BOT_TARGET_FRR, clarify_margin=settings.SUPPORT_BOT_CLARIFY_MARGIN)
 
 
@@ -65,6 +73,8 @@ def build_index(*, report: Reporter | None = None, force: bool = False) -> Engin
             entries=len({slug for _, slug in examples}),
         )
         try:
+            from .engine import train_engine
+
             engine = train_engine(examples, engine_config(), report=report)
             folder = artifact_dir()
             folder.mkdir(parents=True, exist_ok=True)
