@@ -22,15 +22,26 @@ def mask_rows(scores: np.ndarray, mask: sp.csr_matrix) -> None:
 
 
 def top_n_for_users(
-    emb: Embeddings, users: np.ndarray, seen: sp.csr_matrix, n: int, chunk: int = 512
+    emb: Embeddings, users: np.ndarray, seen: sp.csr_matrix, n: int, chunk: int = 256
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Yield (user indexes, top-n item indexes, their scores) chunk by chunk: U_chunk @ V.T + b, argpartition."""
+    """Yield (user indexes, top-n item indexes, their scores) chunk by chunk: [U_chunk 1] @ [V b].T, then top-n.
+
+    Torch does both the product and the selection: its `topk` is 4-5x faster than `argpartition` over
+    ~10k titles, and keeping both steps on one thread pool avoids BLAS and OpenMP threads spinning
+    against each other (measured in bench/recommend.py). The bias rides in the product as a last column.
+    """
+    import torch  # the ml worker has it already (transformers); imported here so the web tier never pays for it
+
+    n = min(n, emb.item_vectors.shape[0])
+    items = torch.from_numpy(np.vstack([emb.item_vectors.T, emb.item_bias[None, :]]).astype(np.float32))
     for start in range(0, len(users), chunk):
         batch = users[start : start + chunk]
-        scores = emb.scores(emb.user_vectors[batch])
-        mask_rows(scores, seen[batch])
-        best = top_k(scores, n)
-        yield batch, best, np.take_along_axis(scores, best, axis=1)
+        vectors = emb.user_vectors[batch].astype(np.float32)
+        with_bias = torch.from_numpy(np.hstack([vectors, np.ones((len(batch), 1), dtype=np.float32)]))
+        scores = with_bias @ items
+        mask_rows(scores.numpy(), seen[batch])
+        best_scores, best = torch.topk(scores, n, dim=1)
+        yield batch, best.numpy().astype(np.int64), best_scores.numpy()
 
 
 def item_neighbours(emb: Embeddings, k: int, chunk: int = 1024) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
