@@ -119,6 +119,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch threads for MiniLM (0 = torch default)")
     parser.add_argument("--frr", type=float, default=0.05, help="target share of valid questions handed off")
     parser.add_argument("--engine", help="reuse an engine saved by an earlier run (.joblib) instead of training")
+    parser.add_argument("--float32", action="store_true", help="train the engine on float32 MiniLM (the old default)")
     parser.add_argument("--save-engine", help="save the trained engine here (.joblib)")
     args = parser.parse_args()
     setup_django()
@@ -145,7 +146,7 @@ def main() -> None:
 
         engine = joblib.load(args.engine)
     else:
-        engine = train_engine(examples, EngineConfig(target_frr=args.frr),
+        engine = train_engine(examples, EngineConfig(target_frr=args.frr, int8_embeddings=not args.float32),
                               report=lambda d, t, n="": print(f"  train {d}/{t} {n}", file=sys.stderr))
     if args.save_engine:
         import joblib
@@ -185,6 +186,13 @@ def main() -> None:
         alone.append((time.perf_counter() - started) * 1000)
     print(f"MiniLM alone, one question: p50 {np.percentile(alone, 50):.1f} ms, p99 {np.percentile(alone, 99):.1f} ms",
           file=sys.stderr)
+    alone = []
+    for question in [item["question"] for item in in_scope] + out_of_scope:
+        started = time.perf_counter()
+        embed_texts([normalize_question(question)], quantized=True)
+        alone.append((time.perf_counter() - started) * 1000)
+    print(f"MiniLM int8 alone, one question: p50 {np.percentile(alone, 50):.1f} ms, "
+          f"p99 {np.percentile(alone, 99):.1f} ms", file=sys.stderr)
 
     best_baseline = max(v["accuracy"] for k, v in results.items() if not k.startswith("Support engine"))
     ours = results["Support engine (MiniLM + TF-IDF + classifier, calibrated)"]

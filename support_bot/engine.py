@@ -6,7 +6,8 @@ paraphrases (never from the benchmark's held-out set):
 
 - confidence is the combined top score mapped through isotonic regression fitted on out-of-fold
   predictions, i.e. P(the top entry is right) for an in-scope question;
-- the hand-off threshold is the out-of-fold score quantile that rejects `target_frr` of valid questions.
+- the hand-off threshold is the out-of-fold quantile, of the nearest example's similarity, that rejects
+  `target_frr` of valid questions (see `EngineConfig.handoff_rule`).
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ EmbedFn = Callable[[list[str]], np.ndarray]
 Reporter = Callable[[int, int, str], None]
 
 # The classifier picks the right entry more often; the nearest example's similarity is what tells "none of
-# these" apart. Chosen by `bench/support_weights.py` as the weight with the best KB cross-validation top-1
-# among those whose out-of-scope recall on a development set (support_bot/data/oos_dev.json, written apart
-# from the benchmark's) reaches 85% at the 5% rejection threshold: with 10 folds, 0.4 gave top-1 83.0% and
-# dev recall 88% (0.6: 82.8% and 80%).
-DEFAULT_WEIGHTS = {"classifier": 0.4, "nearest": 0.6}
+# these" apart, so it alone decides the hand-off (`handoff_rule`) and the ranking leans on the classifier.
+# Chosen with `bench/support_weights.py` (KB cross-validation and a development out-of-scope set,
+# support_bot/data/oos_dev.json, written apart from the benchmark's; int8 MiniLM): rejecting by the nearest
+# similarity caught 88% of the dev set at the 5% threshold against 83% for the combined score at weight 0.4,
+# whatever the weight; among weights, 0.8 and 1.0 gave KB top-1 82.4% and 82.8% (2 of 522 questions apart),
+# and 0.8 keeps the semantic similarity in the ranking.
+DEFAULT_WEIGHTS = {"classifier": 0.8, "nearest": 0.2}
 
 
 def normalize_question(text: str) -> str:
@@ -41,10 +44,16 @@ def normalize_question(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def default_embed(texts: list[str]) -> np.ndarray:
+def default_embed(texts: list[str], *, quantized: bool = False) -> np.ndarray:
     from catalog.embeddings import embed_texts
 
-    return embed_texts(texts)
+    return embed_texts(texts, quantized=quantized)
+
+
+def embedder(config: EngineConfig) -> EmbedFn:
+    """MiniLM as the engine was trained with it: int8 or float32 (the two give different vectors)."""
+    quantized = getattr(config, "int8_embeddings", False)  # artefacts from before the option were float32
+    return lambda texts: default_embed(texts, quantized=quantized)
 
 
 @dataclass
@@ -71,6 +80,11 @@ class EngineConfig:
     # their scores is closer to what the deployed model scores (five folds set it too low).
     folds: int = 10
     seed: int = 13
+    # "nearest": hand off when no KB example is similar enough; "combined": when the combined top score is low.
+    handoff_rule: str = "nearest"
+    # MiniLM with int8 Linear layers, for training and answering alike: ~3x faster per question on one
+    # CPU thread; what it does to accuracy and out-of-scope recall is measured by bench/support_bot.py.
+    int8_embeddings: bool = True
 
 
 class _Classifier:
@@ -132,9 +146,10 @@ class SupportEngine:
         self.starts = np.zeros(0, dtype=int)
         self.calibrator: IsotonicRegression | None = None
         self.threshold = 0.0
+        self.nearest_threshold = 0.0
         self.metrics: dict[str, float] = {}
         self.known_examples: dict[str, int] = {}
-        self._embed: EmbedFn = default_embed
+        self._embed: EmbedFn = embedder(config)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -147,7 +162,7 @@ class SupportEngine:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._embed = default_embed
+        self._embed = embedder(self.config)
         self._cache = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -173,23 +188,34 @@ class SupportEngine:
                 self._cache.popitem(last=False)
         return vector
 
-    def scores(self, question: str) -> np.ndarray:
-        """Combined score of every entry for one question (shape: len(slugs))."""
+    @property
+    def handoff_threshold(self) -> float:
+        """The score under which questions go to a person, on the scale `EngineConfig.handoff_rule` names."""
+        if getattr(self.config, "handoff_rule", "combined") == "nearest":
+            return self.nearest_threshold
+        return self.threshold
+
+    def _score_parts(self, question: str) -> tuple[np.ndarray, np.ndarray]:
         text = normalize_question(question)
         query = self._embed_question(text)[None, :]
         classifier = self.classifier.proba([text], query, len(self.slugs))
         nearest = _nearest_by_entry(query, self.example_emb, self.starts)
-        return _combine(self.config.weights, classifier, nearest)[0]
+        return _combine(self.config.weights, classifier, nearest)[0], nearest[0]
+
+    def scores(self, question: str) -> np.ndarray:
+        """Combined score of every entry for one question (shape: len(slugs))."""
+        return self._score_parts(question)[0]
 
     def predict(self, question: str) -> Prediction:
         if not self.slugs or self.classifier is None or not normalize_question(question):
             return Prediction(None, 0.0, 0.0, None, 0.0, handoff=True, clarify=False)
-        idx, top = _top_two(self.scores(question)[None, :])
-        return self._decide(int(idx[0, 0]), int(idx[0, 1]), float(top[0, 0]), float(top[0, 1]))
+        combined, nearest = self._score_parts(question)
+        idx, top = _top_two(combined[None, :])
+        return self._decide(int(idx[0, 0]), int(idx[0, 1]), float(top[0, 0]), float(top[0, 1]), float(nearest.max()))
 
-    def _decide(self, best: int, second: int, score: float, second_score: float) -> Prediction:
+    def _decide(self, best: int, second: int, score: float, second_score: float, nearest: float) -> Prediction:
         confidence = float(self.calibrator.predict([score])[0])
-        handoff = score < self.threshold
+        handoff = (nearest if getattr(self.config, "handoff_rule", "combined") == "nearest" else score) < self.handoff_threshold
         clarify = (not handoff and best != second and second_score >= self.threshold
                    and score - second_score < self.config.clarify_margin)
         return Prediction(
@@ -199,9 +225,11 @@ class SupportEngine:
 
 
 def _scores_for(classifier: _Classifier, weights: dict[str, float], texts: list[str], emb: np.ndarray,
-                example_emb: np.ndarray, starts: np.ndarray, n_classes: int) -> np.ndarray:
+                example_emb: np.ndarray, starts: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """(combined scores, nearest-example similarities), each (len(texts), n_classes)."""
     probs = classifier.proba(texts, emb, n_classes)
-    return _combine(weights, probs, _nearest_by_entry(emb, example_emb, starts))
+    nearest = _nearest_by_entry(emb, example_emb, starts)
+    return _combine(weights, probs, nearest), nearest
 
 
 def _fold_of(labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
@@ -219,7 +247,7 @@ def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | Non
                  embed: EmbedFn | None = None, report: Reporter | None = None) -> SupportEngine:
     """Fit the engine on (question, entry slug) pairs and choose its thresholds by cross-validation."""
     config = config or EngineConfig()
-    embed = embed or default_embed
+    embed = embed or embedder(config)
     report = report or (lambda done, total, note="": None)
     pairs = sorted({(normalize_question(q), slug) for q, slug in examples if normalize_question(q)},
                    key=lambda pair: (pair[1], pair[0]))
@@ -237,6 +265,7 @@ def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | Non
     report(1, total_steps, "cross-validating")
 
     oof = np.zeros((len(texts), len(slugs)))
+    oof_nearest = np.zeros((len(texts), len(slugs)))
     fold = _fold_of(labels, config.folds, config.seed)
     for k in range(config.folds):
         held, kept = fold == k, fold != k
@@ -249,11 +278,11 @@ def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | Non
         ex_emb = np.vstack([emb[kept], np.zeros((len(slugs), emb.shape[1]), dtype=np.float32)])
         order = np.argsort(ex_lab, kind="stable")
         starts = np.searchsorted(ex_lab[order], np.arange(len(slugs)))
-        oof[held] = _scores_for(classifier, config.weights, [texts[i] for i in held_idx], emb[held],
-                                ex_emb[order], starts, len(slugs))
+        oof[held], oof_nearest[held] = _scores_for(classifier, config.weights, [texts[i] for i in held_idx],
+                                                   emb[held], ex_emb[order], starts, len(slugs))
         report(2 + k, total_steps, f"fold {k + 1}/{config.folds}")
 
-    _choose_thresholds(engine, labels, oof)
+    _choose_thresholds(engine, labels, oof, oof_nearest.max(axis=1))
     engine.classifier = _Classifier(config).fit(texts, emb, labels)
     engine.example_emb = emb
     engine.starts = np.searchsorted(labels, np.arange(len(slugs)))
@@ -262,14 +291,19 @@ def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | Non
     return engine
 
 
-def _choose_thresholds(engine: SupportEngine, labels: np.ndarray, oof: np.ndarray) -> None:
+def _choose_thresholds(engine: SupportEngine, labels: np.ndarray, oof: np.ndarray, oof_nearest: np.ndarray) -> None:
     config = engine.config
     idx, top = _top_two(oof)
     correct = (idx[:, 0] == labels).astype(float)
     engine.calibrator = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(top[:, 0], correct)
-    # Reject the lowest-scoring `target_frr` share of valid (in-scope) questions, no more.
+    # Reject the lowest-scoring `target_frr` share of valid (in-scope) questions, no more. The combined-score
+    # threshold also bounds which runner-up is plausible enough to offer in a "which did you mean?".
     engine.threshold = float(np.quantile(top[:, 0], config.target_frr))
-    accepted = top[:, 0] >= engine.threshold
+    engine.nearest_threshold = float(np.quantile(oof_nearest, config.target_frr))
+    if config.handoff_rule == "nearest":
+        accepted = oof_nearest >= engine.nearest_threshold
+    else:
+        accepted = top[:, 0] >= engine.threshold
     clarified = accepted & (top[:, 0] - top[:, 1] < config.clarify_margin) & (top[:, 1] >= engine.threshold)
     in_pair = (idx[:, 0] == labels) | (idx[:, 1] == labels)
     engine.metrics = {
@@ -280,5 +314,6 @@ def _choose_thresholds(engine: SupportEngine, labels: np.ndarray, oof: np.ndarra
         "cv_clarify_rate": float(clarified.mean()),
         "cv_clarify_settled": float(in_pair[clarified].mean()) if clarified.any() else 0.0,
         "threshold": engine.threshold,
+        "nearest_threshold": engine.nearest_threshold,
         "threshold_confidence": float(engine.calibrator.predict([engine.threshold])[0]),
     }

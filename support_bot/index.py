@@ -43,7 +43,8 @@ def artifact_dir() -> Path:
 def engine_config() -> EngineConfig:
     from .engine import EngineConfig
 
-    return EngineConfig(target_frr=settings.SUPPORT_BOT_TARGET_FRR, clarify_margin=settings.SUPPORT_BOT_CLARIFY_MARGIN)
+    return EngineConfig(target_frr=settings.SUPPORT_BOT_TARGET_FRR, clarify_margin=settings.SUPPORT_BOT_CLARIFY_MARGIN,
+                        int8_embeddings=settings.SUPPORT_BOT_INT8_EMBEDDINGS)
 
 
 def kb_examples() -> list[tuple[str, str]]:
@@ -89,7 +90,7 @@ def build_index(*, report: Reporter | None = None, force: bool = False) -> Engin
         with transaction.atomic():
             EngineIndex.objects.filter(is_active=True).update(is_active=False)
             record.status, record.is_active, record.artifact = EngineIndex.Status.READY, True, name
-            record.threshold, record.metrics, record.finished_at = engine.threshold, engine.metrics, timezone.now()
+            record.threshold, record.metrics, record.finished_at = engine.handoff_threshold, engine.metrics, timezone.now()
             record.save()
         _prune_old_artifacts(version)
         return record

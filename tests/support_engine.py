@@ -47,7 +47,7 @@ def support_engine(small_engine, db):
         yield engine
 
 
-def fake_embed(texts: list[str]):
+def fake_embed(texts: list[str], *, quantized: bool = False):
     """A fast stand-in for MiniLM where only the plumbing is under test: hashed character trigrams, normalised."""
     import numpy as np
     from sklearn.feature_extraction.text import HashingVectorizer

@@ -34,9 +34,11 @@ def test_the_rejection_target_moves_the_threshold():
     scores = np.column_stack([np.linspace(0.1, 0.9, 100), np.linspace(0.05, 0.5, 100)])
     strict = SupportEngine(["a", "b"], EngineConfig(target_frr=0.01))
     loose = SupportEngine(["a", "b"], EngineConfig(target_frr=0.2))
-    _choose_thresholds(strict, labels, scores)
-    _choose_thresholds(loose, labels, scores)
-    assert strict.threshold < loose.threshold
+    nearest = scores.max(axis=1)
+    _choose_thresholds(strict, labels, scores, nearest)
+    _choose_thresholds(loose, labels, scores, nearest)
+    assert strict.handoff_threshold < loose.handoff_threshold
+    assert strict.metrics["cv_false_rejection_rate"] < loose.metrics["cv_false_rejection_rate"]
 
 
 def _small_kb_only():

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import Profile
 from catalog.models import MediaAsset, Title
@@ -96,7 +97,7 @@ class Impression(models.Model):
     policy = models.CharField(max_length=40, blank=True)
     propensity = models.FloatField(default=1.0)
     request_id = models.CharField(max_length=36, blank=True, db_index=True)
-    shown_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    shown_at = models.DateTimeField(default=timezone.now, db_index=True)  # set by the page, not the flush
 
     class Meta:
         ordering = ["-shown_at"]

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Profile, User
 from activity.models import Rating
+from jobs.bulk import insert_rows
 
 from .models import Genre, Tag, Title, TitleTag
 
@@ -35,24 +36,6 @@ class Link(NamedTuple):
     line: int
     imdb_id: str
     tmdb_id: int | None
-
-
-def insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
-    """Insert plain rows fast: PostgreSQL's COPY when available, bulk_create elsewhere.
-
-    `columns` are database column names (`profile_id`, not `profile`); the caller supplies every
-    NOT NULL column, since COPY applies no Django-side defaults.
-    """
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000)
-        return
-    quote = connection.ops.quote_name
-    statement = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 class BadRow(Exception):

@@ -176,6 +176,9 @@ CACHES = {
     )
 }
 
+# Sessions are read from the cache on every page and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -231,6 +234,13 @@ RECOMMENDER_DEFAULT_PARAMS = {
 # invalidates them at once. Set CACHE_URL (Redis) so every web process sees the invalidation.
 STOREFRONT_ROWS_CACHE_SECONDS = env_int("STOREFRONT_ROWS_CACHE_SECONDS", 120)
 
+# --- activity ---
+# Redis list that pages append impressions to, flushed into the database by beat every 10 s
+# (activity/impressions.py). Defaults to the Redis cache when there is one; empty writes at once.
+IMPRESSION_BUFFER_URL = env_str(
+    "IMPRESSION_BUFFER_URL", env_str("CACHE_URL") if env_str("CACHE_URL").startswith("redis") else ""
+)
+
 # --- tagging ---
 # Taggers run in this order (see tagging/taggers.py); "clip" runs only when TAGGING_CLIP_MODEL is set.
 TAGGING_TAGGERS = env_list("TAGGING_TAGGERS", ["descriptors", "synopsis", "clip", "learned"])
@@ -255,3 +265,5 @@ SUPPORT_BOT_REVIEW_CONFIDENCE = env_float("SUPPORT_BOT_REVIEW_CONFIDENCE", 0.5)
 # torch threads once the support engine loads in a process (0 leaves torch's default). One thread per
 # web worker measured faster per question on the 2-core reference machine than torch's default of 2.
 SUPPORT_BOT_TORCH_THREADS = env_int("SUPPORT_BOT_TORCH_THREADS", 1)
+# MiniLM with int8 Linear layers for the support engine (training and answering): ~3x faster per question.
+SUPPORT_BOT_INT8_EMBEDDINGS = env_bool("SUPPORT_BOT_INT8_EMBEDDINGS", True)

@@ -4,13 +4,12 @@ Each card shown becomes an `Impression` (surface, position, artwork, policy, pro
 artwork bandit and off-policy evaluation can learn from exactly what was on screen.
 """
 
-import uuid
 from dataclasses import dataclass, field
 
 from django.urls import reverse
 
 from accounts.models import Profile
-from activity.models import Impression
+from activity.impressions import Shown, log_impressions
 from artwork.services import choose_artwork
 from catalog.models import Title
 
@@ -29,6 +28,8 @@ class Card:
     position: int
     artwork_id: int | None
     url: str = ""
+    policy: str = ""
+    propensity: float = 1.0
 
 
 @dataclass
@@ -64,14 +65,13 @@ def title_url_maker():
     return lambda title_id: template.replace(str(_SENTINEL_ID), str(title_id))
 
 
-def build_rows(profile: Profile, specs: list[RowSpec], *, log: bool = True) -> list[CardRow]:
-    """Resolve rows to cards in three queries whatever their size: titles, artwork, impressions."""
+def resolve_rows(profile: Profile, specs: list[RowSpec]) -> list[CardRow]:
+    """Rows to cards in two queries whatever their size (titles, artwork); drops titles the profile may not see."""
     wanted = {title_id for spec in specs for title_id, _ in spec.items}
     titles = visible_titles(profile).only(*TITLE_CARD_FIELDS).in_bulk(wanted) if wanted else {}
     artwork = choose_artwork(profile, titles.values())
-    rows, impressions = [], []
-    request_id = str(uuid.uuid4())
     url = title_url_maker()
+    rows = []
     for spec in specs:
         row = CardRow(spec.key, spec.heading)
         for title_id, reason in spec.items:
@@ -79,16 +79,21 @@ def build_rows(profile: Profile, specs: list[RowSpec], *, log: bool = True) -> l
             if title is None:  # gone, out of region or above the maturity limit
                 continue
             choice = artwork[title_id]
-            row.cards.append(Card(title, choice.url, reason, len(row.cards), choice.asset_id, url(title_id)))
-            impressions.append(
-                Impression(
-                    profile=profile, title_id=title_id, surface=spec.key[:40], position=len(row.cards) - 1,
-                    artwork_id=choice.asset_id, policy=choice.policy, propensity=choice.propensity,
-                    request_id=request_id,
-                )
-            )
+            row.cards.append(Card(title, choice.url, reason, len(row.cards), choice.asset_id, url(title_id),
+                                  choice.policy, choice.propensity))
         if row.cards:
             rows.append(row)
-    if log and impressions:
-        Impression.objects.bulk_create(impressions)
+    return rows
+
+
+def shown_cards(rows: list[CardRow]) -> list[Shown]:
+    return [Shown(card.title.pk, row.key[:40], card.position, card.artwork_id, card.policy, card.propensity)
+            for row in rows for card in row.cards]
+
+
+def build_rows(profile: Profile, specs: list[RowSpec], *, log: bool = True) -> list[CardRow]:
+    """Resolve rows to cards and log every card as an impression of one page."""
+    rows = resolve_rows(profile, specs)
+    if log:
+        log_impressions(profile.pk, shown_cards(rows))
     return rows

@@ -1,36 +1,23 @@
 """Nightly retraining in django-celery-beat's tables, so staff can edit the schedule in the admin."""
 
 from django.db import migrations
-from django.utils import timezone
+
+from jobs.schedules import ensure_periodic_task, remove_periodic_task
 
 TASK_NAME = "Recommendations: nightly retraining"
 
 
 def create_schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    schedule, _ = CrontabSchedule.objects.get_or_create(
-        minute="30", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
+    ensure_periodic_task(
+        apps, TASK_NAME, "recommendations.tasks.train_recommender_task", queue="ml",
+        crontab={"minute": "30", "hour": "3"},
+        expire_seconds=23 * 60 * 60,  # the next night's run supersedes a missed one
+        description="Retrain the hybrid recommender, evaluate it against baselines, activate it if it passes the quality gate.",
     )
-    PeriodicTask.objects.update_or_create(
-        name=TASK_NAME,
-        defaults={
-            "task": "recommendations.tasks.train_recommender_task",
-            "crontab": schedule,
-            "queue": "ml",
-            # A run not started within 23 hours is dropped: the next night's run supersedes it.
-            "expire_seconds": 23 * 60 * 60,
-            "enabled": True,
-            "description": "Retrain the hybrid recommender, evaluate it against baselines, activate it if it passes the quality gate.",
-        },
-    )
-    # Tell a running beat that the schedule changed.
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
 
 
 def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+    remove_periodic_task(apps, TASK_NAME)
 
 
 class Migration(migrations.Migration):

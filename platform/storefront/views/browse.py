@@ -20,13 +20,14 @@ def home(request: HttpRequest) -> HttpResponse:
     profile = request.profile
     if needs_onboarding(profile):
         return redirect("storefront:onboarding")
-    return render(request, "storefront/home.html", {"profile": profile, "rows": row_service.home_rows(profile)})
+    home = row_service.home_rows(profile)
+    return render(request, "storefront/home.html", {"profile": profile, "home": home, "rows": home.rows})
 
 
 @profile_required
 def rows_api(request: HttpRequest) -> JsonResponse:
     """The same rows as the home page, as JSON (for apps and the load benchmark)."""
-    rows = row_service.home_rows(request.profile)
+    rows = row_service.home_rows(request.profile).rows
     return JsonResponse(
         {
             "profile": request.profile.pk,
