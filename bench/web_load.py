@@ -8,7 +8,8 @@ Django view (/healthz) served by the same server in the same run, and prints the
 
 It creates the database if missing (psycopg), migrates it, seeds the demo world, trains the
 recommender so home rows come from stored candidates, collects static files for whitenoise,
-then starts gunicorn with DEBUG=0 on 127.0.0.1 only.
+then starts gunicorn with DEBUG=0 on 127.0.0.1 only, and beside it a Celery worker and beat on
+Redis, so the impressions pages buffer are flushed into PostgreSQL on the same CPUs during the run.
 """
 
 import argparse
@@ -88,6 +89,14 @@ print(json.dumps(keys))
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def count_impressions(env: dict, flush: bool = False) -> int:
+    code = ("import django; django.setup()\n"
+            "from activity.impressions import flush_buffer\nfrom activity.models import Impression\n"
+            + ("flush_buffer()\n" if flush else "") + "print(Impression.objects.count())")
+    out = subprocess.run([PYTHON, "-c", code], cwd=REPO, env=env, check=True, capture_output=True, text=True)
+    return int(out.stdout.strip().splitlines()[-1])
+
+
 def wait_for(port: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -159,6 +168,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/14",
                         help="shared cache for all gunicorn workers, as in production ('' for per-process memory)")
+    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/13", help="Celery broker for the flusher")
+    parser.add_argument("--only", default="", help="comma-separated endpoint paths to run (default: all); the trivial view always runs")
     parser.add_argument("--fresh", action="store_true", help="drop and rebuild the bench database")
     parser.add_argument("--skip-setup", action="store_true", help="reuse the database as it is")
     args = parser.parse_args()
@@ -166,7 +177,7 @@ def main() -> None:
     static_root = REPO / "var" / "bench-static"
     env = {**os.environ, "DATABASE_URL": args.database_url, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 50,
            "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "STATIC_ROOT": str(static_root),
-           "DATABASE_CONN_MAX_AGE": "600", "CACHE_URL": args.cache_url, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "marquee.settings",
+           "DATABASE_CONN_MAX_AGE": "600", "CACHE_URL": args.cache_url, "CELERY_BROKER_URL": args.broker_url, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "marquee.settings",
            "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "platform")])}
     if not args.skip_setup:
         ensure_database(args.database_url, args.fresh)
@@ -178,6 +189,12 @@ def main() -> None:
     if not sessions:
         raise SystemExit("no demo profiles with viewing history in the bench database")
 
+    impressions_before = count_impressions(env)
+    flusher = [
+        subprocess.Popen([PYTHON, "-m", "celery", "-A", "marquee", *command, "--loglevel", "WARNING"], cwd=REPO, env=env)
+        for command in (["worker", "-Q", "default", "--concurrency", "1"],
+                        ["beat", "--schedule", str(REPO / "var" / "bench-beat")])
+    ]
     port = free_port()
     server = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "marquee.wsgi:application", "--bind", f"127.0.0.1:{port}",
@@ -187,7 +204,10 @@ def main() -> None:
     try:
         wait_for(port)
         results = {}
+        wanted = {p for p in args.only.split(",") if p}
         for label, path in ENDPOINTS:
+            if wanted and path != "/healthz" and path not in wanted:
+                continue
             run_phase(port, path, sessions, args.clients, args.clients * 5, 10)  # warm every worker
             results[label] = run_phase(port, path, sessions, args.clients, args.requests, args.max_seconds)
             r = results[label]
@@ -196,15 +216,22 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        for process in flusher:
+            process.terminate()
+            process.wait(timeout=30)
+    logged = count_impressions(env, flush=True) - impressions_before
 
     base = results[ENDPOINTS[0][0]]
     print(f"\n{args.clients} clients, {args.workers} gunicorn sync workers, {os.cpu_count()} CPUs, PostgreSQL, DEBUG=0\n")
     print("| endpoint | requests | errors | req/s | ratio to trivial | p50 ms | p99 ms |")
     print("|---|---|---|---|---|---|---|")
-    for label, _ in ENDPOINTS:
+    for label in results:
         r = results[label]
         print(f"| {label} | {r['requests']} | {r['errors']} | {r['rps']:.1f} | {r['rps'] / base['rps']:.2f} | "
               f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
+    pages = sum(r["requests"] for label, r in results.items() if label != ENDPOINTS[0][0])
+    print(f"\nimpressions logged during the run (flushed by the worker, plus a final flush): {logged} "
+          f"for {pages} measured pages with cards (warm-up pages log too)")
     if any(r["errors"] for r in results.values()):
         print("errors:", {k: r["error_kinds"] for k, r in results.items() if r["errors"]})
 

@@ -170,7 +170,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # --- Caches, logging ---------------------------------------------------------------------
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL")}
+        {"BACKEND": "marquee.cache.RedisCache", "LOCATION": env_str("CACHE_URL")}
         if env_str("CACHE_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "marquee"}
     )

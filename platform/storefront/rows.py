@@ -1,10 +1,9 @@
 """Home rows and "More like this" from the recommendations service, resolved to logged cards.
 
-A profile's home rows (titles, reasons, artwork) are cached briefly, and the page caches their
-rendered HTML under the same key: they only change when batch scoring stores new candidates or
-when the profile itself acts, and every storefront view that records an action calls
-`rows_changed(profile)`, so the next home page is fresh at once. The impressions are still
-logged on every request.
+A profile's home rows (titles, reasons, artwork) are cached briefly, and so is their rendered
+HTML: they only change when batch scoring stores new candidates or when the profile itself acts,
+and every storefront view that records an action calls `rows_changed(profile)`, so the next home
+page is fresh at once. The impressions are still logged on every request.
 """
 
 import time
@@ -12,9 +11,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Profile
-from activity.impressions import log_impressions
+from activity.impressions import encode_cards, log_impressions
 from catalog.models import Title
 from recommendations import services as recommendations
 
@@ -41,27 +42,53 @@ def row_specs(profile: Profile, *, limit: int = ROW_LIMIT) -> list[RowSpec]:
     ]
 
 
-@dataclass
-class HomeRows:
-    rows: list[CardRow]
-    cache_key: str  # also keys the page's cached HTML of these rows
-    cache_seconds: int
+def _cached(profile: Profile, kind: str, limit: int, compute):
+    """`compute()` cached per profile until its TTL or the profile's next `rows_changed`, in one cache read.
 
-
-def home_rows(profile: Profile, *, limit: int = ROW_LIMIT) -> HomeRows:
-    """The profile's personalized rows as cards, from the cache or stored candidates; logs them as shown."""
+    The entry carries the version it was computed for, so reading the version and the entry is a
+    single `get_many`; a stale version counts as a miss.
+    """
     ttl = getattr(settings, "STOREFRONT_ROWS_CACHE_SECONDS", 120)
-    version = cache.get(_version_key(profile.pk), 0)
-    key = f"storefront:home:{profile.pk}:{version}:{limit}"
-    cached = cache.get(key) if ttl else None
-    if cached is None:
-        rows = resolve_rows(profile, row_specs(profile, limit=limit))
-        cached = (rows, shown_cards(rows))
-        if ttl:
-            cache.set(key, cached, ttl)
-    rows, shown = cached
+    version_key, key = _version_key(profile.pk), f"storefront:{kind}:{profile.pk}:{limit}"
+    found = cache.get_many([version_key, key]) if ttl else {}
+    version = found.get(version_key, 0)
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = compute()
+    if ttl:
+        cache.set(key, (version, value), ttl)
+    return value
+
+
+def _resolved(profile: Profile, limit: int) -> tuple[list[CardRow], str]:
+    rows = resolve_rows(profile, row_specs(profile, limit=limit))
+    return rows, encode_cards(shown_cards(rows))
+
+
+def home_rows(profile: Profile, *, limit: int = ROW_LIMIT) -> list[CardRow]:
+    """The profile's personalized rows as cards (for the JSON API), cached; logs them as shown."""
+    rows, shown = _cached(profile, "rows", limit, lambda: _resolved(profile, limit))
     log_impressions(profile.pk, shown)
-    return HomeRows(rows, key, ttl)
+    return rows
+
+
+@dataclass(frozen=True)
+class HomeRowsHtml:
+    html: SafeString
+    empty: bool
+
+
+def home_rows_html(profile: Profile, *, limit: int = ROW_LIMIT) -> HomeRowsHtml:
+    """The home page's rows, rendered: one cache read on a warm page (no cards to unpickle); logs them as shown."""
+
+    def render() -> tuple[str, str]:
+        rows, shown = _resolved(profile, limit)
+        return render_to_string("storefront/_home_rows.html", {"rows": rows}), shown
+
+    html, shown = _cached(profile, "home-html", limit, render)
+    log_impressions(profile.pk, shown)
+    return HomeRowsHtml(mark_safe(html), shown == "[]")  # noqa: S308 (our own template's output)
 
 
 def more_like_this(profile: Profile, title: Title, *, limit: int = ROW_LIMIT) -> CardRow | None:

@@ -20,14 +20,13 @@ def home(request: HttpRequest) -> HttpResponse:
     profile = request.profile
     if needs_onboarding(profile):
         return redirect("storefront:onboarding")
-    home = row_service.home_rows(profile)
-    return render(request, "storefront/home.html", {"profile": profile, "home": home, "rows": home.rows})
+    return render(request, "storefront/home.html", {"profile": profile, "home": row_service.home_rows_html(profile)})
 
 
 @profile_required
 def rows_api(request: HttpRequest) -> JsonResponse:
     """The same rows as the home page, as JSON (for apps and the load benchmark)."""
-    rows = row_service.home_rows(request.profile).rows
+    rows = row_service.home_rows(request.profile)
     return JsonResponse(
         {
             "profile": request.profile.pk,
