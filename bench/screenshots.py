@@ -33,7 +33,7 @@ from accounts.models import Profile, User
 from activity.models import ViewingEvent
 def session(user, profile=None):
     s = SessionStore()
-    s[SESSION_KEY] = str(user.pk); s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[SESSION_KEY] = str(user.pk); s[BACKEND_SESSION_KEY] = "accounts.cached.CachedModelBackend"
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     if profile: s[SESSION_PROFILE_KEY] = profile.pk
     s.create(); return s.session_key

@@ -78,7 +78,7 @@ for p in profiles:
     if p.onboarded_at is None:
         p.onboarded_at = timezone.now(); p.save(update_fields=["onboarded_at"])
     s = SessionStore()
-    s[SESSION_KEY] = str(p.account.pk); s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[SESSION_KEY] = str(p.account.pk); s[BACKEND_SESSION_KEY] = "accounts.cached.CachedModelBackend"
     s[HASH_SESSION_KEY] = p.account.get_session_auth_hash(); s[SESSION_PROFILE_KEY] = p.pk
     s.create(); keys.append(s.session_key)
 print(json.dumps(keys))

@@ -67,3 +67,27 @@ def test_pages_require_login(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("storefront:login"))
+
+
+def test_cached_sign_in_and_profile_follow_changes_at_once(client, owner_profile):
+    from django.utils import timezone
+
+    account = owner_profile.account
+    owner_profile.onboarded_at = timezone.now()
+    owner_profile.save()
+    client.login(email=account.email, password=PASSWORD)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = owner_profile.pk
+    session.save()
+    assert client.get(reverse("storefront:home")).status_code == 200  # user and profile now cached
+
+    owner_profile.name = "Renamed"
+    owner_profile.save()
+    assert b"Welcome back, Renamed" in client.get(reverse("storefront:home")).content
+
+    owner_profile.delete()  # e.g. removed from another device: back to "Who's watching?"
+    assert client.get(reverse("storefront:home"))["Location"] == reverse("storefront:profiles")
+
+    account.set_password("a-brand-new-passphrase")
+    account.save()  # a password change signs out every other session, cache or not
+    assert client.get(reverse("storefront:profiles"))["Location"].startswith(reverse("storefront:login"))

@@ -34,4 +34,6 @@ def current_profile(request: HttpRequest) -> Profile | None:
     profile_id = request.session.get(SESSION_PROFILE_KEY)
     if profile_id is None:
         return None
-    return profiles_of(request.user).filter(pk=profile_id).first()
+    from .cached import cached_profile
+
+    return cached_profile(profile_id, request.user.pk)

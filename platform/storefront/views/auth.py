@@ -1,5 +1,6 @@
 """Sign up and sign in (rate-limited)."""
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.db import transaction
@@ -46,7 +47,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     email=data["email"], password=data["password"], region=data["region"], plan=data["plan"]
                 )
                 profile = Profile.objects.create(account=user, name=data["profile_name"].strip())
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             select_profile(request, profile)
             return redirect("storefront:onboarding")
     return render(request, "storefront/signup.html", {"form": form})
