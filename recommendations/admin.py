@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from . import services, training
+from .baselines import BASELINES
 from .charts import metrics_chart_svg
 from .models import Candidate, HyperparameterTrial, ItemNeighbour, ModelVersion
 
@@ -28,7 +29,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def ndcg_vs_baselines(self, obj: ModelVersion) -> str:
         if obj.ndcg is None:
             return "—"
-        baselines = {k: v.get("ndcg@10", 0) for k, v in obj.metrics.items() if k != "hybrid" and isinstance(v, dict)}
+        baselines = {k: v.get("ndcg@10", 0) for k, v in obj.metrics.items() if k in BASELINES and isinstance(v, dict)}
         if not baselines:
             return f"{obj.ndcg:.4f}"
         best = max(baselines, key=baselines.get)

@@ -67,6 +67,23 @@ def test_quality_gate_keeps_the_active_model_when_the_new_one_is_worse(world, mo
     assert not Candidate.objects.filter(model_version=second).exists()
 
 
+def test_the_gate_judges_the_active_model_on_the_new_split(world, monkeypatch):
+    first = training.train_recommender()
+    second = training.train_recommender()  # a real second training: the active configuration is refitted
+    assert second.metrics["gate"]["active_version"] == first.version
+    assert 0 <= second.metrics["gate"]["active_ndcg@10"] <= 1
+
+    def judged_on_the_same_split(data, pairs, params, protocol="time", **kwargs):
+        # Better than the active model's stored score, worse than the active configuration on this split.
+        return {"hybrid": {"ndcg@10": 0.30}, "popularity": {"ndcg@10": 0.0},
+                "gate": {"active_version": second.version, "active_ndcg@10": 0.40}}
+
+    ModelVersion.objects.filter(pk=second.pk).update(metrics={"hybrid": {"ndcg@10": 0.10}})
+    monkeypatch.setattr(training, "evaluate_against_baselines", judged_on_the_same_split)
+    third = training.train_recommender()
+    assert third.status == ModelVersion.Status.REJECTED and "on the same split" in third.note
+
+
 def test_quality_gate_rule():
     assert training.passes_quality_gate(0.20, None, 0.01)
     assert training.passes_quality_gate(0.199, 0.20, 0.01)  # within tolerance
