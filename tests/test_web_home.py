@@ -179,3 +179,34 @@ def test_every_home_page_is_logged_through_the_buffer_even_when_its_rows_are_cac
     shown = sum(len(row.cards) for row in first.context["rows"])
     assert report.written == 2 * shown == Impression.objects.filter(profile=profile).count()
     assert len(set(Impression.objects.values_list("request_id", flat=True))) == 2
+
+
+def test_a_cached_home_page_still_carries_a_working_csrf_token_and_shows_flash_messages(world):
+    import re
+
+    from django.contrib.messages import constants
+    from django.test import Client
+
+    profile = make_profile(name="Viewer", onboarded_at=timezone.now())
+    watch(profile, world[1])
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(profile.account)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = profile.pk
+    session.save()
+    client.get(reverse("storefront:home"))
+    cached = client.get(reverse("storefront:home")).content.decode()  # served from the page cache
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', cached).group(1)
+    assert "__marquee_csrf_token__" not in cached
+
+    # A flash message is never served from (or stored in) the page cache.
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    storage = CookieStorage(None)
+    client.cookies["messages"] = storage._encode([Message(constants.SUCCESS, "Account saved.")])
+    assert "Account saved." in client.get(reverse("storefront:home")).content.decode()
+    assert "Account saved." not in client.get(reverse("storefront:home")).content.decode()
+
+    response = client.post(reverse("storefront:logout"), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302  # accepted: the token from the cached page is valid

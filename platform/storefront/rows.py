@@ -42,7 +42,7 @@ def row_specs(profile: Profile, *, limit: int = ROW_LIMIT) -> list[RowSpec]:
     ]
 
 
-def _cached(profile: Profile, kind: str, limit: int, compute):
+def cached_for_profile(profile: Profile, kind: str, compute, *, limit: int = ROW_LIMIT):
     """`compute()` cached per profile until its TTL or the profile's next `rows_changed`, in one cache read.
 
     The entry carries the version it was computed for, so reading the version and the entry is a
@@ -68,7 +68,7 @@ def _resolved(profile: Profile, limit: int) -> tuple[list[CardRow], str]:
 
 def home_rows(profile: Profile, *, limit: int = ROW_LIMIT) -> list[CardRow]:
     """The profile's personalized rows as cards (for the JSON API), cached; logs them as shown."""
-    rows, shown = _cached(profile, "rows", limit, lambda: _resolved(profile, limit))
+    rows, shown = cached_for_profile(profile, "rows", lambda: _resolved(profile, limit), limit=limit)
     log_impressions(profile.pk, shown)
     return rows
 
@@ -79,16 +79,11 @@ class HomeRowsHtml:
     empty: bool
 
 
-def home_rows_html(profile: Profile, *, limit: int = ROW_LIMIT) -> HomeRowsHtml:
-    """The home page's rows, rendered: one cache read on a warm page (no cards to unpickle); logs them as shown."""
-
-    def render() -> tuple[str, str]:
-        rows, shown = _resolved(profile, limit)
-        return render_to_string("storefront/_home_rows.html", {"rows": rows}), shown
-
-    html, shown = _cached(profile, "home-html", limit, render)
-    log_impressions(profile.pk, shown)
-    return HomeRowsHtml(mark_safe(html), shown == "[]")  # noqa: S308 (our own template's output)
+def home_rows_markup(profile: Profile, *, limit: int = ROW_LIMIT) -> tuple[HomeRowsHtml, str]:
+    """The home page's rows rendered from the cached cards, and the encoded cards to log when they are shown."""
+    rows, shown = cached_for_profile(profile, "rows", lambda: _resolved(profile, limit), limit=limit)
+    html = render_to_string("storefront/_home_rows.html", {"rows": rows})
+    return HomeRowsHtml(mark_safe(html), shown == "[]"), shown  # noqa: S308 (our own template's output)
 
 
 def more_like_this(profile: Profile, title: Title, *, limit: int = ROW_LIMIT) -> CardRow | None:

@@ -1,10 +1,15 @@
 """Home rows, the rows API, and the title page with its rating and My List controls."""
 
+from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.models import Profile
+from activity.impressions import log_impressions
 from activity.models import MyListEntry, Rating
 from artwork.services import choose_artwork
 from catalog.models import MediaAsset
@@ -14,13 +19,30 @@ from ..cards import Card, visible_titles
 from ..search import record_opened
 from .common import needs_onboarding, profile_required
 
+# The whole home page is cached per profile, like its rows (until the profile acts or the cache period
+# ends), with a placeholder where each response gets its own CSRF token: a warm home page renders no
+# template at all. A page with flash messages to show is rendered normally.
+CSRF_PLACEHOLDER = "__marquee_csrf_token__"
+
+
+def _home_page(request: HttpRequest, profile: Profile) -> tuple[str, str]:
+    rows, shown = row_service.home_rows_markup(profile)
+    context = {"profile": profile, "home": rows, "csrf_token": CSRF_PLACEHOLDER}
+    return render_to_string("storefront/home.html", context, request), shown
+
 
 @profile_required
 def home(request: HttpRequest) -> HttpResponse:
     profile = request.profile
     if needs_onboarding(profile):
         return redirect("storefront:onboarding")
-    return render(request, "storefront/home.html", {"profile": profile, "home": row_service.home_rows_html(profile)})
+    if get_messages(request):
+        rows, shown = row_service.home_rows_markup(profile)
+        log_impressions(profile.pk, shown)
+        return render(request, "storefront/home.html", {"profile": profile, "home": rows})
+    page, shown = row_service.cached_for_profile(profile, "home-page", lambda: _home_page(request, profile))
+    log_impressions(profile.pk, shown)
+    return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 @profile_required
