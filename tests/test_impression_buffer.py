@@ -57,10 +57,12 @@ def test_a_malformed_record_is_skipped_and_named_while_the_rest_is_written(buffe
     profile, title = make_profile(), make_title()
     buffer.rpush(BUFFER_KEY, b"not json")
     buffer.rpush(BUFFER_KEY, json.dumps([profile.pk, "r", "2026-11-29T05:00:00+00:00", [[title.pk, "row", 0, None, "p", 7]]]))
+    buffer.rpush(BUFFER_KEY, json.dumps([profile.pk, "r", "2026-11-29T05:00:00+00:00", [[title.pk, "row\tx", 0, None, "p", 1]]]))
     log_impressions(profile.pk, cards([title]))
     with caplog.at_level(logging.WARNING, logger="activity.impressions"):
         report = flush_buffer()
-    assert (report.malformed, report.written) == (2, 1)
+    assert (report.malformed, report.written) == (3, 1)
+    assert "surface and policy must be short identifiers" in caplog.text
     assert "propensity 7 is outside (0, 1]" in caplog.text and "not a [profile, request, shown_at, cards] record" in caplog.text
     assert Impression.objects.get().title == title
 
@@ -86,7 +88,8 @@ def test_a_failed_insert_puts_the_batch_back(buffer, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(impressions, "insert_rows", broken)
+    monkeypatch.setattr(impressions, "insert_rows", broken)  # SQLite's path
+    monkeypatch.setattr(impressions, "copy_text", broken)  # PostgreSQL's
     with pytest.raises(RuntimeError):
         flush_buffer()
     assert buffered_pages() == 1 and Impression.objects.count() == 0

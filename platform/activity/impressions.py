@@ -11,6 +11,7 @@ are lost if Redis loses its memory. They feed learning, not billing, so that is 
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,12 +19,12 @@ from datetime import datetime
 from functools import cache
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Profile
 from catalog.models import MediaAsset, Title
-from jobs.bulk import insert_rows
+from jobs.bulk import copy_text, insert_rows
 
 from .models import Impression
 
@@ -97,24 +98,42 @@ def buffered_pages() -> int:
     return int(_client(url).llen(BUFFER_KEY)) if url else 0
 
 
+# Row and policy names go into COPY's text format unescaped, so they must be plain identifiers.
+_NAME = re.compile(r"[\w.:-]{0,40}")
+_checked_names: set[str] = set()  # the few surfaces and policies seen, so each is matched once per process
+
+
+def _is_name(value: object) -> bool:
+    if value in _checked_names:
+        return True
+    if type(value) is str and _NAME.fullmatch(value) and len(_checked_names) < 10_000:
+        _checked_names.add(value)
+        return True
+    return False
+
+
 def _rows(raw: bytes) -> list[tuple]:
     """One buffered page as table rows; raises ValueError naming the bad field."""
     try:
         profile_id, request_id, shown_at, cards = json.loads(raw)
+        when = datetime.fromisoformat(shown_at)
     except (ValueError, TypeError) as error:
         raise ValueError(f"not a [profile, request, shown_at, cards] record: {error}") from None
-    when = datetime.fromisoformat(shown_at)
+    if type(profile_id) is not int or not _NAME.fullmatch(str(request_id)):
+        raise ValueError(f"bad profile id {profile_id!r} or request id {request_id!r}")
     rows = []
     for index, card in enumerate(cards):
         try:
             title_id, surface, position, artwork_id, policy, propensity = card
         except (ValueError, TypeError):
             raise ValueError(f"card {index}: expected 6 fields, got {card!r}") from None
-        if not 0 < float(propensity) <= 1:
+        if type(title_id) is not int or type(position) is not int or not (artwork_id is None or type(artwork_id) is int):
+            raise ValueError(f"card {index}: title, position and artwork must be integers, got {card!r}")
+        if not (_is_name(surface) and _is_name(policy)):
+            raise ValueError(f"card {index}: surface and policy must be short identifiers, got {card!r}")
+        if type(propensity) not in (int, float) or not 0 < propensity <= 1:
             raise ValueError(f"card {index}: propensity {propensity!r} is outside (0, 1]")
-        rows.append((int(profile_id), int(title_id), str(surface)[:40], int(position),
-                     None if artwork_id is None else int(artwork_id), str(policy)[:40], float(propensity),
-                     str(request_id)[:36], when))
+        rows.append((profile_id, title_id, surface, position, artwork_id, policy, float(propensity), request_id, when))
     return rows
 
 
@@ -160,5 +179,14 @@ def _write(raw_pages: list[bytes], report: FlushReport) -> None:
             for r in rows if r[0] in profiles and r[1] in titles]
     report.dropped += len(rows) - len(kept)
     with transaction.atomic():
-        insert_rows(Impression, COLUMNS, kept)
+        if connection.vendor == "postgresql":
+            # One COPY text payload for the batch: formatting lines is ~4x cheaper than a write_row per row.
+            null, iso = "\\N", {}
+            copy_text(Impression, COLUMNS, "".join(
+                f"{p}\t{t}\t{s}\t{pos}\t{null if a is None else a}\t{pol}\t{prop!r}\t{rid}\t"
+                f"{iso.get(when) or iso.setdefault(when, when.isoformat())}\n"
+                for p, t, s, pos, a, pol, prop, rid, when in kept
+            ))
+        else:
+            insert_rows(Impression, COLUMNS, kept)
     report.written += len(kept)

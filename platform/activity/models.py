@@ -87,16 +87,20 @@ class Impression(models.Model):
     off-policy evaluation and bandit learning can correct for what was shown.
 
     An append-only log written in large batches (activity/impressions.py), about 80 rows per home
-    page: its foreign keys carry no database constraint (the flush keeps only cards whose profile,
-    title and artwork exist, and Django still cascades deletes), and it keeps only the indexes its
-    readers need. Deferred constraint checks and three more indexes made a batch ~4x dearer on
-    PostgreSQL (110k rows: 2.1 s against 0.54 s).
+    page, so every index and check is paid ~80 times a page: its foreign keys carry no database
+    constraint (the flush keeps only cards whose profile, title and artwork exist, and Django still
+    cascades deletes), and it keeps two B-trees (the primary key; profile, title, time) plus, on
+    PostgreSQL, a BRIN index on `shown_at` for time-window reads (migration 0005). Deferred
+    constraint checks and four more B-trees made a batch ~4x dearer (110k rows: 2.1 s against 0.54 s).
+    The price: deleting a title or an artwork asset scans the log for its impressions.
     """
 
     profile = models.ForeignKey(
         Profile, on_delete=models.CASCADE, related_name="impressions", db_constraint=False, db_index=False
     )  # indexed by the (profile, title, shown_at) index below
-    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="impressions", db_constraint=False)
+    title = models.ForeignKey(
+        Title, on_delete=models.CASCADE, related_name="impressions", db_constraint=False, db_index=False
+    )
     surface = models.CharField(max_length=40, help_text="Row or page, e.g. top_picks, because_you_watched, search")
     position = models.PositiveSmallIntegerField(default=0)
     artwork = models.ForeignKey(
@@ -106,10 +110,10 @@ class Impression(models.Model):
     policy = models.CharField(max_length=40, blank=True)
     propensity = models.FloatField(default=1.0)
     request_id = models.CharField(max_length=36, blank=True, help_text="The page view the card belonged to")
-    shown_at = models.DateTimeField(default=timezone.now, db_index=True)  # set by the page, not the flush
+    shown_at = models.DateTimeField(default=timezone.now)  # set by the page, not the flush; BRIN on PostgreSQL
 
     class Meta:
-        ordering = ["-shown_at"]
+        ordering = ["-id"]  # insertion order: the newest first without sorting the log
         indexes = [models.Index(fields=["profile", "title", "shown_at"])]
         constraints = [
             models.CheckConstraint(

@@ -21,3 +21,13 @@ def insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]
             copy.write_row(row)
 
 
+
+
+def copy_text(model: type[models.Model], columns: list[str], payload: str) -> None:
+    """PostgreSQL only: COPY rows already in COPY's text format (tab-separated, \\N for null, one per line)."""
+    if not payload:
+        return
+    quote = connection.ops.quote_name
+    statement = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        copy.write(payload)
