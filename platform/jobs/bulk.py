@@ -1,5 +1,7 @@
 """Bulk inserts shared by importers and buffered loggers."""
 
+from collections.abc import Iterable
+
 from django.db import connection, models
 
 
@@ -23,11 +25,12 @@ def insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]
 
 
 
-def copy_text(model: type[models.Model], columns: list[str], payload: str) -> None:
-    """PostgreSQL only: COPY rows already in COPY's text format (tab-separated, \\N for null, one per line)."""
-    if not payload:
-        return
+def copy_text(model: type[models.Model], columns: list[str], chunks: Iterable[str]) -> None:
+    """PostgreSQL only: COPY rows already in COPY's text format (tab-separated, \\N for null, one per line),
+    sent chunk by chunk as the iterable yields them."""
     quote = connection.ops.quote_name
     statement = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        copy.write(payload)
+        for chunk in chunks:
+            if chunk:
+                copy.write(chunk)
