@@ -200,7 +200,7 @@ def write_candidates(
     profile_ids, title_ids = emb.user_ids, emb.item_ids
     total = max(1, (len(users) + chunk - 1) // chunk)
     sources = [
-        (Candidate.Source.MODEL, top_n_for_users(emb, users, seen, n, chunk)),
+        (Candidate.Source.MODEL, top_n_for_users(emb, users, seen, n, chunk, workers=setting("RECOMMENDER_THREADS", 2))),
         (Candidate.Source.PEERS, peer_lists(emb, liked, users, seen, setting("RECOMMENDER_PEER_CANDIDATES", 50), chunk=chunk)),
     ]
     for source, chunks in sources:
