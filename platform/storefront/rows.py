@@ -1,13 +1,16 @@
 """Home rows and "More like this" from the recommendations service, resolved to logged cards.
 
-A profile's home rows (titles, reasons, artwork) are cached briefly, and so is their rendered
-HTML: they only change when batch scoring stores new candidates or when the profile itself acts,
-and every storefront view that records an action calls `rows_changed(profile)`, so the next home
-page is fresh at once. The impressions are still logged on every request.
+A profile's home rows (titles, reasons, artwork) are cached briefly, and the home view caches
+its whole page the same way (views/browse.py): they only change when batch scoring stores new
+candidates or when the profile itself acts, and every storefront view that records an action (and
+every profile save) calls `rows_changed(profile)`, so the next home page is fresh at once. The
+impressions are still logged on every request.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,6 +25,7 @@ from recommendations import services as recommendations
 from .cards import CardRow, RowSpec, build_rows, resolve_rows, shown_cards
 
 ROW_LIMIT = 12
+T = TypeVar("T")
 
 
 def _version_key(profile_id: int) -> str:
@@ -42,7 +46,7 @@ def row_specs(profile: Profile, *, limit: int = ROW_LIMIT) -> list[RowSpec]:
     ]
 
 
-def cached_for_profile(profile: Profile, kind: str, compute, *, limit: int = ROW_LIMIT):
+def cached_for_profile(profile: Profile, kind: str, compute: Callable[[], T], *, limit: int = ROW_LIMIT) -> T:
     """`compute()` cached per profile until its TTL or the profile's next `rows_changed`, in one cache read.
 
     The entry carries the version it was computed for, so reading the version and the entry is a
