@@ -48,12 +48,16 @@ def top_n_for_users(
     import torch  # the ml worker has it already (transformers); imported here so the web tier never pays for it
 
     n = min(n, emb.item_vectors.shape[0])
-    typical = emb.item_vectors @ emb.user_vectors.mean(axis=0) + emb.item_bias if len(emb.user_vectors) else emb.item_bias
-    order = np.argsort(-typical, kind="stable")
-    position = np.empty_like(order)
-    position[order] = np.arange(len(order))
-    items = np.ascontiguousarray(np.vstack([emb.item_vectors[order].T, emb.item_bias[order][None, :]]), dtype=np.float32)
     dims = emb.user_vectors.shape[1]
+    order = position = items = None
+
+    def lay_out_titles() -> None:
+        nonlocal order, position, items
+        typical = emb.item_bias + (emb.item_vectors @ emb.user_vectors.mean(axis=0) if len(emb.user_vectors) else 0)
+        order = np.argsort(-typical, kind="stable")
+        position = np.empty_like(order)
+        position[order] = np.arange(len(order))
+        items = np.ascontiguousarray(np.vstack([emb.item_vectors[order].T, emb.item_bias[order][None, :]]), dtype=np.float32)
 
     def score(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         vectors = np.empty((len(batch), dims + 1), dtype=np.float32)
@@ -69,6 +73,7 @@ def top_n_for_users(
     torch.set_num_threads(1)
     try:
         with _thread_pools().limit(limits=1, user_api="blas"), ThreadPoolExecutor(max(1, workers)) as pool:
+            lay_out_titles()  # under the limit too: a multithreaded BLAS call leaves threads spinning
             pending: deque = deque()
             for start in range(0, len(users), chunk):
                 pending.append(pool.submit(score, users[start : start + chunk]))
