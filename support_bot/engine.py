@@ -189,22 +189,21 @@ class SupportEngine:
         return vector
 
     @property
+    def _hands_off_by_nearest(self) -> bool:
+        return getattr(self.config, "handoff_rule", "combined") == "nearest"  # older artefacts: "combined"
+
+    @property
     def handoff_threshold(self) -> float:
         """The score under which questions go to a person, on the scale `EngineConfig.handoff_rule` names."""
-        if getattr(self.config, "handoff_rule", "combined") == "nearest":
-            return self.nearest_threshold
-        return self.threshold
+        return self.nearest_threshold if self._hands_off_by_nearest else self.threshold
 
     def _score_parts(self, question: str) -> tuple[np.ndarray, np.ndarray]:
+        """(combined score, nearest-example similarity) of every entry for one question."""
         text = normalize_question(question)
         query = self._embed_question(text)[None, :]
         classifier = self.classifier.proba([text], query, len(self.slugs))
         nearest = _nearest_by_entry(query, self.example_emb, self.starts)
         return _combine(self.config.weights, classifier, nearest)[0], nearest[0]
-
-    def scores(self, question: str) -> np.ndarray:
-        """Combined score of every entry for one question (shape: len(slugs))."""
-        return self._score_parts(question)[0]
 
     def predict(self, question: str) -> Prediction:
         if not self.slugs or self.classifier is None or not normalize_question(question):
@@ -215,7 +214,7 @@ class SupportEngine:
 
     def _decide(self, best: int, second: int, score: float, second_score: float, nearest: float) -> Prediction:
         confidence = float(self.calibrator.predict([score])[0])
-        handoff = (nearest if getattr(self.config, "handoff_rule", "combined") == "nearest" else score) < self.handoff_threshold
+        handoff = (nearest if self._hands_off_by_nearest else score) < self.handoff_threshold
         clarify = (not handoff and best != second and second_score >= self.threshold
                    and score - second_score < self.config.clarify_margin)
         return Prediction(

@@ -25,9 +25,9 @@ from .common import needs_onboarding, profile_required
 CSRF_PLACEHOLDER = "__marquee_csrf_token__"
 
 
-def _home_page(request: HttpRequest, profile: Profile) -> tuple[str, str]:
+def _home_page(request: HttpRequest, profile: Profile, csrf_token: str) -> tuple[str, str]:
     rows, shown = row_service.home_rows_markup(profile)
-    context = {"profile": profile, "home": rows, "csrf_token": CSRF_PLACEHOLDER}
+    context = {"profile": profile, "home": rows, "csrf_token": csrf_token}
     return render_to_string("storefront/home.html", context, request), shown
 
 
@@ -37,12 +37,14 @@ def home(request: HttpRequest) -> HttpResponse:
     if needs_onboarding(profile):
         return redirect("storefront:onboarding")
     if get_messages(request):
-        rows, shown = row_service.home_rows_markup(profile)
-        log_impressions(profile.pk, shown)
-        return render(request, "storefront/home.html", {"profile": profile, "home": rows})
-    page, shown = row_service.cached_for_profile(profile, "home-page", lambda: _home_page(request, profile))
+        page, shown = _home_page(request, profile, get_token(request))
+    else:
+        page, shown = row_service.cached_for_profile(
+            profile, "home-page", lambda: _home_page(request, profile, CSRF_PLACEHOLDER)
+        )
+        page = page.replace(CSRF_PLACEHOLDER, get_token(request))
     log_impressions(profile.pk, shown)
-    return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+    return HttpResponse(page)
 
 
 @profile_required
