@@ -198,13 +198,13 @@ def write_candidates(
     """Top-N model candidates and peer lists for `users` (indexes into the artefact), chunk by chunk."""
     n = setting("RECOMMENDER_CANDIDATES", 100)
     profile_ids, title_ids = emb.user_ids, emb.item_ids
-    total = max(1, (len(users) + chunk - 1) // chunk)
     sources = [
         (Candidate.Source.MODEL, top_n_for_users(emb, users, seen, n, chunk, workers=setting("RECOMMENDER_THREADS", 2))),
         (Candidate.Source.PEERS, peer_lists(emb, liked, users, seen, setting("RECOMMENDER_PEER_CANDIDATES", 50), chunk=chunk)),
     ]
     for source, chunks in sources:
-        for number, (batch, best, scores) in enumerate(chunks, start=1):
+        done = 0
+        for batch, best, scores in chunks:
             rows = [
                 Candidate(
                     model_version=version, profile_id=int(profile_ids[user]), title_id=int(title_ids[item]),
@@ -215,8 +215,9 @@ def write_candidates(
                 if np.isfinite(score)
             ]
             Candidate.objects.bulk_create(rows, batch_size=5000)
+            done += len(batch)
             if progress:
-                progress(number, total, f"{source} candidates")
+                progress(done, max(1, len(users)), f"{source} candidates")
 
 
 def write_neighbours(version: ModelVersion, emb: Embeddings) -> None:
