@@ -109,3 +109,31 @@ def test_a_title_added_after_training_is_scored_from_its_features(world):
     assert scores[fresh_romance.pk] > scores[fresh_action.pk]  # the hidden taste carries over to unseen titles
     row = next(r for r in services.rows_for(fan) if r.key == "new_for_you")
     assert fresh_romance.pk in {i.title_id for i in row.items}
+
+
+def _ratings_above(profile_id, stars):
+    from activity.models import Rating
+
+    return Rating.objects.filter(profile_id=profile_id, stars__gte=stars).order_by("title_id").values_list("title_id")
+
+
+def _ratings_by_title(title):
+    from activity.models import Rating
+
+    return Rating.objects.filter(title__name__icontains=title).values_list("pk")
+
+
+def test_a_prepared_query_compiled_once_answers_for_each_call_s_own_arguments(world):
+    from recommendations.ranking import fetch_prepared
+
+    first, second = world.fans["action"][0], world.fans["romance"][0]
+    for profile, stars in ((first, 4.0), (second, 1.0), (first, 1.0)):
+        expected = list(_ratings_above(profile.pk, stars))
+        assert expected and fetch_prepared(_ratings_above, profile.pk, stars) == expected
+
+
+def test_a_query_that_does_not_keep_its_argument_as_a_parameter_is_refused(db):
+    from recommendations.ranking import fetch_prepared
+
+    with pytest.raises(ValueError, match="_ratings_by_title"):
+        fetch_prepared(_ratings_by_title, "Heat")  # icontains wraps the value in %...%
