@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 # Web (http://127.0.0.1:8000), a Celery worker on every queue, and beat; Ctrl-C stops all three.
+# They share a file cache unless CACHE_URL names another, so a worker's invalidations reach the web.
+run: export CACHE_URL ?= file://$(CURDIR)/var/cache
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty

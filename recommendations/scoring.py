@@ -68,12 +68,12 @@ def top_n_for_users(
 
     Each chunk is one BLAS product [U_chunk 1] @ [V b].T (the bias folded in as a column) and one
     exact top-n selection compiled with numba (`selection.top_n_rows`, which also masks seen titles).
-    Titles are laid out in the order an average profile would rank them, so the selection's sampled
-    cut-off is high and few scores pass it. Chunks run on `workers` threads that are each
-    single-threaded: left multithreaded, BLAS's own threads spin against the workers on few cores
-    (measured in bench/recommend.py). A chunk is never smaller than it must be to give every worker
-    one (BLAS re-packs [V b] per product, so fewer, larger products are cheaper). At most
-    `workers + 1` score blocks of `chunk` x n_items exist at once, whatever the number of profiles.
+    Titles are laid out in the order an average profile would rank them, with a spread sample in
+    front (see `_typical_layout`). Chunks run on `workers` threads that are each single-threaded:
+    left multithreaded, BLAS's own threads spin against the workers on few cores (measured in
+    bench/recommend.py). Chunks are shrunk so that every worker gets one, never grown: one product
+    per chunk is cheaper than several smaller ones (BLAS packs [V b] once per product). At most
+    `workers + 1` score blocks of chunk x n_items exist at once, whatever the number of profiles.
     """
     from .selection import top_n_rows  # numba: compiled code the web tier never needs
 

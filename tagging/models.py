@@ -54,6 +54,9 @@ class Keyframe(models.Model):
         return f"keyframe {self.frame} of {self.shot}"
 
 
+SHOTS_TAGGER = "shots"  # the tagger name of title-level suggestions aggregated from keyframe suggestions
+
+
 class TagSuggestion(models.Model):
     """A tag proposed by a tagger, for one keyframe or (keyframe empty) for the whole title."""
 

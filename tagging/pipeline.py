@@ -26,14 +26,13 @@ from catalog.models import MediaAsset, Tag, Title, TitleTag
 
 from . import keyframes as kf
 from .descriptors import describe
-from .models import Keyframe, Shot, TagSuggestion
+from .models import SHOTS_TAGGER, Keyframe, Shot, TagSuggestion
 from .probe import MediaRejected, image_to_bgr, load_image, probe_file
 from .shots import VideoReadError, detect_shots, open_video
 from .taggers import DESCRIPTOR_TAGS, KeyframeInput, Suggested, enabled_taggers
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
-SHOTS_TAGGER = "shots"  # title-level suggestions aggregated from keyframe suggestions
 # Errors a decoder or a corrupt file can raise deep inside OpenCV or Pillow.
 MEDIA_ERRORS = (MediaRejected, VideoReadError, cv2.error, OSError, ValueError)
 

@@ -14,9 +14,11 @@ from django.utils import timezone
 from catalog.models import MediaAsset, Title, TitleTag
 from jobs import enqueue_on_commit
 
-from . import pipeline
-from .models import Shot, TagSuggestion, TrainingLabel
-from .probe import EXTENSIONS, IMAGE_FORMATS, sniff
+from .formats import EXTENSIONS, IMAGE_FORMATS, sniff
+from .models import SHOTS_TAGGER, Shot, TagSuggestion, TrainingLabel
+
+# `pipeline` (OpenCV, ~18 MB) is imported inside the functions that run it, so web processes that
+# only list, upload or review media never load it.
 
 
 def pipeline_signature(asset_id: int):
@@ -46,8 +48,10 @@ def enqueue_retag(title_id: int) -> str:
     return task_id
 
 
-def retag_title(title_id: int, progress=pipeline._noop) -> dict:
+def retag_title(title_id: int, progress=None) -> dict:
     """Re-run the taggers on every ready asset of the title, then re-aggregate; unprocessed assets get the full chain."""
+    from . import pipeline
+
     title = Title.objects.filter(pk=title_id).first()
     if title is None:
         return {"title": title_id, "missing": True}
@@ -60,7 +64,8 @@ def retag_title(title_id: int, progress=pipeline._noop) -> dict:
         else:
             enqueue_asset(asset.pk)
             queued.append(asset.pk)
-        progress(done, len(assets), f"asset {asset.pk}")
+        if progress:
+            progress(done, len(assets), f"asset {asset.pk}")
     pipeline.tag_title_text(title.pk)
     scores = pipeline.aggregate_title(title.pk)
     return {"title": title.pk, "retagged_assets": retagged, "queued_assets": queued, "tags": scores}
@@ -115,6 +120,8 @@ def _decide(suggestion_ids, user, status: str) -> int:
                     defaults={"positive": approved, "features": suggestion.keyframe.features},
                 )
                 labels_changed = True
+        from . import pipeline
+
         for title_id in titles:
             pipeline.aggregate_title(title_id)
     if labels_changed:
@@ -154,7 +161,7 @@ def tag_provenance(title: Title) -> list[TagEvidence]:
         entry(tt.tag.name).title_tags.append((tt.source, tt.confidence))
     title_rows = TagSuggestion.objects.filter(title=title, keyframe__isnull=True).select_related("tag")
     for s in title_rows:
-        if s.tagger == pipeline.SHOTS_TAGGER:
+        if s.tagger == SHOTS_TAGGER:
             entry(s.tag.name).score = s.confidence
         else:
             entry(s.tag.name).text.append((s.tagger, s.confidence))

@@ -35,6 +35,27 @@ def test_celery_and_the_project_import_together_from_the_repo_root():
     assert result.stdout.strip() == "marquee"
 
 
+def test_a_web_process_starts_without_the_workers_heavy_libraries():
+    """OpenCV (~18 MB), torch, LightFM and numba are imported by the tasks that use them, not by every web process."""
+    code = (
+        "import sys, django; django.setup(); from django.contrib import admin; admin.autodiscover(); "
+        "import marquee.urls, marquee.wsgi; "
+        "print(sorted(m for m in ('cv2', 'torch', 'lightfm', 'numba') if m in sys.modules))"
+    )
+    result = run_python(code, DJANGO_SETTINGS_MODULE="marquee.settings")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_cache_url_picks_the_backend_and_names_itself_when_unsupported(tmp_path):
+    code = "import django; django.setup(); from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    shared = run_python(code, DJANGO_SETTINGS_MODULE="marquee.settings", CACHE_URL=f"file://{tmp_path}")
+    assert shared.returncode == 0, shared.stderr
+    assert shared.stdout.strip().endswith("FileBasedCache")
+    refused = run_python(code, DJANGO_SETTINGS_MODULE="marquee.settings", CACHE_URL="memcached://127.0.0.1")
+    assert refused.returncode != 0 and "CACHE_URL='memcached://127.0.0.1'" in refused.stderr
+
+
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = {"DEBUG": "0", "SECRET_KEY": "", "DJANGO_SETTINGS_MODULE": "marquee.settings"}
     result = run_python("import django; django.setup()", **env)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab  # noqa: F401  (handy for beat defaults in migrations)
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_float, env_int, env_list, env_secret, env_str
 
@@ -171,13 +172,18 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # --- Caches, logging ---------------------------------------------------------------------
-CACHES = {
-    "default": (
-        {"BACKEND": "marquee.cache.RedisCache", "LOCATION": env_str("CACHE_URL")}
-        if env_str("CACHE_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "marquee"}
-    )
-}
+# Redis (redis://) in production; a folder (file://) when processes on one machine must share it, as
+# `make run`'s web, worker and beat do; per-process memory when unset (tests).
+_CACHE_URL = env_str("CACHE_URL")
+if _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    _CACHE = {"BACKEND": "marquee.cache.RedisCache", "LOCATION": _CACHE_URL}
+elif _CACHE_URL.startswith("file://"):
+    _CACHE = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": _CACHE_URL[len("file://"):]}
+elif not _CACHE_URL:
+    _CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "marquee"}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL={_CACHE_URL!r}: expected redis://..., rediss://..., unix://... or file:///path")
+CACHES = {"default": _CACHE}
 
 # Sessions are read from the cache on every page and written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
