@@ -13,6 +13,7 @@ imported MovieLens data, for the profile whose interaction count is closest to 1
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -154,6 +155,8 @@ def main() -> None:
     parser.add_argument("--skip-serving", action="store_true", help="skip the SQLite import + serving p99 part")
     parser.add_argument("--batch-only", action="store_true",
                         help="only batch scoring vs the predict loop, with default hyperparameters (a quick re-measure)")
+    parser.add_argument("--serving-only", action="store_true",
+                        help="only the serving part, with default hyperparameters (a quick re-measure)")
     args = parser.parse_args()
     if not (args.movielens / "ratings.csv").is_file():
         parser.error(f"{args.movielens}: no ratings.csv there")
@@ -161,7 +164,7 @@ def main() -> None:
     load_at_start = os.getloadavg()[0]
     data = from_movielens(args.movielens)
     log(f"{data.n_users} users, {data.n_items} titles, {len(data.events)} ratings, {data.item_features.shape[1]} item features")
-    if args.batch_only:
+    if args.batch_only or args.serving_only:
         results, tuned = {}, {"time": HybridParams()}
     else:
         results, tuned = offline(data, args.trials, args.threads)
@@ -178,15 +181,18 @@ def main() -> None:
               f"{models['hybrid']['coverage']:.4f} vs lightfm_default {models['lightfm_default']['coverage']:.4f} "
               f"({'not below' if coverage_ok else 'BELOW'})")
         print(f"{protocol}: tuned params {tuned[protocol]}")
-    speed = batch_vs_predict(data, tuned["time"], args.threads)
-    print(f"\nbatch scoring, top-100 for all {speed['users']} users: {speed['batch_s'] * 1000:.0f} ms in chunks of "
-          f"{speed['chunk']} users on {args.threads} threads (score blocks of {speed['chunk_mib']:.1f} MiB, at most "
-          f"{args.threads + 1} at once); LightFM per-user predict loop: "
-          f"{speed['predict_loop_s']:.2f} s (medians of {len(speed['round_ratios'])} alternating rounds); ratio "
-          f"{speed['ratio']:.1f}x (target >= 20x); per round {min(speed['round_ratios']):.1f}-"
-          f"{max(speed['round_ratios']):.1f}x")
+    speed = None if args.serving_only else batch_vs_predict(data, tuned["time"], args.threads)
+    if speed:
+        print(f"\nbatch scoring, top-100 for all {speed['users']} users: {speed['batch_s'] * 1000:.0f} ms in chunks of "
+              f"{speed['chunk']} users on {args.threads} threads (score blocks of {speed['chunk_mib']:.1f} MiB, at "
+              f"most {args.threads + 1} at once); LightFM per-user predict loop: "
+              f"{speed['predict_loop_s']:.2f} s (medians of {len(speed['round_ratios'])} alternating rounds); ratio "
+              f"{speed['ratio']:.1f}x (target >= 20x); per round {min(speed['round_ratios']):.1f}-"
+              f"{max(speed['round_ratios']):.1f}x")
     if not (args.skip_serving or args.batch_only):
-        served = serving(args.movielens, tuned["time"], args.threads)
+        # In a fresh process, like a web worker's, rather than in this one with the offline part's data.
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            served = pool.apply(serving, (args.movielens, tuned["time"], args.threads))
         print(f"\nserving from stored candidates (SQLite, {served['profiles']} profiles; candidates stored in "
               f"{served['store_candidates_s']:.1f} s), profile {served['profile']} with {served['interactions']} ratings:")
         for label, (p50, p99, cpu50, cpu99) in served["timings"].items():

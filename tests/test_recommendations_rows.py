@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from catalog.models import Genre, TitleAvailability
+from catalog.models import Genre, Title, TitleAvailability
 from factories import make_account, make_profile, make_region, rate, watch
 from recommendations import services, training
 
@@ -123,6 +123,12 @@ def _ratings_by_title(title):
     return Rating.objects.filter(title__name__icontains=title).values_list("pk")
 
 
+def _ratings_of_titles(profile_id, title_ids):
+    from activity.models import Rating
+
+    return Rating.objects.filter(profile_id=profile_id, title_id__in=title_ids).order_by("title_id").values_list("title_id")
+
+
 def test_a_prepared_query_compiled_once_answers_for_each_call_s_own_arguments(world):
     from recommendations.ranking import fetch_prepared
 
@@ -130,6 +136,9 @@ def test_a_prepared_query_compiled_once_answers_for_each_call_s_own_arguments(wo
     for profile, stars in ((first, 4.0), (second, 1.0), (first, 1.0)):
         expected = list(_ratings_above(profile.pk, stars))
         assert expected and fetch_prepared(_ratings_above, profile.pk, stars) == expected
+    rated = list(first.ratings.order_by("title_id").values_list("title_id", flat=True))
+    for titles in (rated[:2], rated[1:3], rated[:3], [rated[0], -5]):  # a list is compiled once per length
+        assert fetch_prepared(_ratings_of_titles, first.pk, titles) == [(t,) for t in sorted(set(titles) & set(rated))]
 
 
 def test_a_query_that_does_not_keep_its_argument_as_a_parameter_is_refused(db):
@@ -137,3 +146,25 @@ def test_a_query_that_does_not_keep_its_argument_as_a_parameter_is_refused(db):
 
     with pytest.raises(ValueError, match="_ratings_by_title"):
         fetch_prepared(_ratings_by_title, "Heat")  # icontains wraps the value in %...%
+    with pytest.raises(ValueError, match="empty list"):
+        fetch_prepared(_ratings_of_titles, 1, [])
+
+
+def test_titles_are_available_only_while_their_window_in_the_region_is_open(world):
+    from recommendations.ranking import ProfileContext, available
+
+    fan = world.fans["action"][0]
+    here, now = fan.account.region, timezone.now()
+    ended, upcoming, running, unrestricted = world.action[-4:]
+    TitleAvailability.objects.create(title=ended, region=here, available_until=now - timedelta(days=1))
+    TitleAvailability.objects.create(title=upcoming, region=here, available_from=now + timedelta(days=1))
+    TitleAvailability.objects.create(
+        title=running, region=here, available_from=now - timedelta(days=1), available_until=now + timedelta(days=1)
+    )
+    ctx = ProfileContext(fan, here.pk, None, set(), set(), [], [], [])
+    ids = [ended.pk, upcoming.pk, running.pk, unrestricted.pk]
+
+    assert available(ctx, ids) == [running.pk, unrestricted.pk]
+    assert set(Title.objects.available_in(here).filter(pk__in=ids).values_list("pk", flat=True)) == {
+        running.pk, unrestricted.pk,
+    }

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Now
 
 
 class Genre(models.Model):
@@ -51,12 +52,10 @@ class TitleQuerySet(models.QuerySet):
         """
         if region is None:
             return self
-        from django.utils import timezone
-
-        now = timezone.now()
         region_id = region.pk if isinstance(region, Region) else region
-        open_window = (Q(available_from__isnull=True) | Q(available_from__lte=now)) & (
-            Q(available_until__isnull=True) | Q(available_until__gt=now)
+        # The database's clock, not a parameter: the same SQL serves every request (ranking.fetch_prepared).
+        open_window = (Q(available_from__isnull=True) | Q(available_from__lte=Now())) & (
+            Q(available_until__isnull=True) | Q(available_until__gt=Now())
         )
         any_rows = TitleAvailability.objects.filter(title=OuterRef("pk"))
         here = TitleAvailability.objects.filter(open_window, title=OuterRef("pk"), region_id=region_id)
