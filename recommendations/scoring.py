@@ -28,13 +28,14 @@ def mask_rows(scores: np.ndarray, mask: sp.csr_matrix) -> None:
 SAMPLE_STRIDE = 16
 
 
-def _typical_layout(emb: Embeddings) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """(order, position of each title in it, rows [v b] in that order, sample size) for batch scoring.
+def _typical_layout(emb: Embeddings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """(order, position of each title in it, item vectors and biases in that order, sample size) for batch scoring.
 
     Titles are ordered as an average profile ranks them, so the selection's buffer fills with high
     scores early and most later scores fail the cut-off at once; every SAMPLE_STRIDE-th of them is
-    moved to the front, a contiguous sample spread over the whole range. Rows, not the transposed
-    matrix: BLAS takes `rows.T` without a copy.
+    moved to the front, a contiguous sample spread over the whole range. Vectors as rows, not
+    transposed: BLAS takes `rows.T` without a copy. The bias is added by the selection as it reads
+    each row, rather than folded into the product as a column (which cost a ~1.5 ms copy here).
     """
     typical = emb.item_bias + (emb.item_vectors @ emb.user_vectors.mean(axis=0) if len(emb.user_vectors) else 0)
     by_typical = np.argsort(-typical, kind="stable")
@@ -44,8 +45,8 @@ def _typical_layout(emb: Embeddings) -> tuple[np.ndarray, np.ndarray, np.ndarray
     position = np.empty_like(order)
     position[order] = np.arange(len(order))
     # np.take, not fancy indexing: 0.3 against 1.8 ms here.
-    rows = np.take(np.hstack([emb.item_vectors, emb.item_bias[:, None]]).astype(np.float32, copy=False), order, axis=0)
-    return order, position, rows, int(sampled.sum())
+    rows = np.take(emb.item_vectors.astype(np.float32, copy=False), order, axis=0)
+    return order, position, rows, np.take(emb.item_bias, order).astype(np.float32), int(sampled.sum())
 
 
 @cache
@@ -66,35 +67,31 @@ def top_n_for_users(
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yield (user indexes, top-n item indexes, their scores) chunk by chunk, in order.
 
-    Each chunk is one BLAS product [U_chunk 1] @ [V b].T (the bias folded in as a column) and one
-    exact top-n selection compiled with numba (`selection.top_n_rows`, which also masks seen titles).
+    Each chunk is one BLAS product U_chunk @ V.T and one exact top-n selection compiled with numba
+    (`selection.top_n_rows`, which also adds the item bias and masks seen titles).
     Titles are laid out in the order an average profile would rank them, with a spread sample in
     front (see `_typical_layout`). Chunks run on `workers` threads that are each single-threaded:
     left multithreaded, BLAS's own threads spin against the workers on few cores (measured in
     bench/recommend.py). Chunks are shrunk so that every worker gets one, never grown: one product
-    per chunk is cheaper than several smaller ones (BLAS packs [V b] once per product). At most
+    per chunk is cheaper than several smaller ones (BLAS packs V once per product). At most
     `workers + 1` score blocks of chunk x n_items exist at once, whatever the number of profiles.
     """
     from .selection import top_n_rows  # numba: compiled code the web tier never needs
 
     n = min(n, emb.item_vectors.shape[0])
-    dims = emb.user_vectors.shape[1]
     workers = max(1, workers)
     chunk = effective_chunk(len(users), chunk, workers)
 
     def score(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        vectors = np.empty((len(batch), dims + 1), dtype=np.float32)
-        vectors[:, :dims] = emb.user_vectors[batch]
-        vectors[:, dims] = 1.0
-        scores = vectors @ items.T
+        scores = np.take(emb.user_vectors, batch, axis=0).astype(np.float32, copy=False) @ items.T
         contiguous = len(batch) and batch[-1] - batch[0] == len(batch) - 1 and np.all(np.diff(batch) == 1)
         rows_seen = seen[batch[0] : batch[-1] + 1] if contiguous else seen[batch]  # row slices are cheap
-        best, best_scores = top_n_rows(scores, rows_seen.indptr, position[rows_seen.indices], n, samples)
+        best, best_scores = top_n_rows(scores, bias, rows_seen.indptr, position[rows_seen.indices], n, samples)
         return batch, order[best], best_scores
 
     with _thread_pools().limit(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
         # Under the limit too: a multithreaded BLAS call here would leave threads spinning.
-        order, position, items, samples = _typical_layout(emb)
+        order, position, items, bias, samples = _typical_layout(emb)
         pending: deque = deque()
         for start in range(0, len(users), chunk):
             pending.append(pool.submit(score, users[start : start + chunk]))

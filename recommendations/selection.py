@@ -11,9 +11,11 @@ import numpy as np
 
 @numba.njit(nogil=True, cache=True)
 def top_n_rows(
-    scores: np.ndarray, seen_indptr: np.ndarray, seen_columns: np.ndarray, n: int, samples: int
+    scores: np.ndarray, bias: np.ndarray, seen_indptr: np.ndarray, seen_columns: np.ndarray, n: int, samples: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(columns, scores) of each row's n best, best first, equal scores by lower column; seen set to -inf in place.
+    """(columns, scores) of each row's n best, best first, equal scores by lower column.
+
+    `bias` (one per column) is added to every row and seen entries are set to -inf, in place.
 
     Exact, and about twice as fast as a heap top-k over ~10k titles (bench/recommend.py). The first
     `samples` columns must be a spread sample of the titles: their rank-th best score, with rank chosen
@@ -32,6 +34,7 @@ def top_n_rows(
     sampled = np.empty(samples, np.float32)  # the rank best sampled scores, descending
     for r in range(rows):
         row, top, where = scores[r], best_scores[r], best[r]
+        row += bias
         for j in range(seen_indptr[r], seen_indptr[r + 1]):
             row[seen_columns[j]] = -np.inf
         rank = first_rank

@@ -6,9 +6,9 @@ import pytest
 from recommendations.selection import top_n_rows
 
 
-def full_sort(scores, seen_rows, n):
-    """The reference: mask, then a stable sort of every column by score, best first."""
-    masked = scores.copy()
+def full_sort(scores, seen_rows, n, bias=None):
+    """The reference: add the bias, mask, then a stable sort of every column by score, best first."""
+    masked = scores + (0 if bias is None else bias)
     for row, columns in enumerate(seen_rows):
         masked[row, columns] = -np.inf
     best = np.argsort(-masked, axis=1, kind="stable")[:, :n]
@@ -28,10 +28,11 @@ def as_csr(seen_rows):
 def test_selection_matches_a_full_sort(rows, cols, n, samples):
     rng = np.random.default_rng(rows * cols)
     scores = rng.normal(size=(rows, cols)).astype(np.float32)
+    bias = rng.normal(size=cols).astype(np.float32)
     seen_rows = [rng.choice(cols, size=rng.integers(0, cols // 3), replace=False) for _ in range(rows)]
-    expected_best, expected_scores = full_sort(scores, seen_rows, n)
+    expected_best, expected_scores = full_sort(scores, seen_rows, n, bias)
 
-    best, best_scores = top_n_rows(scores, *as_csr(seen_rows), n, samples)
+    best, best_scores = top_n_rows(scores, bias, *as_csr(seen_rows), n, samples)
 
     assert np.array_equal(best_scores, expected_scores)
     assert np.array_equal(best, expected_best)
@@ -43,7 +44,7 @@ def test_rows_with_most_titles_seen_still_get_their_best_unseen_first():
     scores = rng.normal(size=(3, 1000)).astype(np.float32)
     seen_rows = [np.arange(0, 990), np.arange(0, 64), np.arange(500, 1000)]  # the first 64 columns are the sample
 
-    best, best_scores = top_n_rows(scores, *as_csr(seen_rows), 20, 64)
+    best, best_scores = top_n_rows(scores.copy(), np.zeros(1000, np.float32), *as_csr(seen_rows), 20, 64)
 
     expected_best, expected_scores = full_sort(scores, seen_rows, 20)
     assert np.array_equal(best_scores, expected_scores) and np.array_equal(best, expected_best)
@@ -53,7 +54,7 @@ def test_rows_with_most_titles_seen_still_get_their_best_unseen_first():
 def test_equal_scores_keep_the_lower_column_first():
     scores = np.array([[1, 3, 3, 2, 3, 0, 3]], dtype=np.float32)
 
-    best, best_scores = top_n_rows(scores, *as_csr([np.zeros(0, np.int64)]), 4, 3)
+    best, best_scores = top_n_rows(scores, np.zeros(7, np.float32), *as_csr([np.zeros(0, np.int64)]), 4, 3)
 
     assert best[0].tolist() == [1, 2, 4, 6] and best_scores[0].tolist() == [3, 3, 3, 3]
 
@@ -61,7 +62,7 @@ def test_equal_scores_keep_the_lower_column_first():
 def test_nan_scores_come_last_and_are_never_dropped():
     scores = np.array([[np.nan, 0.5, np.nan, 0.2]], dtype=np.float32)
 
-    best, best_scores = top_n_rows(scores, *as_csr([np.zeros(0, np.int64)]), 4, 2)
+    best, best_scores = top_n_rows(scores, np.zeros(4, np.float32), *as_csr([np.zeros(0, np.int64)]), 4, 2)
 
     assert best[0].tolist()[:2] == [1, 3] and sorted(best[0].tolist()[2:]) == [0, 2]
     assert np.isnan(best_scores[0][2:]).all()
