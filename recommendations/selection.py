@@ -10,6 +10,28 @@ import numpy as np
 
 
 @numba.njit(nogil=True, cache=True)
+def _keep_best(values: np.ndarray, labels: np.ndarray, kept: int, capacity: int, value, label: int) -> int:
+    """Insert (value, label) into the descending buffer values[:kept], after equal values; return the new count.
+
+    A full buffer (kept == capacity) drops its last entry for a greater value and ignores any other.
+    """
+    if kept < capacity:
+        slot = kept
+        kept += 1
+    elif value > values[capacity - 1]:
+        slot = capacity - 1
+    else:
+        return kept
+    while slot > 0 and values[slot - 1] < value:
+        values[slot] = values[slot - 1]
+        labels[slot] = labels[slot - 1]
+        slot -= 1
+    values[slot] = value
+    labels[slot] = label
+    return kept
+
+
+@numba.njit(nogil=True, cache=True)
 def top_n_rows(
     scores: np.ndarray, bias: np.ndarray, seen_indptr: np.ndarray, seen_columns: np.ndarray, n: int, samples: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -32,6 +54,7 @@ def top_n_rows(
     samples = max(1, min(samples, cols))
     first_rank = min(samples, max(1, (2 * n * samples) // cols))
     sampled = np.empty(samples, np.float32)  # the rank best sampled scores, descending
+    sampled_columns = np.empty(samples, np.int64)
     for r in range(rows):
         row, top, where = scores[r], best_scores[r], best[r]
         row += bias
@@ -41,36 +64,13 @@ def top_n_rows(
         while True:
             kept = 0
             for c in range(samples):
-                value = row[c]
-                if kept < rank:
-                    slot = kept
-                    kept += 1
-                elif value > sampled[rank - 1]:
-                    slot = rank - 1
-                else:
-                    continue
-                while slot > 0 and sampled[slot - 1] < value:
-                    sampled[slot] = sampled[slot - 1]
-                    slot -= 1
-                sampled[slot] = value
+                kept = _keep_best(sampled, sampled_columns, kept, rank, row[c], c)
             cutoff = sampled[kept - 1] if rank < samples else -np.inf  # all sampled: take every column
             found = 0
             for c in range(cols):
                 value = row[c]
                 if value >= cutoff:
-                    if found < n:
-                        slot = found
-                        found += 1
-                    elif value > top[n - 1]:
-                        slot = n - 1
-                    else:
-                        continue
-                    while slot > 0 and top[slot - 1] < value:
-                        top[slot] = top[slot - 1]
-                        where[slot] = where[slot - 1]
-                        slot -= 1
-                    top[slot] = value
-                    where[slot] = c
+                    found = _keep_best(top, where, found, n, value, c)
                     if found == n:
                         cutoff = top[n - 1]
             if found == n or cutoff == -np.inf:
