@@ -51,6 +51,8 @@ def top_n_rows(
     n = min(n, cols)
     best = np.empty((rows, n), np.int64)
     best_scores = np.empty((rows, n), np.float32)
+    if n == 0:
+        return best, best_scores
     samples = max(1, min(samples, cols))
     first_rank = min(samples, max(1, (2 * n * samples) // cols))
     sampled = np.empty(samples, np.float32)  # the rank best sampled scores, descending

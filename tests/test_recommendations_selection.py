@@ -66,3 +66,9 @@ def test_nan_scores_come_last_and_are_never_dropped():
 
     assert best[0].tolist()[:2] == [1, 3] and sorted(best[0].tolist()[2:]) == [0, 2]
     assert np.isnan(best_scores[0][2:]).all()
+
+
+def test_no_titles_or_n_of_zero_give_empty_lists():
+    for scores, n in ((np.zeros((2, 0), np.float32), 5), (np.ones((2, 3), np.float32), 0)):
+        best, best_scores = top_n_rows(scores, np.zeros(scores.shape[1], np.float32), *as_csr([[], []]), n, 1)
+        assert best.shape == best_scores.shape == (2, 0)
