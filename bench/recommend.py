@@ -1,13 +1,15 @@
 """Benchmark: the tuned hybrid against popularity, item-kNN and LightFM defaults, on both split protocols.
 
     .venv/bin/python bench/recommend.py ../shared/data/ml-latest-small [--trials 5] [--skip-serving]
+        [--batch-only | --serving-only]
 
 Offline part (plain arrays straight from the CSVs): for each protocol, hyperparameters are searched
 on a validation split carved out of that protocol's training part, then the best configuration is
 refit on the whole training part and scored on the untouched test part next to every baseline.
-Then: batch scoring of every user from embeddings vs LightFM's own per-user `predict` loop, and
-serving p99 of the top-picks row from stored candidates in a throwaway SQLite database holding the
-imported MovieLens data, for the profile whose interaction count is closest to 1,000.
+Then: batch scoring of every user from embeddings vs LightFM's own per-user `predict` loop, timed in
+alternating rounds, and (in a fresh process) serving p99 of the top-picks row from stored candidates
+in a throwaway SQLite database holding the imported MovieLens data, for the profile whose
+interaction count is closest to 1,000.
 """
 
 from __future__ import annotations
