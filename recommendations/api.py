@@ -23,8 +23,10 @@ def _limit(request: Request) -> int:
         return 12
 
 
-def _item_payload(items: list[services.RowItem]) -> list[dict]:
-    titles = {t.pk: t for t in Title.objects.filter(pk__in=[i.title_id for i in items]).only("pk", "name", "year")}
+def _item_payload(profile, items: list[services.RowItem]) -> list[dict]:
+    """Only titles the profile may see, whatever the source of `items`."""
+    wanted = [i.title_id for i in items]
+    titles = {t.pk: t for t in Title.objects.visible_to(profile).filter(pk__in=wanted).only("pk", "name", "year")}
     return [
         {"title_id": i.title_id, "name": titles[i.title_id].name, "year": titles[i.title_id].year,
          "score": i.score, "reason": i.reason}
@@ -36,7 +38,7 @@ def _item_payload(items: list[services.RowItem]) -> list[dict]:
 def _rows_payload(profile, limit: int) -> dict:
     rows = services.rows_for(profile, limit=limit)
     every = [item for row in rows for item in row.items]
-    payload = {i["title_id"]: i for i in _item_payload(every)}
+    payload = {i["title_id"]: i for i in _item_payload(profile, every)}
     return {
         "profile": profile.pk,
         "rows": [
@@ -65,5 +67,10 @@ def profile_rows(request: Request, profile_id: int) -> Response:
 
 @api_view(["GET"])
 def similar(request: Request, title_id: int) -> Response:
-    title = get_object_or_404(Title, pk=title_id)
-    return Response({"title_id": title.pk, "items": _item_payload(services.similar_titles(title, limit=_limit(request)))})
+    """More like a title the chosen profile may see; a title it may not see is a 404, as on its page."""
+    profile = current_profile(request)
+    if profile is None:
+        raise Http404("No profile selected")
+    title = get_object_or_404(Title.objects.visible_to(profile), pk=title_id)
+    items = services.similar_titles(title, limit=_limit(request), profile=profile)
+    return Response({"title_id": title.pk, "items": _item_payload(profile, items)})

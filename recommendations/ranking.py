@@ -52,6 +52,7 @@ class ProfileContext:
 
     profile: Profile
     region_id: int | None
+    allowed_ratings: frozenset[str] | None  # the profile's maturity limit (None: every rating)
     version: ModelVersion | None
     seen: set[int]
     disliked: set[int]
@@ -150,12 +151,20 @@ def _genres_of(title_ids):
     return Title.genres.through.objects.filter(title_id__in=title_ids).values_list("title_id", "genre__slug", "genre__name")
 
 
-def _existing(title_ids):
-    return Title.objects.filter(pk__in=title_ids).values_list("pk")
+def _visible_query(with_region: bool, with_ratings: bool):
+    """A prepared-query builder for the core's visibility rule, one per combination of the facts a
+    profile has (a region of None or no maturity limit adds no SQL parameter)."""
+
+    def build(*args):
+        *facts, title_ids = args
+        region_id = facts.pop(0) if with_region else None
+        ratings = facts.pop(0) if with_ratings else None
+        return Title.objects.visible_in(region_id, ratings).filter(pk__in=title_ids).values_list("pk")
+
+    return build
 
 
-def _available_in(region_id, title_ids):
-    return Title.objects.available_in(region_id).filter(pk__in=title_ids).values_list("pk")
+_VISIBLE = {(region, ratings): _visible_query(region, ratings) for region in (False, True) for ratings in (False, True)}
 
 
 def _neighbours_among(version_id, title_ids, neighbour_ids):
@@ -228,6 +237,7 @@ def load_context(profile: Profile) -> ProfileContext:
     return ProfileContext(
         profile=profile,
         region_id=profile.account.region_id,
+        allowed_ratings=profile.allowed_ratings,
         version=active_version(),
         # Titles picked at onboarding are ones the viewer already knows: they seed tastes, not rows.
         seen=(seen | set(favourite_titles)) - disliked,
@@ -250,15 +260,18 @@ def load_genres(ctx: ProfileContext, title_ids) -> None:
 
 
 def available(ctx: ProfileContext, title_ids: list[int]) -> list[int]:
-    """Keep order; drop seen, disliked and titles not available in the profile's region."""
+    """Keep order; drop seen and disliked titles and those the profile may not see (`Title.objects.visible_to`)."""
     excluded = ctx.excluded
     wanted = [t for t in title_ids if t not in excluded]
     if not wanted:
         return []
-    if ctx.region_id is None:
-        rows = fetch_prepared(_existing, wanted)
-    else:
-        rows = fetch_prepared(_available_in, ctx.region_id, wanted)
+    facts: list = []
+    if ctx.region_id is not None:
+        facts.append(ctx.region_id)
+    if ctx.allowed_ratings is not None:
+        facts.append(sorted(ctx.allowed_ratings))
+    build = _VISIBLE[(ctx.region_id is not None, ctx.allowed_ratings is not None)]
+    rows = fetch_prepared(build, *facts, wanted)
     allowed = {t for (t,) in rows}
     return [t for t in wanted if t in allowed]
 

@@ -127,11 +127,21 @@ def rows_for(profile: Profile, *, limit: int = 12, only: set[str] | None = None)
     return rows
 
 
-def similar_titles(title: Title, *, limit: int = 12) -> list[RowItem]:
-    """More like this: nearest titles in the active model's item space, else titles sharing genres and tags."""
+def similar_titles(title: Title, *, limit: int = 12, profile: Profile | None = None) -> list[RowItem]:
+    """More like this: nearest titles in the active model's item space, else titles sharing genres and tags.
+
+    With `profile`, only titles it may see (`Title.objects.visible_to`), still `limit` of them where the
+    neighbourhood has enough; without, the whole catalogue (staff tools, batch jobs).
+    """
     version = ranking.active_version()
-    neighbours = ranking.model_neighbours(version, title.pk, limit) or ranking.content_neighbours(title.pk, limit)
-    return [RowItem(n.title_id, round(float(n.score), 6), f"Similar to {title.name}") for n in neighbours]
+    fetch = limit if profile is None else limit * 4
+    neighbours = ranking.model_neighbours(version, title.pk, fetch) or ranking.content_neighbours(title.pk, fetch)
+    if profile is not None:
+        visible = set(
+            Title.objects.visible_to(profile).filter(pk__in=[n.title_id for n in neighbours]).values_list("pk", flat=True)
+        )
+        neighbours = [n for n in neighbours if n.title_id in visible]
+    return [RowItem(n.title_id, round(float(n.score), 6), f"Similar to {title.name}") for n in neighbours[:limit]]
 
 
 def enqueue_training() -> str:

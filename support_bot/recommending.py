@@ -1,8 +1,8 @@
 """The "recommend me something like X" intent: find X in the catalog, suggest titles for the asking profile.
 
 Suggestions are X's nearest titles from `recommendations.services.similar_titles` (the active model's item
-space, or shared genres and tags), kept to the asker's region and the profile's maturity limit; when that
-yields nothing, titles sharing the most genres with X.
+space, or shared genres and tags), kept to the titles the asking profile may see (`Title.objects.visible_to`,
+or its region alone when no profile is chosen); when that yields nothing, titles sharing the most genres with X.
 """
 
 import re
@@ -10,6 +10,7 @@ import re
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 
+from accounts.models import Profile
 from catalog.models import Title
 
 RECOMMEND_SLUG = "recommend-similar"
@@ -20,13 +21,17 @@ _LIKE = re.compile(
 )
 _TRAILING = re.compile(r"(?:\s*(?:please|thanks|what else would i enjoy|suggest more like it|,.*))?[\s?.!]*$",
                        re.IGNORECASE)
-_MATURITY = {
-    "kids": [Title.Maturity.G, Title.Maturity.PG],
-    "teen": [Title.Maturity.G, Title.Maturity.PG, Title.Maturity.PG13],
-}
 
 
-def title_named_in(question: str, region) -> Title | None:
+def _visible(user, profile):
+    """The core's visibility rule for the asker: the profile's, or the account's region when none is chosen
+    (then only titles every maturity limit admits, since we do not know who is asking)."""
+    if profile is not None:
+        return Title.objects.visible_to(profile)
+    return Title.objects.visible_in(user.region_id, Profile.ALLOWED_RATINGS[Profile.Maturity.KIDS])
+
+
+def title_named_in(question: str, titles) -> Title | None:
     """The catalog title the question names after "like …" (exact name first, then the shortest containing it)."""
     match = _LIKE.search(question.strip())
     if not match:
@@ -34,7 +39,6 @@ def title_named_in(question: str, region) -> Title | None:
     name = _TRAILING.sub("", match.group("name")).strip(" \"'“”")
     if len(name) < 2:
         return None
-    titles = Title.objects.available_in(region)
     exact = titles.filter(name__iexact=name).order_by("-year", "id").first()
     if exact:
         return exact
@@ -49,37 +53,34 @@ def title_link(title: Title) -> str:
         return f"{reverse('storefront:home')}#title-{title.pk}"
 
 
-def similar_titles(seed: Title, *, region, maturity_limit: str | None, limit: int = 5) -> list[Title]:
+def similar_titles(seed: Title, *, visible, limit: int = 5) -> list[Title]:
+    """Up to `limit` of the recommender's neighbours of `seed` among `visible` titles."""
     from recommendations.services import similar_titles as recommender_neighbours
 
     ranked_ids = [item.title_id for item in recommender_neighbours(seed, limit=limit * 4)]
-    allowed = Title.objects.available_in(region).filter(pk__in=ranked_ids).exclude(pk=seed.pk)
-    if maturity_limit in _MATURITY:
-        allowed = allowed.filter(maturity_rating__in=_MATURITY[maturity_limit])
+    allowed = visible.filter(pk__in=ranked_ids).exclude(pk=seed.pk)
     by_id = {title.pk: title for title in allowed}
     picks = [by_id[title_id] for title_id in ranked_ids if title_id in by_id][:limit]
-    return picks or _sharing_genres(seed, region=region, maturity_limit=maturity_limit, limit=limit)
+    return picks or _sharing_genres(seed, visible=visible, limit=limit)
 
 
-def _sharing_genres(seed: Title, *, region, maturity_limit: str | None, limit: int) -> list[Title]:
+def _sharing_genres(seed: Title, *, visible, limit: int) -> list[Title]:
     genre_ids = list(seed.genres.values_list("id", flat=True))
     if not genre_ids:
         return []
-    titles = Title.objects.available_in(region).exclude(pk=seed.pk)
-    if maturity_limit in _MATURITY:
-        titles = titles.filter(maturity_rating__in=_MATURITY[maturity_limit])
+    titles = visible.exclude(pk=seed.pk)
     titles = titles.annotate(shared=Count("genres", filter=Q(genres__in=genre_ids), distinct=True)).filter(shared__gt=0)
     return list(titles.order_by("-shared", "-year", "name")[:limit])
 
 
 def recommend_like(user, profile, question: str, *, intro: str) -> tuple[str, list[dict]]:
     """The reply text and links for the asking account's profile; nothing from any other account is read."""
-    region = user.region_id
-    seed = title_named_in(question, region)
+    visible = _visible(user, profile)
+    seed = title_named_in(question, visible)
     if seed is None:
         return ("Tell me a title you enjoyed, for example “something like Toy Story”, and I'll suggest similar "
                 "ones."), []
-    picks = similar_titles(seed, region=region, maturity_limit=getattr(profile, "maturity_limit", None))
+    picks = similar_titles(seed, visible=visible)
     if not picks:
         return f"I couldn't find anything close to {seed.name} in your catalogue yet.", []
     links = [{"title": str(t), "url": title_link(t)} for t in picks]

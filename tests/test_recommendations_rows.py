@@ -161,7 +161,8 @@ def test_titles_are_available_only_while_their_window_in_the_region_is_open(worl
     TitleAvailability.objects.create(
         title=running, region=here, available_from=now - timedelta(days=1), available_until=now + timedelta(days=1)
     )
-    ctx = ProfileContext(fan, here.pk, None, set(), set(), [], [], [])
+    ctx = ProfileContext(fan, here.pk, allowed_ratings=None, version=None, seen=set(), disliked=set(),
+                         liked_recent=[], favourite_genres=[], favourite_titles=[])
     ids = [ended.pk, upcoming.pk, running.pk, unrestricted.pk]
 
     assert available(ctx, ids) == [running.pk, unrestricted.pk]

@@ -6,6 +6,8 @@ Recommendations, artwork and activity are all per `Profile`; billing and consent
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 
+from catalog.models import Title
+
 
 class Plan(models.Model):
     code = models.SlugField(max_length=30, unique=True)
@@ -75,6 +77,13 @@ class Profile(models.Model):
         TEEN = "teen", "Teens (up to PG-13)"
         ALL = "all", "All maturity ratings"
 
+    # The maturity half of the visibility rule (`Title.objects.visible_to`): the ratings each limit admits.
+    # An unrated title is shown only without a limit: an unknown rating is not a safe one.
+    ALLOWED_RATINGS: dict[str, frozenset[str]] = {
+        Maturity.KIDS: frozenset({Title.Maturity.G, Title.Maturity.PG}),
+        Maturity.TEEN: frozenset({Title.Maturity.G, Title.Maturity.PG, Title.Maturity.PG13}),
+    }
+
     account = models.ForeignKey(User, on_delete=models.CASCADE, related_name="profiles")
     name = models.CharField(max_length=50)
     maturity_limit = models.CharField(max_length=10, choices=Maturity.choices, default=Maturity.ALL)
@@ -91,3 +100,8 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.account})"
+
+    @property
+    def allowed_ratings(self) -> frozenset[str] | None:
+        """Title maturity ratings this profile may see; None means every rating."""
+        return self.ALLOWED_RATINGS.get(self.maturity_limit)

@@ -1,5 +1,7 @@
 """The catalog every feature shares: titles, genres, the tag vocabulary, regions and media files."""
 
+from collections.abc import Iterable
+
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Now
@@ -44,6 +46,22 @@ class Region(models.Model):
 
 
 class TitleQuerySet(models.QuerySet):
+    def visible_to(self, profile) -> "TitleQuerySet":
+        """Titles this profile may see: licensed in its account's region now, within its maturity limit.
+
+        This is the one visibility rule: every page, API, e-mail and bot answer that shows titles uses it
+        (or `visible_in` with the same two facts when only those are at hand).
+        """
+        return self.visible_in(profile.account.region_id, profile.allowed_ratings)
+
+    def visible_in(self, region: "Region | int | None", ratings: "Iterable[str] | None") -> "TitleQuerySet":
+        """Titles available in `region` whose maturity rating is in `ratings` (None: any rating)."""
+        return self.available_in(region).rated(ratings)
+
+    def rated(self, ratings: "Iterable[str] | None") -> "TitleQuerySet":
+        # Sorted, so the SQL is the same for the same set (prepared queries are keyed by it).
+        return self if ratings is None else self.filter(maturity_rating__in=sorted(ratings))
+
     def available_in(self, region: "Region | int | None") -> "TitleQuerySet":
         """Titles that may be shown in `region`.
 

@@ -14,10 +14,6 @@ from artwork.services import choose_artwork
 from catalog.models import Title
 
 TITLE_CARD_FIELDS = ("id", "name", "year", "maturity_rating", "runtime_minutes")
-_MATURITY = {
-    Profile.Maturity.KIDS: {Title.Maturity.G, Title.Maturity.PG},
-    Profile.Maturity.TEEN: {Title.Maturity.G, Title.Maturity.PG, Title.Maturity.PG13, Title.Maturity.UNRATED},
-}
 
 
 @dataclass
@@ -48,13 +44,6 @@ class RowSpec:
     items: list[tuple[int, str]]
 
 
-def visible_titles(profile: Profile):
-    """Titles this profile may see: available in its account's region, within its maturity limit."""
-    titles = Title.objects.available_in(profile.account.region_id)
-    allowed = _MATURITY.get(profile.maturity_limit)
-    return titles.filter(maturity_rating__in=allowed) if allowed else titles
-
-
 _SENTINEL_ID = 987654321
 
 
@@ -68,7 +57,7 @@ def title_url_maker():
 def resolve_rows(profile: Profile, specs: list[RowSpec]) -> list[CardRow]:
     """Rows to cards in two queries whatever their size (titles, artwork); drops titles the profile may not see."""
     wanted = {title_id for spec in specs for title_id, _ in spec.items}
-    titles = visible_titles(profile).only(*TITLE_CARD_FIELDS).in_bulk(wanted) if wanted else {}
+    titles = Title.objects.visible_to(profile).only(*TITLE_CARD_FIELDS).in_bulk(wanted) if wanted else {}
     artwork = choose_artwork(profile, titles.values())
     url = title_url_maker()
     rows = []

@@ -66,10 +66,10 @@ class OnboardingForm(forms.Form):
         self.fields["titles"].queryset = title_choices
 
 
-def onboarding_title_choices(region, limit: int = 24):
-    """The most rated titles: ones a new viewer is likely to know."""
+def onboarding_title_choices(profile, limit: int = 24):
+    """The most rated titles the profile may see: ones a new viewer is likely to know."""
     ids = list(
-        Title.objects.available_in(region)
+        Title.objects.visible_to(profile)
         .annotate(n=Count("ratings"))
         .order_by("-n", "name")
         .values_list("id", flat=True)[:limit]

@@ -91,7 +91,7 @@ def home_rows_markup(profile: Profile, *, limit: int = ROW_LIMIT) -> tuple[HomeR
 
 
 def more_like_this(profile: Profile, title: Title, *, limit: int = ROW_LIMIT) -> CardRow | None:
-    items = recommendations.similar_titles(title, limit=limit + 1)
+    items = recommendations.similar_titles(title, limit=limit + 1, profile=profile)
     spec = RowSpec("more_like_this", "More like this", [(i.title_id, i.reason) for i in items if i.title_id != title.pk])
     rows = build_rows(profile, [spec])
     return rows[0] if rows else None

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from activity.models import SearchQuery
-from catalog.models import Region, Title
+from catalog.models import Title
 
 from .models import TitleSearchVector
 
@@ -89,7 +89,8 @@ _name_index: dict = {"key": None, "rows": []}
 
 
 def _python_name_scores(query: str, limit: int) -> dict[int, float]:
-    key = tuple(Title.objects.aggregate(n=Count("id"), top=Max("id")).values())
+    # The newest added_at too: ids are reused after a rollback (SQLite), so count and top id alone can repeat.
+    key = tuple(Title.objects.aggregate(n=Count("id"), top=Max("id"), newest=Max("added_at")).values())
     with _name_index_lock:
         if _name_index["key"] != key:
             rows = list(Title.objects.values_list("id", "name"))
@@ -160,8 +161,13 @@ def meaning_scores(query: str, *, limit: int = 50) -> dict[int, float]:
     return {int(ids[i]): float(sims[i]) for i in top if sims[i] >= SEMANTIC_MIN}
 
 
-def search_titles(query: str, *, region: Region | int | None, limit: int = 30, semantic: bool = True) -> SearchResults:
-    """Blend name matches with meaning matches, best first, among titles available in `region`."""
+def _visible(profile: Profile | None):
+    """The titles `profile` may see (the core's rule); every title for staff tools and tests (None)."""
+    return Title.objects.all() if profile is None else Title.objects.visible_to(profile)
+
+
+def search_titles(query: str, *, profile: Profile | None, limit: int = 30, semantic: bool = True) -> SearchResults:
+    """Blend name matches with meaning matches, best first, among the titles `profile` may see."""
     results = SearchResults(query=query)
     lexical = name_scores(query, limit=limit * 2)
     meaning = meaning_scores(query, limit=limit * 2) if semantic else {}
@@ -174,7 +180,7 @@ def search_titles(query: str, *, region: Region | int | None, limit: int = 30, s
         blended[title_id] = (LEXICAL_WEIGHT * lex + (1 - LEXICAL_WEIGHT) * sem_scaled, lex, sem)
     if not blended:
         return results
-    titles = Title.objects.available_in(region).filter(pk__in=blended.keys()).only("id", "name", "year")
+    titles = _visible(profile).filter(pk__in=blended.keys()).only("id", "name", "year")
     for title in titles:
         score, lex, sem = blended[title.pk]
         results.hits.append(SearchHit(title, score, lex, sem))
@@ -183,12 +189,12 @@ def search_titles(query: str, *, region: Region | int | None, limit: int = 30, s
     return results
 
 
-def suggest(query: str, *, region: Region | int | None, limit: int = 8) -> list[Title]:
+def suggest(query: str, *, profile: Profile | None, limit: int = 8) -> list[Title]:
     """As-you-type suggestions: name matches only, so each keystroke stays a single cheap lookup."""
     scores = name_scores(query, limit=limit * 3)
     if not scores:
         return []
-    titles = {t.pk: t for t in Title.objects.available_in(region).filter(pk__in=scores).only("id", "name", "year")}
+    titles = {t.pk: t for t in _visible(profile).filter(pk__in=scores).only("id", "name", "year")}
     ranked = sorted(titles.values(), key=lambda t: (-scores[t.pk], t.name))
     return ranked[:limit]
 
@@ -209,15 +215,15 @@ def record_opened(profile: Profile, search_id: int | str, title: Title) -> None:
         return
 
 
-def popular_titles(region: Region | int | None, *, limit: int = 12) -> list[Title]:
-    """Most watched lately in the region (cached briefly): what a zero-result search suggests."""
-    region_id = region.pk if isinstance(region, Region) else region
-    cache_key = f"storefront:popular:{region_id}:{limit}"
+def popular_titles(profile: Profile, *, limit: int = 12) -> list[Title]:
+    """Most watched lately among the titles the profile may see (cached briefly per region and maturity
+    limit): what a zero-result search suggests."""
+    cache_key = f"storefront:popular:{profile.account.region_id}:{profile.maturity_limit}:{limit}"
     ids = cache.get(cache_key)
     if ids is None:
         since = timezone.now() - timedelta(days=30)
         ids = list(
-            Title.objects.available_in(region)
+            Title.objects.visible_to(profile)
             .annotate(
                 recent=Count("viewing_events", filter=Q(viewing_events__started_at__gte=since), distinct=True),
                 rated=Count("ratings", distinct=True),

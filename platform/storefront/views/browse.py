@@ -12,10 +12,10 @@ from accounts.models import Profile
 from activity.impressions import log_impressions
 from activity.models import MyListEntry, Rating
 from artwork.services import choose_artwork
-from catalog.models import MediaAsset
+from catalog.models import MediaAsset, Title
 
 from .. import rows as row_service
-from ..cards import Card, visible_titles
+from ..cards import Card
 from ..search import record_opened
 from .common import needs_onboarding, profile_required
 
@@ -72,7 +72,7 @@ def rows_api(request: HttpRequest) -> JsonResponse:
 @profile_required
 def title_detail(request: HttpRequest, title_id: int) -> HttpResponse:
     profile = request.profile
-    title = get_object_or_404(visible_titles(profile).prefetch_related("genres", "tags"), pk=title_id)
+    title = get_object_or_404(Title.objects.visible_to(profile).prefetch_related("genres", "tags"), pk=title_id)
     if "from_search" in request.GET:
         record_opened(profile, request.GET["from_search"], title)
     choice = choose_artwork(profile, [title])[title.pk]
@@ -94,7 +94,7 @@ def title_detail(request: HttpRequest, title_id: int) -> HttpResponse:
 @require_POST
 def rate_title(request: HttpRequest, title_id: int) -> HttpResponse:
     profile = request.profile
-    title = get_object_or_404(visible_titles(profile), pk=title_id)
+    title = get_object_or_404(Title.objects.visible_to(profile), pk=title_id)
     choice = request.POST.get("thumb")
     if choice == "clear":
         # Keep an imported star rating; only the thumb is withdrawn.
@@ -114,7 +114,7 @@ def rate_title(request: HttpRequest, title_id: int) -> HttpResponse:
 @require_POST
 def toggle_my_list(request: HttpRequest, title_id: int) -> HttpResponse:
     profile = request.profile
-    title = get_object_or_404(visible_titles(profile), pk=title_id)
+    title = get_object_or_404(Title.objects.visible_to(profile), pk=title_id)
     deleted, _ = MyListEntry.objects.filter(profile=profile, title=title).delete()
     if not deleted:
         MyListEntry.objects.get_or_create(profile=profile, title=title)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from activity.models import MyListEntry, ViewingEvent
+from catalog.models import Title
 
 from ..cards import RowSpec, build_rows
 from ..rows import rows_changed
@@ -21,7 +22,10 @@ def my_list(request: HttpRequest) -> HttpResponse:
 
 @profile_required
 def history(request: HttpRequest) -> HttpResponse:
-    events = ViewingEvent.objects.filter(profile=request.profile, hidden_at__isnull=True).select_related("title")[:100]
+    # Only titles the profile may still see: a licence may have ended or the maturity limit been lowered.
+    visible = Title.objects.visible_to(request.profile)
+    events = ViewingEvent.objects.filter(profile=request.profile, hidden_at__isnull=True, title__in=visible)
+    events = events.select_related("title")[:100]
     return render(request, "storefront/history.html", {"profile": request.profile, "events": events})
 
 

@@ -63,7 +63,7 @@ def profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
 @profile_required
 def onboarding(request: HttpRequest) -> HttpResponse:
     profile = request.profile
-    choices = onboarding_title_choices(profile.account.region_id)
+    choices = onboarding_title_choices(profile)
     initial = {
         "genres": list(profile.favourite_genres.values_list("pk", flat=True)),
         "titles": list(profile.favourite_titles.values_list("pk", flat=True)),

@@ -20,12 +20,12 @@ def search(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()[: search_service.MAX_QUERY_CHARS]
     context = {"query": query, "hits": [], "popular": [], "search_id": None}
     if query:
-        results = search_service.search_titles(query, region=profile.account.region_id)
+        results = search_service.search_titles(query, profile=profile)
         spec = RowSpec("search", "Results", [(hit.title.pk, _reason(hit)) for hit in results.hits])
         hits = build_rows(profile, [spec])
         context["hits"] = hits[0].cards if hits else []
         if not context["hits"]:
-            popular = search_service.popular_titles(profile.account.region_id)
+            popular = search_service.popular_titles(profile)
             spec = RowSpec("search_popular", "Popular", [(title.pk, "Popular right now") for title in popular])
             rows = build_rows(profile, [spec])
             context["popular"] = rows[0].cards if rows else []
@@ -38,7 +38,7 @@ def suggest(request: HttpRequest) -> JsonResponse:
     query = (request.GET.get("q") or "").strip()
     if len(query) < 2:
         return JsonResponse({"suggestions": []})
-    titles = search_service.suggest(query, region=request.profile.account.region_id)
+    titles = search_service.suggest(query, profile=request.profile)
     return JsonResponse(
         {
             "suggestions": [

@@ -11,7 +11,6 @@ from activity.models import ViewingEvent
 from artwork.services import choose_artwork
 from catalog.models import MediaAsset, Title
 
-from ..cards import visible_titles
 from ..rows import rows_changed
 from .common import profile_required
 
@@ -34,7 +33,7 @@ def _duration_s(title: Title, video: MediaAsset | None) -> float:
 
 @profile_required
 def watch(request: HttpRequest, title_id: int) -> HttpResponse:
-    title = get_object_or_404(visible_titles(request.profile), pk=title_id)
+    title = get_object_or_404(Title.objects.visible_to(request.profile), pk=title_id)
     video = _video_for(title)
     context = {
         "title": title,
@@ -50,7 +49,7 @@ def watch(request: HttpRequest, title_id: int) -> HttpResponse:
 @require_POST
 def watch_progress(request: HttpRequest, title_id: int) -> JsonResponse:
     """Body `{"event": id|null, "position": s, "watched": s}`; the first report opens the ViewingEvent."""
-    title = get_object_or_404(visible_titles(request.profile), pk=title_id)
+    title = get_object_or_404(Title.objects.visible_to(request.profile), pk=title_id)
     try:
         body = json.loads(request.body or b"{}")
         position = max(0.0, float(body.get("position", 0)))
