@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-import dj_database_url
 from celery.schedules import crontab  # noqa: F401  (handy for beat defaults in migrations)
 from django.core.exceptions import ImproperlyConfigured
 
+from .database import database_settings
 from .env import env_bool, env_float, env_int, env_list, env_secret, env_str
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -76,14 +76,11 @@ TEMPLATES = [
 if not env_str("DATABASE_URL"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database_settings(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'marquee.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web, worker and beat share one file in `make run`: wait on locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
