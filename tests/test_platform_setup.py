@@ -98,3 +98,20 @@ def test_staff_groups_exist_with_least_privilege():
     assert not marketers.permissions.filter(codename="change_title").exists()
     assert marketers.permissions.filter(codename="view_viewingevent").exists()
     assert not agents.permissions.filter(codename__startswith="delete_").exists()
+
+
+def test_the_filesystem_broker_keeps_its_control_files_under_var(tmp_path):
+    """kombu's default control folder is `control/` in the working directory: it used to land in the repo."""
+    code = (
+        "import django; django.setup(); from marquee.celery import app; "
+        "app.send_task('jobs.tasks.nothing', queue='default')"
+    )
+    var = tmp_path / "var"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "marquee.settings", "MARQUEE_VAR_DIR": str(var),
+             "CELERY_BROKER_URL": "filesystem://", "PYTHONPATH": f"{REPO_ROOT}:{REPO_ROOT / 'platform'}"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (var / "broker" / "control" / "default.exchange").is_file()
+    assert not (tmp_path / "control").exists()
