@@ -139,3 +139,71 @@ def test_small_batches_give_the_same_result_as_one_batch(tmp_path):
 
     assert Rating.objects.count() == 3
     assert Title.objects.count() == 3
+
+
+# --- hostile files: each is accepted, or reported as file:line with the good rows kept -----------------
+
+def write_bytes_movielens(folder: Path, files: dict[str, bytes]) -> Path:
+    write_movielens(folder)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    folder = write_bytes_movielens(tmp_path / "ml", {
+        "movies.csv": b"\xef\xbb\xbf" + MOVIES.encode(), "ratings.csv": b"\xef\xbb\xbf" + GOOD_RATINGS.encode(),
+    })
+
+    _, err = run_import(folder, "--strict")
+
+    assert err == ""
+    assert Title.objects.count() == 3
+    assert Rating.objects.count() == 3
+
+
+def test_invalid_utf8_is_reported_by_file_and_line_and_the_other_rows_go_in(tmp_path):
+    movies = MOVIES.encode() + b"4,Caf\xe9 Society (2016),Comedy\n5,Heat (1995),Action\n"
+    folder = write_bytes_movielens(tmp_path / "ml", {"movies.csv": movies})
+
+    _, err = run_import(folder)
+
+    assert f"{folder / 'movies.csv'}:5: not valid UTF-8" in err
+    assert sorted(Title.objects.values_list("movielens_id", flat=True)) == [1, 2, 3, 5]
+
+
+def test_invalid_utf8_under_strict_aborts_with_file_and_line(tmp_path):
+    folder = write_bytes_movielens(tmp_path / "ml", {"ratings.csv": GOOD_RATINGS.encode() + b"3,1,4.0,96498\xff2703\n"})
+
+    with pytest.raises(CommandError, match=r"ratings.csv:5: not valid UTF-8"):
+        run_import(folder, "--strict")
+    assert Rating.objects.count() == 0
+
+
+def test_a_field_over_128_kb_is_reported_by_file_and_line_and_the_other_rows_go_in(tmp_path):
+    huge = "x" * (200 * 1024)
+    ratings = GOOD_RATINGS + f'3,1,"{huge}",964982703\n' + "4,2,3.0,964982703\n"
+    folder = write_movielens(tmp_path / "ml", ratings)
+
+    out, err = run_import(folder)
+
+    assert f"{folder / 'ratings.csv'}:5: a field is longer than" in err
+    assert Rating.objects.count() == 4
+    assert Rating.objects.filter(profile__account__movielens_user_id=4).exists()
+
+
+def test_a_20_digit_id_is_reported_by_file_and_line_and_the_other_rows_go_in(tmp_path):
+    big = "12345678901234567890"
+    folder = write_movielens(
+        tmp_path / "ml", GOOD_RATINGS + f"{big},1,4.0,964982703\n",
+        movies=MOVIES + f"{big},Too Big (2000),Drama\n", links=LINKS + f"3,0114709,{big}\n",
+    )
+
+    _, err = run_import(folder)
+
+    assert f"{folder / 'movies.csv'}:5: movieId '{big}' is out of range" in err
+    assert f"{folder / 'ratings.csv'}:5: userId '{big}' is out of range" in err
+    assert f"{folder / 'links.csv'}:4: tmdbId '{big}' is out of range" in err
+    assert Title.objects.count() == 3
+    assert Rating.objects.count() == 3
+

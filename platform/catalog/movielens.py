@@ -5,6 +5,7 @@ not by the number of ratings. Idempotent: rows already imported are left alone. 
 row is reported with its file, line and reason; the good rows still go in unless strict.
 """
 
+import codecs
 import csv
 import re
 from collections import Counter
@@ -30,6 +31,10 @@ TITLE_YEAR = re.compile(r"^(?P<name>.*?)\s*\((?P<year>\d{4})(?:[-–]\d{4}?)?\)\
 # Earliest MovieLens activity is 1995; anything before 1990 or in the future is a corrupt timestamp.
 MIN_TIMESTAMP = int(datetime(1990, 1, 1, tzinfo=UTC).timestamp())
 MOVIELENS_EMAIL_DOMAIN = "movielens.marquee.invalid"
+# Ids are stored in PositiveIntegerFields: PostgreSQL's `integer`, whose largest value this is.
+MAX_ID = 2**31 - 1
+# Undecodable bytes, read with errors="surrogateescape", become lone surrogates U+DC80..U+DCFF.
+UNDECODABLE = re.compile(r"[\udc80-\udcff]")
 
 
 class Link(NamedTuple):
@@ -77,9 +82,30 @@ def _no_progress(rows: Iterable, label: str, total: int) -> Iterable:
 
 
 def count_data_lines(path: Path) -> int:
+    return scan_file(path)[0]
+
+
+def scan_file(path: Path) -> tuple[int, bool]:
+    """(data lines, whether every byte is valid UTF-8), in one pass over the raw bytes.
+
+    Rows are checked for undecodable bytes one by one only when this says the file has some.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, valid = 0, True
     with path.open("rb") as handle:
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-    return max(lines - 1, 0)
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            lines += chunk.count(b"\n")
+            if valid:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    valid = False
+    if valid:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            valid = False
+    return max(lines - 1, 0), valid
 
 
 def _batches(rows: Iterable, size: int) -> Iterator[list]:
@@ -100,7 +126,19 @@ def _positive_int(value: str, column: str) -> int:
         raise ValueError(f"{column} {value!r} is not a whole number") from None
     if number <= 0:
         raise ValueError(f"{column} {value!r} is not a positive id")
+    if number > MAX_ID:
+        raise ValueError(f"{column} {value!r} is out of range (1 to {MAX_ID})")
     return number
+
+
+def _undecodable(fields: list[str]) -> str | None:
+    """The first byte that was not valid UTF-8 in a row read with surrogateescape, as '0xe9'."""
+    for value in fields:
+        if not value.isascii():
+            found = UNDECODABLE.search(value)
+            if found:
+                return f"0x{ord(found.group()) - 0xDC00:02x}"
+    return None
 
 
 def _timestamp(value: str, latest: int | None = None) -> datetime:
@@ -186,21 +224,46 @@ class MovieLensImporter:
 
     # -- shared reading --------------------------------------------------------------------
     def _rows(self, path: Path, header: list[str], report: FileReport) -> Iterator[tuple[int, list[str]]]:
-        """Yield (line number, fields) for rows with the right number of columns; report the rest."""
-        total = count_data_lines(path)
-        with path.open(newline="", encoding="utf-8") as handle:
+        """Yield (line number, fields) for well-formed rows; report the rest by file and line.
+
+        A byte-order mark is skipped; rows with bytes that are not UTF-8, an unparseable field (one
+        over the csv module's 128 KB limit) or the wrong number of columns are reported, not fatal.
+        """
+        total, valid_utf8 = scan_file(path)
+        with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
             reader = csv.reader(handle)
-            first = next(reader, None)
+            try:
+                first = next(reader, None)
+            except csv.Error as error:
+                raise BadRow(path.name, reader.line_num, f"header is unreadable ({error})") from None
             if first is None or [column.strip() for column in first] != header:
                 raise BadRow(path.name, 1, f"header is {first!r}, expected {','.join(header)}")
-            for fields in self.progress(reader, path.name, total):
+            for line, fields in self.progress(self._parsed(reader, path.name, report), path.name, total):
                 report.read += 1
-                line = reader.line_num
+                if not valid_utf8 and (byte := _undecodable(fields)):
+                    self._bad(report, path.name, line, f"not valid UTF-8 (byte {byte})", "invalid UTF-8")
+                    continue
                 if len(fields) != len(header):
                     self._bad(report, path.name, line, f"expected {len(header)} columns, found {len(fields)}",
                               "wrong column count")
                     continue
                 yield line, fields
+
+    def _parsed(self, reader, file: str, report: FileReport) -> Iterator[tuple[int, list[str]]]:
+        """The csv reader's rows with their line numbers; a row it cannot parse is reported and skipped."""
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                report.read += 1
+                reason = str(error)
+                if "field larger than field limit" in reason:
+                    reason = f"a field is longer than {csv.field_size_limit()} characters"
+                self._bad(report, file, reader.line_num, reason, "unparseable row")
+                continue
+            yield reader.line_num, fields
 
     def _bad(self, report: FileReport, file: str, line: int, reason: str, kind: str) -> None:
         problem = BadRow(file, line, reason)
