@@ -207,3 +207,17 @@ def test_a_20_digit_id_is_reported_by_file_and_line_and_the_other_rows_go_in(tmp
     assert Title.objects.count() == 3
     assert Rating.objects.count() == 3
 
+
+def test_a_title_with_nul_or_other_control_characters_is_refused_by_file_and_line(tmp_path):
+    movies = MOVIES + "4,Bad\x00Name (1999),Drama\n5,Bell\x07 (2001),Drama\n6,Fine (2002),Drama\n"
+    tags = TAGS + "1,2,nul\x00tag,1139045802\n"
+    folder = write_movielens(tmp_path / "ml", movies=movies, tags=tags)
+
+    _, err = run_import(folder)
+
+    assert f"{folder / 'movies.csv'}:5: title contains a control character (U+0000)" in err
+    assert f"{folder / 'movies.csv'}:6: title contains a control character (U+0007)" in err
+    assert f"{folder / 'tags.csv'}:5: tag contains a control character (U+0000)" in err
+    assert sorted(Title.objects.values_list("movielens_id", flat=True)) == [1, 2, 3, 6]
+    names = [*Title.objects.values_list("name", flat=True), *Tag.objects.values_list("name", flat=True)]
+    assert not [name for name in names if "\x00" in name]

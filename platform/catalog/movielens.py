@@ -33,6 +33,8 @@ MIN_TIMESTAMP = int(datetime(1990, 1, 1, tzinfo=UTC).timestamp())
 MOVIELENS_EMAIL_DOMAIN = "movielens.marquee.invalid"
 # Ids are stored in PositiveIntegerFields: PostgreSQL's `integer`, whose largest value this is.
 MAX_ID = 2**31 - 1
+# C0 controls, DEL and C1 controls (NUL among them): never part of a name, and PostgreSQL refuses NUL.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Undecodable bytes, read with errors="surrogateescape", become lone surrogates U+DC80..U+DCFF.
 UNDECODABLE = re.compile(r"[\udc80-\udcff]")
 
@@ -129,6 +131,12 @@ def _positive_int(value: str, column: str) -> int:
     if number > MAX_ID:
         raise ValueError(f"{column} {value!r} is out of range (1 to {MAX_ID})")
     return number
+
+
+def control_character(text: str) -> str | None:
+    """'U+0000' for the first control character in `text`, or None when it has none."""
+    found = CONTROL_CHARACTER.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 def _undecodable(fields: list[str]) -> str | None:
@@ -287,6 +295,10 @@ class MovieLensImporter:
                     continue
                 if not raw_title.strip():
                     self._bad(report, path.name, line, "title is empty", "empty title")
+                    continue
+                if control := control_character(raw_title):
+                    self._bad(report, path.name, line, f"title contains a control character ({control})",
+                              "control character in title")
                     continue
                 if ml_id in parsed:
                     self._bad(report, path.name, line, f"movieId {ml_id} appears twice", "duplicate movieId")
@@ -448,6 +460,10 @@ class MovieLensImporter:
                     continue
                 if ml_movie not in self._title_ids:
                     self._bad(report, path.name, line, f"unknown movieId {ml_movie}", "unknown movieId")
+                    continue
+                if control := control_character(raw_tag):
+                    self._bad(report, path.name, line, f"tag contains a control character ({control})",
+                              "control character in tag")
                     continue
                 name = normalize_tag(raw_tag)
                 slug = slugify(name)[:100]
