@@ -8,6 +8,9 @@ side: with the options Marquee had before issue 11 (a busy timeout only) and wit
 `marquee.database.database_settings` (IMMEDIATE transactions, WAL, busy timeout). Each writer repeats the
 shape that failed under `make run`: read inside a transaction, then write. It prints commits, reads and
 "database is locked" errors for each.
+
+`uploads` puts a set of hostile and ordinary files through the upload check that the admin form runs
+(`catalog.formats.check_media`, called by `MediaAsset.clean`) and prints which are refused and why.
 """
 
 from __future__ import annotations
@@ -113,6 +116,44 @@ def sqlite_command(args) -> None:
         print(f"commits, marquee / before: {after['commits'] / before['commits']:.2f}x")
 
 
+def _upload_samples() -> list[tuple[str, bytes, str]]:
+    """(file name, first bytes, declared kind): what an attacker or a careless editor might upload."""
+    html = b"<!doctype html><script>alert(document.cookie)</script>"
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
+    png = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    mp4 = b"\x00\x00\x00\x18ftypisom" + bytes(64)
+    return [
+        ("page.html", html, "image"), ("page.htm", html, "image"), ("page.xhtml", html, "image"),
+        ("logo.svg", svg, "image"), ("logo.svgz", svg, "image"), ("logo.png", svg, "image"),
+        ("poster.png.html", png, "image"), ("poster.png", html, "image"), ("script.js", b"alert(1)", "image"),
+        ("shell.php", b"<?php system($_GET['c']);", "image"), ("doc.pdf", b"%PDF-1.7\n", "image"),
+        ("bundle.zip", b"PK\x03\x04" + bytes(32), "image"), ("setup.exe", b"MZ" + bytes(64), "video"),
+        ("poster.jpg", png, "image"), ("trailer.mp4", png, "video"), ("poster.png", mp4, "image"),
+        ("poster", png, "image"), ("empty.png", b"", "image"),
+        # accepted
+        ("poster.png", png, "image"), ("poster.jpg", b"\xff\xd8\xff\xe0" + bytes(64), "image"),
+        ("still.gif", b"GIF89a" + bytes(64), "image"), ("still.webp", b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image"),
+        ("trailer.mp4", mp4, "video"), ("trailer.mkv", b"\x1a\x45\xdf\xa3" + bytes(64), "video"),
+        ("trailer.avi", b"RIFF\x00\x00\x00\x00AVI LIST", "video"),
+    ]
+
+
+def uploads_command(args) -> None:
+    from catalog.formats import UnsupportedMedia, check_media
+
+    refused = 0
+    samples = _upload_samples()
+    print(f"{'file':<18} {'kind':<6} result")
+    for name, head, kind in samples:
+        try:
+            result = f"accepted as {check_media(name, head, kind)}"
+        except UnsupportedMedia as error:
+            refused += 1
+            result = "refused: " + str(error).split(": ", 1)[1].split(" (accepted:")[0]
+        print(f"{name:<18} {kind:<6} {result}")
+    print(f"{refused} of {len(samples)} refused, {len(samples) - refused} accepted")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -121,6 +162,8 @@ def main() -> None:
     sqlite.add_argument("--readers", type=int, default=4)
     sqlite.add_argument("--seconds", type=float, default=10.0)
     sqlite.set_defaults(run=sqlite_command)
+    commands.add_parser("uploads", help="hostile and ordinary files through the upload check").set_defaults(
+        run=uploads_command)
     args = parser.parse_args()
     args.run(args)
 

@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
 
+from catalog.media import discard_file
 from catalog.models import MediaAsset, Tag, Title, TitleTag
 
 from . import keyframes as kf
@@ -66,6 +67,12 @@ def fail(asset: MediaAsset, reason: str) -> None:
     MediaAsset.objects.filter(pk=asset.pk).update(status=MediaAsset.Status.FAILED, error=reason[:2000])
 
 
+def reject(asset: MediaAsset, reason: str) -> None:
+    """Fail an asset whose file was refused, and delete the file (it must not stay on disk to be served)."""
+    log.warning("media asset %s refused: %s", asset.pk, reason)
+    discard_file(asset, reason)
+
+
 def _live(asset_id: int) -> MediaAsset | None:
     """The asset, unless it is gone or already failed."""
     asset = MediaAsset.objects.filter(pk=asset_id).select_related("title").first()
@@ -92,8 +99,11 @@ def probe_asset(asset_id: int, progress: Progress = _noop) -> bool:
         with local_file(asset) as path:
             facts = probe_file(path, name=_name(asset), expected_kind=asset.kind, max_pixels=settings.MAX_IMAGE_PIXELS,
                                max_bytes=settings.MAX_UPLOAD_BYTES)
+    except MediaRejected as error:
+        reject(asset, str(error))
+        return False
     except MEDIA_ERRORS as error:
-        fail(asset, str(error) if isinstance(error, MediaRejected) else f"{_name(asset)}: unreadable ({error})")
+        fail(asset, f"{_name(asset)}: unreadable ({error})")
         return False
     metadata = {**asset.metadata, "probe": {"format": facts.format, **facts.metadata}}
     MediaAsset.objects.filter(pk=asset.pk).update(

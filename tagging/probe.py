@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .formats import EXTENSIONS, VIDEO_FORMATS, sniff
+from catalog.formats import HEAD_BYTES, UnsupportedMedia, check_media
+
 from .shots import VideoReadError, open_video
 
 
@@ -44,21 +45,13 @@ def file_digest(path: Path) -> tuple[int, str]:
 
 
 def check_container(path: Path, name: str, expected_kind: str) -> str:
-    """The sniffed format, after checking it agrees with the declared kind and the file's extension."""
+    """The sniffed format, after checking it agrees with the declared kind and the file's (allowed) extension."""
     with path.open("rb") as handle:
-        head = handle.read(512)
-    if not head:
-        raise MediaRejected(f"{name}: the file is empty")
-    found = sniff(head)
-    if found is None:
-        raise MediaRejected(f"{name}: the bytes are not a known image or video format")
-    kind = "video" if found in VIDEO_FORMATS else "image"
-    if kind != expected_kind:
-        raise MediaRejected(f"{name}: uploaded as {expected_kind} but the bytes are a {found} {kind}")
-    claimed = EXTENSIONS.get(Path(name).suffix.lower())
-    if claimed is not None and claimed != found:
-        raise MediaRejected(f"{name}: the extension says {claimed} but the bytes are {found}")
-    return found
+        head = handle.read(HEAD_BYTES)
+    try:
+        return check_media(name, head, expected_kind)
+    except UnsupportedMedia as error:
+        raise MediaRejected(str(error)) from None
 
 
 def fourcc_name(code: float) -> str:

@@ -11,10 +11,10 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.formats import HEAD_BYTES, check_media, kind_of
 from catalog.models import MediaAsset, Title, TitleTag
 from jobs import enqueue_on_commit
 
-from .formats import EXTENSIONS, IMAGE_FORMATS, sniff
 from .models import SHOTS_TAGGER, Shot, TagSuggestion, TrainingLabel
 
 # `pipeline` (OpenCV, ~18 MB) is imported inside the functions that run it, so web processes that
@@ -72,13 +72,11 @@ def retag_title(title_id: int, progress=None) -> dict:
 
 
 def ingest_file(path: Path, title: Title, role: str | None = None) -> MediaAsset:
-    """Create a MediaAsset from a local file (kind from its bytes); the post_save signal starts the pipeline."""
+    """Create a MediaAsset from a local file (kind from its bytes, which must match an accepted extension);
+    the post_save signal starts the pipeline."""
     with path.open("rb") as handle:
-        found = sniff(handle.read(512))
-    if found is None and EXTENSIONS.get(path.suffix.lower()) is None:
-        raise ValueError(f"{path}: neither its bytes nor its extension name an image or video format")
-    fmt = found or EXTENSIONS[path.suffix.lower()]
-    kind = MediaAsset.Kind.IMAGE if fmt in IMAGE_FORMATS else MediaAsset.Kind.VIDEO
+        head = handle.read(HEAD_BYTES)
+    kind = kind_of(check_media(str(path), head))  # UnsupportedMedia (a ValueError) names the file and why
     role = role or (MediaAsset.Role.STILL if kind == MediaAsset.Kind.IMAGE else MediaAsset.Role.FEATURE)
     with path.open("rb") as handle, transaction.atomic():
         asset = MediaAsset(title=title, kind=kind, role=role, original_name=path.name)

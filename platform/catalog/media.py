@@ -35,15 +35,25 @@ def image_size(asset: MediaAsset) -> tuple[int, int]:
         raise MediaRejected(f"{asset.file.name}: not a readable image ({error})") from None
 
 
+def discard_file(asset: MediaAsset, reason: str) -> None:
+    """Mark the asset failed with `reason` and delete its refused file: nothing refused stays on disk to be served."""
+    if asset.file.name:
+        asset.file.storage.delete(asset.file.name)
+    asset.file, asset.status, asset.error = "", MediaAsset.Status.FAILED, reason[:2000]
+    MediaAsset.objects.filter(pk=asset.pk).update(file="", status=asset.status, error=asset.error)
+
+
 def fingerprint(asset: MediaAsset) -> MediaAsset:
-    """Fill size and checksum (and image dimensions); mark the asset failed with a reason if unreadable."""
+    """Fill size and checksum (and image dimensions); a refused file is deleted and the asset failed with why."""
     try:
         asset.checksum, asset.size_bytes = sha256_of(asset)
         if asset.size_bytes > settings.MAX_UPLOAD_BYTES:
             raise MediaRejected(f"{asset.file.name}: {asset.size_bytes} bytes exceeds MAX_UPLOAD_BYTES")
         if asset.kind == MediaAsset.Kind.IMAGE:
             asset.width, asset.height = image_size(asset)
-    except (MediaRejected, FileNotFoundError) as error:
+    except MediaRejected as error:
+        discard_file(asset, str(error))
+    except FileNotFoundError as error:
         asset.status, asset.error = MediaAsset.Status.FAILED, str(error)
     asset.save(update_fields=["checksum", "size_bytes", "width", "height", "status", "error", "updated_at"])
     return asset

@@ -2,9 +2,13 @@
 
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Now
+
+from .formats import HEAD_BYTES, UnsupportedMedia, check_media
 
 
 class Genre(models.Model):
@@ -207,3 +211,23 @@ class MediaAsset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} of {self.title} ({self.get_status_display()})"
+
+    def clean(self) -> None:
+        """Refuse a new file that is not an accepted image or video of the declared kind, before it is stored.
+
+        Admin forms call this (full_clean), so a refused upload never reaches the storage.
+        """
+        upload = self.file
+        if not upload or getattr(upload, "_committed", True):
+            return  # no file, or the stored one (checked when it was uploaded)
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            raise ValidationError({"file": f"{upload.name}: {upload.size} bytes is over the upload limit "
+                                           f"of {settings.MAX_UPLOAD_BYTES} bytes"})
+        handle = upload.file
+        handle.seek(0)
+        head = handle.read(HEAD_BYTES)
+        handle.seek(0)
+        try:
+            check_media(upload.name, head, self.kind or None)
+        except UnsupportedMedia as error:
+            raise ValidationError({"file": str(error)}) from None

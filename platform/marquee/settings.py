@@ -105,7 +105,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request otherwise
-MEDIA_URL = "/media/"
+# Production: a separate host for uploads (e.g. https://media.marquee.example/), so a file staff
+# upload is never served from the site's own origin. Django serves the default /media/ only under DEBUG.
+MEDIA_URL = env_str("MEDIA_URL", "/media/").rstrip("/") + "/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

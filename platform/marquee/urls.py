@@ -1,9 +1,9 @@
 """Root URLs: the admin, each feature's pages and APIs, and the subscriber storefront."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+
+from .media import media_urlpatterns
 
 urlpatterns = [
     path("admin/dashboard/", include("storefront.staff_urls")),
@@ -13,5 +13,5 @@ urlpatterns = [
     path("tagging/", include("tagging.urls")),
     path("", include("storefront.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploads are served by Django only in development, and then never inline unless an allowed image or video.
+urlpatterns += media_urlpatterns()
