@@ -277,3 +277,22 @@ SUPPORT_BOT_REVIEW_CONFIDENCE = env_float("SUPPORT_BOT_REVIEW_CONFIDENCE", 0.5)
 SUPPORT_BOT_TORCH_THREADS = env_int("SUPPORT_BOT_TORCH_THREADS", 1)
 # MiniLM with int8 Linear layers for the support engine (training and answering): ~3x faster per question.
 SUPPORT_BOT_INT8_EMBEDDINGS = env_bool("SUPPORT_BOT_INT8_EMBEDDINGS", True)
+
+# --- marketing ---
+# E-mail goes through Django's framework: the console backend unless EMAIL_BACKEND names SMTP (or anymail).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Marquee <hello@marquee.test>")
+# Absolute base of links in e-mails; click redirects only go to this host.
+MARKETING_BASE_URL = env_str("MARKETING_BASE_URL", "http://127.0.0.1:8000")
+# Messages per second per e-mail backend (dotted path); "default" for any other, 0 = unlimited.
+MARKETING_SEND_RATE = {
+    "django.core.mail.backends.smtp.EmailBackend": env_float("MARKETING_SMTP_RATE", 10.0),
+    "default": env_float("MARKETING_SEND_RATE", 0.0),
+}
+MARKETING_SEND_BATCH = env_int("MARKETING_SEND_BATCH", 500)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/recommendations/", include("recommendations.urls")),
     path("api/support/", include("support_bot.urls")),
     path("tagging/", include("tagging.urls")),
+    path("m/", include("marketing.urls")),
     path("", include("storefront.urls")),
 ]
 # Uploads are served by Django only in development, and then never inline unless an allowed image or video.

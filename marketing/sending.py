@@ -1,0 +1,177 @@
+"""Sending a campaign in batches through Django's e-mail framework, exactly once per recipient.
+
+Each batch claims pending rows with a conditional UPDATE (token + time), then per recipient:
+1. a conditional UPDATE claimed → sending that re-checks consent and the cross-campaign frequency cap
+   at that moment (so an unsubscribe or another campaign's send counts at once), committed;
+2. the message goes out;
+3. sending → sent.
+A batch killed between 1 and 3 leaves a `sending` row: it may have gone out, so the retry marks it
+`interrupted` and never sends it (at most once for that one row, exactly once for all others). Claimed
+rows never attempted go back to pending when their claim is stale and are sent by the retry.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from . import campaigns
+from .models import Campaign, Recipient
+
+S = Recipient.State
+STALE_CLAIM = timedelta(minutes=10)
+
+
+def batch_size() -> int:
+    return int(getattr(settings, "MARKETING_SEND_BATCH", 500))
+
+
+def rate_limit(backend: str) -> float:
+    """Messages per second allowed for `backend` (dotted path); 0 means unlimited.
+
+    `MARKETING_SEND_RATE` maps backend paths to limits, with "default" for the others.
+    """
+    limits = getattr(settings, "MARKETING_SEND_RATE", {})
+    return float(limits.get(backend, limits.get("default", 0)))
+
+
+class RateLimiter:
+    """A per-second budget per backend shared by every worker through the cache (Redis in production)."""
+
+    def __init__(self, backend: str, *, clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep):
+        self.backend, self.limit, self.clock, self.sleep = backend, rate_limit(backend), clock, sleep
+
+    def wait(self) -> None:
+        if self.limit <= 0:
+            return
+        while True:
+            second = int(self.clock())
+            key = f"marketing:rate:{self.backend}:{second}"
+            cache.add(key, 0, timeout=5)
+            if cache.incr(key) <= self.limit:
+                return
+            self.sleep(max(0.0, second + 1 - self.clock()))
+
+
+def _capped(campaign: Campaign, now: datetime):
+    """Another campaign's message to the same account within the cap window (sent, or going out now)."""
+    # claimed_at is set to the moment of sending on the claimed → sending step; an interrupted row may have gone out.
+    window = now - timedelta(days=campaign.frequency_cap_days)
+    return Exists(
+        Recipient.objects.filter(
+            account=OuterRef("account"), state__in=[S.SENT, S.SENDING, S.INTERRUPTED], claimed_at__gte=window
+        ).exclude(campaign=campaign)
+    )
+
+
+def release_stale(campaign: Campaign, *, now: datetime | None = None, stale_after: timedelta = STALE_CLAIM) -> dict:
+    """After a crash: never-attempted claims go back to pending, in-flight ones become interrupted."""
+    now = now or timezone.now()
+    old = Q(campaign=campaign, claimed_at__lt=now - stale_after)
+    released = Recipient.objects.filter(old, state=S.CLAIMED).update(state=S.PENDING, claim_token="", claimed_at=None)
+    interrupted = Recipient.objects.filter(old, state=S.SENDING).update(state=S.INTERRUPTED)
+    return {"released": released, "interrupted": interrupted}
+
+
+def claim(campaign: Campaign, size: int, *, now: datetime | None = None) -> str:
+    """Claim up to `size` pending treated rows for this batch; returns the claim token."""
+    now = now or timezone.now()
+    token = uuid.uuid4().hex
+    ids = Recipient.objects.filter(campaign=campaign, state=S.PENDING, group=Recipient.Group.TREATED).order_by("pk")
+    # state=pending is checked again on the row itself, so two batches racing for a row cannot both win it.
+    Recipient.objects.filter(pk__in=list(ids.values_list("pk", flat=True)[:size]), state=S.PENDING).update(
+        state=S.CLAIMED, claim_token=token, claimed_at=now
+    )
+    return token
+
+
+def _skip(qs, reason: str) -> int:
+    return qs.update(state=S.SKIPPED, skip_reason=reason)
+
+
+def _build(campaign: Campaign, recipient: Recipient) -> tuple[EmailMultiAlternatives, int | None]:
+    profile = campaigns.main_profile(recipient.account_id)
+    featured = campaigns.featured_title(profile)
+    rendered = campaigns.render(campaign, recipient, profile, featured)
+    message = EmailMultiAlternatives(
+        rendered.subject, rendered.text, campaigns.from_email(), [recipient.account.email],
+        headers={
+            "List-Unsubscribe": f"<{rendered.unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",  # RFC 8058 one-click POST
+            "X-Marquee-Campaign": str(campaign.pk),
+        },
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    return message, featured.title.pk if featured else None
+
+
+def send_batch(campaign_id: int, *, size: int | None = None, now: Callable[[], datetime] = timezone.now,
+               connection=None) -> dict:
+    """Send one batch of a running campaign; returns counts and whether rows remain."""
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    counts = {"sent": 0, "skipped": 0, "remaining": 0}
+    if campaign is None or campaign.status != Campaign.Status.RUNNING:
+        return counts
+    release_stale(campaign, now=now())
+    token = claim(campaign, size or batch_size(), now=now())
+    mine = Recipient.objects.filter(campaign=campaign, claim_token=token, state=S.CLAIMED)
+    counts["skipped"] += _skip(mine.filter(Q(account__marketing_consent=False) | Q(account__is_active=False)), "no consent")
+    counts["skipped"] += _skip(mine.filter(_capped(campaign, now())), "frequency cap")
+
+    connection = connection or get_connection()
+    backend = f"{type(connection).__module__}.{type(connection).__name__}"
+    limiter = RateLimiter(backend)
+    connection.open()
+    try:
+        rows = mine.select_related("account", "account__plan", "account__region", "offer").order_by("pk")
+        for i, recipient in enumerate(rows):
+            if i % 50 == 49 and not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).exists():
+                break  # paused: the rest of this claim is released below
+            message, featured_id = _build(campaign, recipient)
+            at = now()
+            go = (
+                Recipient.objects.filter(pk=recipient.pk, state=S.CLAIMED, claim_token=token,
+                                         account__marketing_consent=True, account__is_active=True)
+                .exclude(_capped(campaign, at))
+                .update(state=S.SENDING, claimed_at=at, featured_title_id=featured_id)
+            )
+            if not go:
+                counts["skipped"] += _skip(Recipient.objects.filter(pk=recipient.pk, state=S.CLAIMED),
+                                           "consent or cap at send")
+                continue
+            limiter.wait()
+            connection.send_messages([message])
+            Recipient.objects.filter(pk=recipient.pk, state=S.SENDING).update(state=S.SENT, sent_at=now())
+            counts["sent"] += 1
+    finally:
+        connection.close()
+        # Rows of this claim not reached (paused) go straight back to pending: they were never attempted.
+        Recipient.objects.filter(campaign=campaign, claim_token=token, state=S.CLAIMED).update(
+            state=S.PENDING, claim_token="", claimed_at=None
+        )
+    counts["remaining"] = Recipient.objects.filter(campaign=campaign, state__in=[S.PENDING, S.CLAIMED]).count()
+    if not counts["remaining"] and not Recipient.objects.filter(campaign=campaign, state=S.SENDING).exists():
+        Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).update(
+            status=Campaign.Status.FINISHED, finished_at=now()
+        )
+    return counts
+
+
+def send_test(campaign: Campaign, staff_user) -> None:
+    """The message as the first segment member would get it, sent to the staff member only; nothing recorded."""
+    previews = campaigns.preview(campaign, sample=1)
+    if not previews:
+        raise campaigns.CampaignError("the segment has no members to preview")
+    p = previews[0]
+    message = EmailMultiAlternatives(f"[TEST for {p['email']}] {p['subject']}", p["text"], campaigns.from_email(),
+                                     [staff_user.email])
+    message.attach_alternative(p["html"], "text/html")
+    message.send()
