@@ -35,7 +35,7 @@ def world():
     b = make_account("b@x.test", region=gb, plan=premium, marketing_consent=True)
     c = make_account("c@x.test", region=us, plan=premium, marketing_consent=False)
     make_account("staff@x.test", region=us, is_staff=True)
-    pa, pb, pc = make_profile(a), make_profile(b), make_profile(c)
+    pa, pb, _ = make_profile(a), make_profile(b), make_profile(c)
     watch(pa, comedy, when=NOW - timedelta(days=2), seconds=7200)  # 2 h
     watch(pa, comedy, when=NOW - timedelta(days=3), seconds=3600)
     watch(pb, drama, when=NOW - timedelta(days=40), seconds=36000)  # outside the 30-day window
