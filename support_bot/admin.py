@@ -8,7 +8,16 @@ from django.utils.html import format_html_join
 
 from . import services
 from .clustering import cluster_misses
-from .models import Conversation, EngineIndex, FaqEntry, FaqQuestion, Message, MissedQuestion, SupportTicket
+from .models import (
+    Conversation,
+    EngineIndex,
+    FaqCategory,
+    FaqEntry,
+    FaqQuestion,
+    Message,
+    MissedQuestion,
+    SupportTicket,
+)
 from .templating import PLACEHOLDERS
 
 
@@ -16,6 +25,21 @@ class FaqQuestionInline(admin.TabularInline):
     model = FaqQuestion
     extra = 3
     fields = ["text", "source"]
+
+
+@admin.register(FaqCategory)
+class FaqCategoryAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "entry_count"]
+    search_fields = ["slug", "name"]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(n_entries=Count("entries"))
+
+    @admin.display(description="entries", ordering="n_entries")
+    def entry_count(self, obj):
+        return obj.n_entries
 
 
 @admin.register(FaqEntry)
@@ -119,7 +143,7 @@ class MissedQuestionAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "clusters": cluster_misses(misses),
             "entries": FaqEntry.objects.filter(is_active=True).order_by("slug").only("id", "slug"),
-            "categories": FaqEntry.Category.choices,
+            "categories": FaqCategory.objects.values_list("slug", "name"),
             "can_change": self.has_change_permission(request),
             "can_add_entry": request.user.has_perm("support_bot.add_faqentry"),
         }

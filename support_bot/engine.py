@@ -28,14 +28,28 @@ from sklearn.linear_model import LogisticRegression
 EmbedFn = Callable[[list[str]], np.ndarray]
 Reporter = Callable[[int, int, str], None]
 
-# The classifier picks the right entry more often; the nearest example's similarity is what tells "none of
-# these" apart, so it alone decides the hand-off (`handoff_rule`) and the ranking leans on the classifier.
-# Chosen with `bench/support_weights.py` (KB cross-validation and a development out-of-scope set,
-# support_bot/data/oos_dev.json, written apart from the benchmark's; int8 MiniLM): rejecting by the nearest
-# similarity caught 88% of the dev set at the 5% threshold against 83% for the combined score at weight 0.4,
-# whatever the weight; among weights, 0.8 and 1.0 gave KB top-1 82.4% and 82.8% (2 of 522 questions apart),
-# and 0.8 keeps the semantic similarity in the ranking.
+# The classifier ranks, the nearest example's similarity decides the hand-off: how these were chosen is in
+# docs/benchmarks.md ("Support chatbot", weights and hand-off rule).
 DEFAULT_WEIGHTS = {"classifier": 0.8, "nearest": 0.2}
+
+
+# Asking for a person is answered by handing off at once, whatever the knowledge base holds.
+_PERSON = (r"(?:a |an |to |some |one |the |real |actual |live |proper |human )*"
+           r"(?:human|person|people|agent|someone|somebody|representative|rep|operator|staff|advisor|adviser"
+           r"|customer (?:service|support|care)|support (?:team|staff|agent))")
+_ASKS_FOR_PERSON = re.compile(
+    rf"\b(?:(?:talk|speak|chat|get through|be put through) (?:to|with) {_PERSON}"
+    rf"|(?:connect|transfer|put) me (?:to|with|through to) {_PERSON}"
+    rf"|(?:want|need|get me|give me|prefer|request|like) {_PERSON}\b(?! (?:to|who|that|can) (?:watch|use|share))"
+    rf"|(?:real|actual|live) (?:human|person|agent)"
+    rf"|(?:human|person|agent),? please|not (?:a|the|this) (?:bot|robot|machine)|stop (?:the|this) bot"
+    rf"|is (?:there|this) (?:a |an )?(?:human|real person))\b"
+)
+
+
+def asks_for_person(question: str) -> bool:
+    """True when the subscriber asks to talk to a person rather than the bot."""
+    return bool(_ASKS_FOR_PERSON.search(normalize_question(question).replace("’", "'")))
 
 
 def normalize_question(text: str) -> str:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.text import slugify
 
-from .models import FaqEntry, FaqQuestion
+from .models import KB_ID, STARTING_CATEGORIES, FaqCategory, FaqEntry, FaqQuestion
 from .templating import template_errors
 
 MAX_QUESTION_CHARS = FaqQuestion._meta.get_field("text").max_length
@@ -54,11 +54,13 @@ def validate_entry(position: int, raw: Any) -> tuple[dict | None, list[str]]:
     entry_id = raw.get("id")
     if isinstance(entry_id, str) and entry_id:
         where = f"entry {position} ({entry_id})"
-    if not isinstance(entry_id, str) or not entry_id or slugify(entry_id) != entry_id or len(entry_id) > 80:
-        errors.append(f"{where}: field 'id' must be a slug (lower-case letters, digits, hyphens), got {entry_id!r}")
+    if not _is_kb_id(entry_id, 80):
+        errors.append(f"{where}: field 'id' must be an id (lower-case letters, digits, hyphens, underscores), "
+                      f"got {entry_id!r}")
     category = raw.get("category")
-    if category not in FaqEntry.Category.values:
-        errors.append(f"{where}: field 'category' must be one of {', '.join(FaqEntry.Category.values)}, got {category!r}")
+    if not _is_kb_id(category, 40):
+        errors.append(f"{where}: field 'category' must be a category id (lower-case letters, digits, hyphens, "
+                      f"underscores; a new one is created), got {category!r}")
     questions = raw.get("questions")
     if not isinstance(questions, list) or not questions:
         errors.append(f"{where}: field 'questions' must be a non-empty list of strings")
@@ -82,6 +84,16 @@ def validate_entry(position: int, raw: Any) -> tuple[dict | None, list[str]]:
     if errors:
         return None, errors
     return {"id": entry_id, "category": category, "questions": cleaned_questions, "answer": answer.strip()}, []
+
+
+def _is_kb_id(value: Any, max_length: int) -> bool:
+    if not isinstance(value, str) or not value or len(value) > max_length:
+        return False
+    try:
+        KB_ID(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def load_file(path: str | Path) -> list:
@@ -116,12 +128,14 @@ def import_entries(data: list) -> ImportReport:
 
 
 def _upsert(entry: dict, report: ImportReport) -> None:
+    category = entry["category"]
+    FaqCategory.objects.get_or_create(slug=category, defaults={"name": category_name(category)})
     obj, created = FaqEntry.objects.get_or_create(
-        slug=entry["id"], defaults={"category": entry["category"], "answer": entry["answer"]}
+        slug=entry["id"], defaults={"category_id": category, "answer": entry["answer"]}
     )
     changed = False
-    if not created and (obj.category, obj.answer) != (entry["category"], entry["answer"]):
-        obj.category, obj.answer = entry["category"], entry["answer"]
+    if not created and (obj.category_id, obj.answer) != (category, entry["answer"]):
+        obj.category_id, obj.answer = category, entry["answer"]
         obj.save(update_fields=["category", "answer", "updated_at"])
         changed = True
     existing = set(obj.questions.values_list("text", flat=True))
@@ -136,9 +150,14 @@ def _upsert(entry: dict, report: ImportReport) -> None:
         report.unchanged += 1
 
 
+def category_name(slug: str) -> str:
+    """The display name a category gets when an import creates it (staff may rename it in the admin)."""
+    return STARTING_CATEGORIES.get(slug) or slug.replace("_", " ").replace("-", " ").capitalize()
+
+
 def export_entries() -> list[dict]:
-    entries = FaqEntry.objects.prefetch_related("questions").order_by("category", "slug")
+    entries = FaqEntry.objects.prefetch_related("questions").order_by("category_id", "slug")
     return [
-        {"id": e.slug, "category": e.category, "questions": [q.text for q in e.questions.all()], "answer": e.answer}
+        {"id": e.slug, "category": e.category_id, "questions": [q.text for q in e.questions.all()], "answer": e.answer}
         for e in entries
     ]

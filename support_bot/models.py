@@ -2,30 +2,46 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 
 from .templating import template_errors
+
+# Knowledge-base ids (entries, categories): lower-case letters, digits, hyphens and underscores.
+KB_ID = RegexValidator(r"^[a-z0-9_][a-z0-9_-]*$", "Use lower-case letters, digits, hyphens and underscores.")
+
+# The categories the knowledge base started with (staff add more in the admin; import_faq adds missing ones).
+STARTING_CATEGORIES = {
+    "billing": "Billing", "plans": "Plans", "cancelling": "Cancelling", "login": "Passwords and login",
+    "profiles": "Profiles", "playback": "Playback and buffering", "devices": "Devices", "downloads": "Downloads",
+    "parental": "Parental controls", "regions": "Regions and availability", "privacy": "Privacy and data",
+    "discovery": "Finding something to watch",
+}
+
+
+class FaqCategory(models.Model):
+    """A heading of the knowledge base, kept by staff (entries refer to it by its id)."""
+
+    slug = models.CharField(max_length=40, unique=True, validators=[KB_ID], help_text="Stable id; exports use it.")
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "FAQ category"
+        verbose_name_plural = "FAQ categories"
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class FaqEntry(models.Model):
     """One answer in the knowledge base, found through its example questions."""
 
-    class Category(models.TextChoices):
-        BILLING = "billing", "Billing"
-        PLANS = "plans", "Plans"
-        CANCELLING = "cancelling", "Cancelling"
-        LOGIN = "login", "Passwords and login"
-        PROFILES = "profiles", "Profiles"
-        PLAYBACK = "playback", "Playback and buffering"
-        DEVICES = "devices", "Devices"
-        DOWNLOADS = "downloads", "Downloads"
-        PARENTAL = "parental", "Parental controls"
-        REGIONS = "regions", "Regions and availability"
-        PRIVACY = "privacy", "Privacy and data"
-        DISCOVERY = "discovery", "Finding something to watch"
-
-    slug = models.SlugField(max_length=80, unique=True, help_text="Stable id; exports and the API use it.")
-    category = models.CharField(max_length=20, choices=Category.choices)
+    slug = models.CharField(max_length=80, unique=True, validators=[KB_ID],
+                            help_text="Stable id; exports and the API use it.")
+    # Keyed by the category's id so the column keeps the same values it had as a fixed list.
+    category = models.ForeignKey(FaqCategory, to_field="slug", db_column="category", on_delete=models.PROTECT,
+                                 related_name="entries")
     answer = models.TextField(
         help_text="Plain text. May use {plan}, {plan_price}, {next_billing_date}, {profiles}, {profile_count}, "
         "{max_profiles}, {max_streams}, {video_quality}, {downloads}, {region}, {email}."
@@ -35,7 +51,7 @@ class FaqEntry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["category", "slug"]
+        ordering = ["category_id", "slug"]
         verbose_name = "FAQ entry"
         verbose_name_plural = "FAQ entries"
 

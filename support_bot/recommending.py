@@ -1,14 +1,14 @@
 """The "recommend me something like X" intent: find X in the catalog, suggest titles for the asking profile.
 
 Suggestions are X's nearest titles from `recommendations.services.similar_titles` (the active model's item
-space, or shared genres and tags), kept to the titles the asking profile may see (`Title.objects.visible_to`,
-or its region alone when no profile is chosen); when that yields nothing, titles sharing the most genres with X.
+space, or shared genres and tags), kept to the titles the asker may see (`Title.objects.visible_to` for the
+chosen profile; with none chosen, the account's region and the kids ratings); when that yields nothing,
+titles sharing the most genres with X.
 """
 
 import re
 
 from django.db.models import Count, Q
-from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Profile
 from catalog.models import Title
@@ -46,18 +46,11 @@ def title_named_in(question: str, titles) -> Title | None:
     return min(candidates, key=lambda t: (len(t.name), t.id), default=None)
 
 
-def title_link(title: Title) -> str:
-    try:
-        return reverse("storefront:title", args=[title.pk])
-    except NoReverseMatch:  # the storefront has no title page yet: point at its card on the home page
-        return f"{reverse('storefront:home')}#title-{title.pk}"
-
-
-def similar_titles(seed: Title, *, visible, limit: int = 5) -> list[Title]:
+def titles_like(seed: Title, *, visible, limit: int = 5) -> list[Title]:
     """Up to `limit` of the recommender's neighbours of `seed` among `visible` titles."""
-    from recommendations.services import similar_titles as recommender_neighbours
+    from recommendations.services import similar_titles
 
-    ranked_ids = [item.title_id for item in recommender_neighbours(seed, limit=limit * 4)]
+    ranked_ids = [item.title_id for item in similar_titles(seed, limit=limit * 4)]
     allowed = visible.filter(pk__in=ranked_ids).exclude(pk=seed.pk)
     by_id = {title.pk: title for title in allowed}
     picks = [by_id[title_id] for title_id in ranked_ids if title_id in by_id][:limit]
@@ -80,9 +73,9 @@ def recommend_like(user, profile, question: str, *, intro: str) -> tuple[str, li
     if seed is None:
         return ("Tell me a title you enjoyed, for example “something like Toy Story”, and I'll suggest similar "
                 "ones."), []
-    picks = similar_titles(seed, visible=visible)
+    picks = titles_like(seed, visible=visible)
     if not picks:
         return f"I couldn't find anything close to {seed.name} in your catalogue yet.", []
-    links = [{"title": str(t), "url": title_link(t)} for t in picks]
+    links = [{"title": str(t), "url": t.get_absolute_url()} for t in picks]
     lines = "\n".join(f"• {t}" for t in picks)
     return f"{intro.strip()} (because you liked {seed.name})\n{lines}", links

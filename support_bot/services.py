@@ -104,6 +104,80 @@ def schedule_rebuild() -> None:
     transaction.on_commit(marker)
 
 
+PERSON_TEXT = (
+    "Of course: I've passed this conversation to our support team. A person will reply right here in this chat."
+)
+
+
+@dataclass
+class Decision:
+    """What the bot makes of one question, before anything is logged: shared by `ask` and `preview_answer`."""
+
+    kind: str  # Message.Outcome value
+    confidence: float
+    entry: FaqEntry | None = None  # answered / clarify: the best entry; hand-off: the engine's guess, if any
+    runner_up: FaqEntry | None = None
+    text: str = ""
+    links: list[dict] = field(default_factory=list)
+
+
+def decide(user, question: str, engine, *, profile=None, pending: list[str] | None = None,
+           choice: str | None = None) -> Decision:
+    """The bot's decision for `question` from `user`: answer, ask which of two was meant, or hand off."""
+    from .engine import asks_for_person
+
+    if asks_for_person(question):
+        return Decision(Message.Outcome.HANDOFF, 1.0, text=PERSON_TEXT)
+    if pending:
+        slug, confidence = _settle(engine, question, pending, choice)
+        if slug is None:
+            return Decision(Message.Outcome.HANDOFF, confidence, text=UNSETTLED_TEXT)
+        return _answer_decision(user, profile, slug, confidence, question)
+    if engine is None:
+        return Decision(Message.Outcome.HANDOFF, 0.0, text=STARTING_TEXT)
+    prediction = engine.predict(question)
+    if prediction.handoff or prediction.slug is None:
+        guess = _entries([prediction.slug]).get(prediction.slug) if prediction.slug else None
+        return Decision(Message.Outcome.HANDOFF, prediction.confidence, entry=guess, text=HANDOFF_TEXT)
+    if prediction.clarify:
+        entries = _entries([prediction.slug, prediction.runner_up])
+        if len(entries) == 2:
+            first, second = entries[prediction.slug], entries[prediction.runner_up]
+            return Decision(Message.Outcome.CLARIFY, prediction.confidence, entry=first, runner_up=second,
+                            text=f"Did you mean “{first.label}” or “{second.label}”?")
+    return _answer_decision(user, profile, prediction.slug, prediction.confidence, question)
+
+
+def _answer_decision(user, profile, slug: str, confidence: float, question: str) -> Decision:
+    entry = _entries([slug]).get(slug)
+    if entry is None:  # removed or deactivated since the engine was built
+        return Decision(Message.Outcome.HANDOFF, confidence, text=HANDOFF_TEXT)
+    text, links = render_answer(entry.answer, account_context(user)), []
+    if slug == RECOMMEND_SLUG and user.pk:
+        text, links = recommend_like(user, profile, question, intro=text)
+    return Decision(Message.Outcome.ANSWERED, confidence, entry=entry, text=text, links=links)
+
+
+def _public(decision: Decision) -> Answer:
+    confidence = round(decision.confidence, 3)
+    if decision.kind == Message.Outcome.HANDOFF:
+        return Answer(decision.text, None, confidence, True, False)
+    if decision.kind == Message.Outcome.CLARIFY:
+        choices = [{"faq_id": e.slug, "label": e.label} for e in (decision.entry, decision.runner_up)]
+        return Answer(decision.text, decision.entry.slug, confidence, False, True, choices=choices)
+    return Answer(decision.text, decision.entry.slug, confidence, False, False, links=decision.links)
+
+
+def preview_answer(user, question: str) -> dict | None:
+    """The API's five fields for `question` from `user`, logging nothing (`ask_support`, the benchmark);
+    None when no engine is active."""
+    _, engine = index.active_engine()
+    if engine is None:
+        return None
+    fields = ("answer", "faq_id", "confidence", "handoff", "clarify")
+    return {k: v for k, v in _public(decide(user, question, engine)).as_dict().items() if k in fields}
+
+
 @transaction.atomic
 def ask(user, question: str, *, profile=None, choice: str | None = None) -> Answer:
     """Answer `question` for `user` (the asker, whose data alone fills the answer), logging both sides."""
@@ -112,25 +186,24 @@ def ask(user, question: str, *, profile=None, choice: str | None = None) -> Answ
     asked = Message.objects.create(conversation=conversation, sender=Message.Sender.SUBSCRIBER, text=question)
     version, engine = index.active_engine()
     pending = list(conversation.pending_choices or [])
-
     if pending:
         conversation.pending_choices = []
         conversation.save(update_fields=["pending_choices", "updated_at"])
-        slug, confidence = _settle(engine, question, pending, choice)
-        if slug is None:
-            return _handoff(conversation, asked, question, UNSETTLED_TEXT, version, confidence)
-        return _answer(user, profile, conversation, asked, slug, confidence, version, question)
-
-    if engine is None:
+    elif engine is None:
         _ensure_engine_scheduled()
-        return _handoff(conversation, asked, question, STARTING_TEXT, version, 0.0)
-    prediction = engine.predict(question)
-    if prediction.handoff or prediction.slug is None:
-        return _handoff(conversation, asked, question, HANDOFF_TEXT, version, prediction.confidence,
-                        entry_slug=prediction.slug)
-    if prediction.clarify:
-        return _clarify(conversation, asked, prediction, version)
-    return _answer(user, profile, conversation, asked, prediction.slug, prediction.confidence, version, question)
+    decision = decide(user, question, engine, profile=profile, pending=pending, choice=choice)
+    answer = _public(decision)
+    _record(asked, decision.entry, decision.confidence, decision.kind, version)
+    if decision.kind == Message.Outcome.CLARIFY:
+        conversation.pending_choices = [decision.entry.slug, decision.runner_up.slug]
+        conversation.save(update_fields=["pending_choices", "updated_at"])
+    elif decision.kind == Message.Outcome.HANDOFF:
+        answer.ticket_id = _ticket_for(conversation, question).pk
+    reply = Message.objects.create(conversation=conversation, sender=Message.Sender.BOT, text=decision.text,
+                                   entry=None if decision.kind == Message.Outcome.HANDOFF else decision.entry,
+                                   confidence=decision.confidence, outcome=decision.kind, engine_version=version)
+    answer.message_id = reply.pk
+    return answer
 
 
 def _settle(engine, question: str, pending: list[str], choice: str | None) -> tuple[str | None, float]:
@@ -145,48 +218,21 @@ def _settle(engine, question: str, pending: list[str], choice: str | None) -> tu
     return None, prediction.confidence
 
 
-def _entries(slugs: list[str]) -> dict[str, FaqEntry]:
-    return {e.slug: e for e in FaqEntry.objects.filter(slug__in=slugs, is_active=True)}
+def _entries(slugs: list[str | None]) -> dict[str, FaqEntry]:
+    return {e.slug: e for e in FaqEntry.objects.filter(slug__in=[s for s in slugs if s], is_active=True)}
 
 
-def _answer(user, profile, conversation, asked, slug, confidence, version, question) -> Answer:
-    entry = _entries([slug]).get(slug)
-    if entry is None:  # the entry was removed since the engine was built
-        return _handoff(conversation, asked, question, HANDOFF_TEXT, version, confidence)
-    links: list[dict] = []
-    if slug == RECOMMEND_SLUG:
-        text, links = recommend_like(user, profile, question, intro=render_answer(entry.answer, account_context(user)))
-    else:
-        text = render_answer(entry.answer, account_context(user))
-    _record(asked, entry, confidence, Message.Outcome.ANSWERED, version)
-    reply = Message.objects.create(conversation=conversation, sender=Message.Sender.BOT, text=text, entry=entry,
-                                   confidence=confidence, outcome=Message.Outcome.ANSWERED, engine_version=version)
-    return Answer(text, slug, round(confidence, 3), False, False, links=links, message_id=reply.pk)
-
-
-def _clarify(conversation, asked, prediction, version) -> Answer:
-    entries = _entries([prediction.slug, prediction.runner_up])
-    if len(entries) < 2:
-        return _handoff(conversation, asked, asked.text, HANDOFF_TEXT, version, prediction.confidence)
-    first, second = entries[prediction.slug], entries[prediction.runner_up]
-    text = f"Did you mean “{first.label}” or “{second.label}”?"
-    conversation.pending_choices = [first.slug, second.slug]
-    conversation.save(update_fields=["pending_choices", "updated_at"])
-    _record(asked, first, prediction.confidence, Message.Outcome.CLARIFY, version)
-    reply = Message.objects.create(conversation=conversation, sender=Message.Sender.BOT, text=text, entry=first,
-                                   confidence=prediction.confidence, outcome=Message.Outcome.CLARIFY,
-                                   engine_version=version)
-    choices = [{"faq_id": e.slug, "label": e.label} for e in (first, second)]
-    return Answer(text, first.slug, round(prediction.confidence, 3), False, True, choices=choices, message_id=reply.pk)
-
-
-def _handoff(conversation, asked, question, text, version, confidence, entry_slug=None) -> Answer:
-    guess = _entries([entry_slug]).get(entry_slug) if entry_slug else None
-    _record(asked, guess, confidence, Message.Outcome.HANDOFF, version)
-    ticket = SupportTicket.objects.create(conversation=conversation, question=question)
-    reply = Message.objects.create(conversation=conversation, sender=Message.Sender.BOT, text=text,
-                                   confidence=confidence, outcome=Message.Outcome.HANDOFF, engine_version=version)
-    return Answer(text, None, round(confidence, 3), True, False, message_id=reply.pk, ticket_id=ticket.pk)
+def _ticket_for(conversation: Conversation, question: str) -> SupportTicket:
+    """The conversation's one ticket: a later hand-off adds its question and reopens it, never a second ticket."""
+    ticket = (SupportTicket.objects.select_for_update().filter(conversation=conversation)
+              .exclude(status=SupportTicket.Status.CLOSED).order_by("id").first())
+    if ticket is None:
+        return SupportTicket.objects.create(conversation=conversation, question=question)
+    if question not in ticket.question.splitlines():
+        ticket.question = f"{ticket.question}\n{question}"
+    ticket.status = SupportTicket.Status.OPEN
+    ticket.save(update_fields=["question", "status"])
+    return ticket
 
 
 def _record(asked: Message, entry, confidence: float, outcome: str, version) -> None:
@@ -259,7 +305,7 @@ def attach_as_paraphrases(message_ids: list[int], entry: FaqEntry) -> int:
 @transaction.atomic
 def create_entry_from(message_ids: list[int], *, slug: str, category: str, answer: str) -> FaqEntry:
     """A new entry whose example questions are the missed questions."""
-    entry = FaqEntry(slug=slug, category=category, answer=answer)
+    entry = FaqEntry(slug=slug, category_id=category, answer=answer)
     entry.full_clean()
     entry.save()
     attach_as_paraphrases(message_ids, entry)

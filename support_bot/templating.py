@@ -19,6 +19,7 @@ PLACEHOLDERS: dict[str, str] = {
     "video_quality": "the plan's best video quality",
     "downloads": "whether the plan includes downloads",
     "region": "the account's region",
+    "plans": "every plan on offer, from the plan table (screens, quality, downloads, price)",
     "email": "the account's sign-in email",
 }
 
@@ -42,7 +43,7 @@ def template_errors(template: str) -> list[str]:
     return errors
 
 
-def account_context(user: Any) -> dict[str, str]:
+def account_context(user: Any) -> dict[str, Any]:
     """The whitelisted values for `user` (the asker), read from that account and nothing else."""
     plan = getattr(user, "plan", None)
     profiles = list(user.profiles.order_by("created_at", "id").values_list("name", flat=True)) if user.pk else []
@@ -60,10 +61,34 @@ def account_context(user: Any) -> dict[str, str]:
         "downloads": ("included" if plan.has_downloads else "not included") if plan else "not included",
         "region": region.name if region else "no region set",
         "email": user.email or "",
+        "plans": _Lazy(plans_on_offer),
     }
 
 
-def render_answer(template: str, context: dict[str, str]) -> str:
+class _Lazy:
+    """A value computed only if an answer uses its placeholder (the plan table costs a query)."""
+
+    def __init__(self, compute) -> None:
+        self.compute = compute
+
+    def __str__(self) -> str:
+        return self.compute()
+
+
+def plan_summary(plan: Any) -> str:
+    """One plan as answers describe it, read from its row so no answer can contradict the plan table."""
+    screens = "1 screen" if plan.max_streams == 1 else f"{plan.max_streams} screens"
+    downloads = "downloads" if plan.has_downloads else "no downloads"
+    return f"{plan.name} ({screens}, {plan.video_quality}, {downloads}, {plan.monthly_price} a month)"
+
+
+def plans_on_offer() -> str:
+    from accounts.models import Plan
+
+    return "; ".join(plan_summary(plan) for plan in Plan.objects.order_by("monthly_price", "id")) or "(no plans)"
+
+
+def render_answer(template: str, context: dict[str, Any]) -> str:
     """Fill placeholders from `context`; a placeholder with no value renders as nothing rather than raising."""
 
     def substitute(match: re.Match) -> str:

@@ -56,7 +56,7 @@ def test_malformed_entries_are_reported_by_position_and_field_and_the_rest_impor
     report = import_entries([
         ENTRY,
         {"id": "Bad Id", "category": "billing", "questions": ["q"], "answer": "a"},
-        {"id": "no-category", "category": "weather", "questions": ["q"], "answer": "a"},
+        {"id": "no-category", "category": "Weather Stuff", "questions": ["q"], "answer": "a"},
         {"id": "no-questions", "category": "plans", "questions": [], "answer": "a"},
         {"id": "bad-template", "category": "plans", "questions": ["q"], "answer": "Hi {user.password}"},
         "not an object",
@@ -103,10 +103,37 @@ def test_a_knowledge_base_change_schedules_one_rebuild_after_commit(db, django_c
     sent = []
     monkeypatch.setattr(tasks.rebuild_support_index, "apply_async", lambda *a, **k: sent.append(k))
     with django_capture_on_commit_callbacks(execute=True):
-        entry = FaqEntry.objects.create(slug="signal-test", category="plans", answer="x")
+        entry = FaqEntry.objects.create(slug="signal-test", category_id="plans", answer="x")
         FaqQuestion.objects.create(entry=entry, text="one?")
         FaqQuestion.objects.create(entry=entry, text="two?")
     assert len(sent) == 1
     with django_capture_on_commit_callbacks(execute=True):
         import_entries([ENTRY])
     assert len(sent) == 2
+
+
+def test_ids_may_use_underscores_and_an_unknown_category_is_created_for_staff_to_edit(db):
+    from support_bot.models import FaqCategory
+
+    report = import_entries([{**ENTRY, "id": "gift_cards_redeem", "category": "gift_cards"}])
+    assert (report.created, report.errors) == (1, [])
+    entry = FaqEntry.objects.get(slug="gift_cards_redeem")
+    assert entry.category == FaqCategory.objects.get(slug="gift_cards")
+    assert entry.category.name == "Gift cards"
+    assert FaqCategory.objects.filter(slug="billing", name="Billing").exists()  # the starting list is rows too
+
+
+def test_ask_support_builds_an_engine_in_the_foreground_when_none_is_active(db, settings, tmp_path, monkeypatch,
+                                                                             capsys):
+    from support_engine import fake_embed, small_kb
+
+    settings.MODEL_ARTIFACT_DIR = tmp_path
+    monkeypatch.setattr("support_bot.engine.default_embed", fake_embed)
+    FaqEntry.objects.all().delete()
+    import_entries(small_kb()[:3])
+    questions = tmp_path / "q.txt"
+    questions.write_text("How do I cancel my subscription?\n")
+    call_command("ask_support", "--file", str(questions), "--json")
+    captured = capsys.readouterr()
+    assert "building one now" in captured.err
+    assert json.loads(captured.out.splitlines()[-1])["faq_id"] in {e["id"] for e in small_kb()[:3]}

@@ -120,6 +120,12 @@ class Title(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.year})" if self.year else self.name
 
+    def get_absolute_url(self) -> str:
+        """The subscriber's page of this title (features link to it; the admin's "View on site" too)."""
+        from django.urls import reverse
+
+        return reverse("storefront:title", args=[self.pk])
+
     @property
     def poster(self) -> "MediaAsset | None":
         return self.media_assets.filter(role=MediaAsset.Role.POSTER, status=MediaAsset.Status.READY).first()

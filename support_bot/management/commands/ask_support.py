@@ -3,15 +3,18 @@
 With --json each question gives one JSON object per line with the API's fields (answer, faq_id,
 confidence, handoff, clarify). Answers are filled from --account's data (default: a blank account,
 so account placeholders read "no plan" and so on). Nothing is logged and no ticket is opened.
+With no active engine (say, right after import_faq with no worker running) it first builds one in the
+foreground, as `build_support_index` does.
 """
 
 import json
 import sys
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from support_bot.preview import preview_answer
+from support_bot.services import preview_answer
 
 
 class Command(BaseCommand):
@@ -35,12 +38,17 @@ class Command(BaseCommand):
             user = User.objects.filter(email=options["account"].lower()).first()
             if user is None:
                 raise CommandError(f"--account {options['account']}: no such account")
+        from support_bot.index import active_engine
+
+        if active_engine()[1] is None:
+            self.stderr.write("no support engine is active yet: building one now (what build_support_index does)")
+            call_command("build_support_index", stdout=self.stderr)
         for number, question in enumerate(tqdm(questions, disable=not sys.stderr.isatty(), file=sys.stderr), start=1):
             if not question:
                 continue
             result = preview_answer(user, question)
             if result is None:
-                raise CommandError("no support engine is active yet: import_faq, then wait for the rebuild task")
+                raise CommandError("no support engine is active: run `manage.py build_support_index`")
             if options["json"]:
                 self.stdout.write(json.dumps(result, ensure_ascii=False))
             else:

@@ -1,0 +1,87 @@
+"""The chat widget in headless Chromium: whatever the API returns is shown as text, never parsed as HTML.
+
+The page is the real widget template and the real chat.js; the API is answered by the test (through
+Playwright's request routing), so any answer, choice label or link title can be tried without a server.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+
+from factories import make_account
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SCRIPT = Path(__file__).resolve().parents[1] / "support_bot" / "static" / "support_bot" / "chat.js"
+ORIGIN = "http://marquee.test"
+HOSTILE = '<img src=x onerror="window.pwned=1"><b id="injected">bold</b>'
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not shutil.which(CHROMIUM):
+        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium, or `make browser`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}, but CI=true requires the browser tests", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def _widget_page(db) -> str:
+    request = RequestFactory().get("/")
+    request.user = make_account()
+    widget = render_to_string("support_bot/widget.html", {"user": request.user}, request=request)
+    return f"<!doctype html><html><head><title>t</title></head><body>{widget}</body></html>"
+
+
+def test_hostile_answers_choices_and_links_are_shown_as_plain_text(chromium, db):
+    html = _widget_page(db)
+    answers = [
+        {"answer": HOSTILE, "faq_id": "x", "confidence": 0.9, "handoff": False, "clarify": True,
+         "choices": [{"faq_id": "a", "label": HOSTILE}, {"faq_id": "b", "label": "plain"}]},
+        {"answer": "See these", "faq_id": "y", "confidence": 0.9, "handoff": False, "clarify": False,
+         "links": [{"title": HOSTILE, "url": "/title/1/"}], "message_id": 7},
+    ]
+    asked = []
+
+    def route(route):
+        url = route.request.url
+        if url.endswith(".js"):
+            return route.fulfill(body=SCRIPT.read_text(), content_type="application/javascript")
+        if url.endswith(".css"):
+            return route.fulfill(body="", content_type="text/css")
+        if route.request.method == "POST" and "ask" in url:
+            asked.append(json.loads(route.request.post_data))
+            return route.fulfill(body=json.dumps(answers[len(asked) - 1]), content_type="application/json")
+        if "replies" in url:
+            return route.fulfill(body='{"messages": []}', content_type="application/json")
+        return route.fulfill(body=html, content_type="text/html")
+
+    context = chromium.new_context()
+    page = context.new_page()
+    page.route("**/*", route)
+    page.goto(f"{ORIGIN}/")
+    page.click(".support-chat-toggle")
+    for question in ("first question", "second question"):
+        page.fill("#support-chat input[name=question]", question)
+        page.press("#support-chat input[name=question]", "Enter")
+    page.wait_for_function("document.querySelectorAll('#support-chat a').length > 0")
+    log_text = page.inner_text("#support-chat")
+    assert log_text.count("bold") == 3  # answer, choice label and link title, each as visible text
+    assert HOSTILE in log_text
+    assert page.evaluate("document.querySelectorAll('#support-chat img, #injected').length") == 0
+    assert page.evaluate("window.pwned === undefined")
+    assert [a["question"] for a in asked] == ["first question", "second question"]
+    context.close()
