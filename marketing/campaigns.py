@@ -11,9 +11,11 @@ from datetime import datetime
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Profile
+from activity.models import ViewingEvent
 from catalog.models import Title
 
 from . import segments, templating, tracking
@@ -81,9 +83,13 @@ def start(campaign: Campaign, *, now: datetime | None = None, refresh_segment: b
                     ))
                 else:
                     offer, propensity, policy = assigned[account_id]
+                    # The offer model may decide that no offer helps: treated (the policy's choice), never sent.
+                    nothing = policy != "uniform" and offer is None
                     rows.append(Recipient(
                         campaign_id=campaign.pk, account_id=account_id, group=Recipient.Group.TREATED,
                         offer=offer, propensity=propensity, offer_policy=policy,
+                        state=Recipient.State.SKIPPED if nothing else Recipient.State.PENDING,
+                        skip_reason="no offer helps" if nothing else "",
                     ))
             Recipient.objects.bulk_create(rows, batch_size=START_CHUNK)
             total += len(rows)
@@ -117,7 +123,16 @@ class Featured:
 
 def main_profile(account_id: int) -> Profile | None:
     """The account's first profile (the account holder's own, created with it)."""
-    return Profile.objects.filter(account_id=account_id).select_related("account").order_by("created_at", "id").first()
+    return main_profiles([account_id]).get(account_id)
+
+
+def main_profiles(account_ids: list[int]) -> dict[int, Profile]:
+    """Each account's first profile, for a whole batch in one query."""
+    found: dict[int, Profile] = {}
+    profiles = Profile.objects.filter(account_id__in=account_ids).select_related("account", "account__region")
+    for profile in profiles.order_by("account_id", "created_at", "id"):
+        found.setdefault(profile.account_id, profile)
+    return found
 
 
 def featured_title(profile: Profile | None) -> Featured | None:
@@ -131,14 +146,13 @@ def featured_title(profile: Profile | None) -> Featured | None:
     if not ranked:
         return None
     # The recommender already filters; the one visibility rule is applied again because this goes out by e-mail.
-    allowed = set(
-        Title.objects.visible_to(profile).filter(pk__in=ranked).exclude(viewing_events__profile=profile)
-        .values_list("pk", flat=True)
-    )
-    top = next((t for t in ranked if t in allowed), None)
-    if top is None:
+    allowed = {
+        t.pk: t for t in Title.objects.visible_to(profile).filter(pk__in=ranked)
+        .exclude(Exists(ViewingEvent.objects.filter(profile=profile, title=OuterRef("pk")))).only("pk", "name")
+    }
+    title = next((allowed[t] for t in ranked if t in allowed), None)
+    if title is None:
         return None
-    title = Title.objects.get(pk=top)
     art = choose_artwork(profile, [title])[title.pk]
     return Featured(title, tracking.absolute(art.url), art.policy)
 

@@ -1,12 +1,14 @@
 """Sending a campaign in batches through Django's e-mail framework, exactly once per recipient.
 
-Each batch claims pending rows with a conditional UPDATE (token + time), then per recipient:
+Each batch claims pending rows with a conditional UPDATE (token + time), then per chunk of
+`MARKETING_SEND_CHUNK` recipients (10):
 1. a conditional UPDATE claimed → sending that re-checks consent and the cross-campaign frequency cap
    at that moment (so an unsubscribe or another campaign's send counts at once), committed;
-2. the message goes out;
-3. sending → sent.
-A batch killed between 1 and 3 leaves a `sending` row: it may have gone out, so the retry marks it
-`interrupted` and never sends it (at most once for that one row, exactly once for all others). Claimed
+2. the chunk's messages go out;
+3. sending → sent, committed.
+A batch killed between 1 and 3 leaves that chunk's `sending` rows: each went out or may have, so the retry
+marks them `interrupted` and never sends them again. Nobody gets a campaign twice; at a kill, at most
+one chunk's unsent messages are lost (chunk 1: only the message in flight). Claimed
 rows never attempted go back to pending when their claim is stale and are sent by the retry.
 """
 
@@ -18,8 +20,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -97,8 +101,7 @@ def _skip(qs, reason: str) -> int:
     return qs.update(state=S.SKIPPED, skip_reason=reason)
 
 
-def _build(campaign: Campaign, recipient: Recipient) -> tuple[EmailMultiAlternatives, int | None]:
-    profile = campaigns.main_profile(recipient.account_id)
+def _build(campaign: Campaign, recipient: Recipient, profile) -> tuple[EmailMultiAlternatives, int | None]:
     featured = campaigns.featured_title(profile)
     rendered = campaigns.render(campaign, recipient, profile, featured)
     message = EmailMultiAlternatives(
@@ -111,6 +114,18 @@ def _build(campaign: Campaign, recipient: Recipient) -> tuple[EmailMultiAlternat
     )
     message.attach_alternative(rendered.html, "text/html")
     return message, featured.title.pk if featured else None
+
+
+def _may_send(campaign: Campaign, at: datetime) -> Q:
+    """Consent, an active account and the cap, checked inside the claimed → sending UPDATE itself."""
+    consenting = get_user_model().objects.filter(pk=OuterRef("account_id"), marketing_consent=True, is_active=True)
+    return Q(Exists(consenting)) & ~Q(_capped(campaign, at))
+
+
+def chunk_size() -> int:
+    """Messages marked `sending` (and then `sent`) per commit: 1 is strictly one message in doubt at a crash;
+    each commit waits for the database's disk flush, so larger chunks send faster."""
+    return max(1, int(getattr(settings, "MARKETING_SEND_CHUNK", 10)))
 
 
 def send_batch(campaign_id: int, *, size: int | None = None, now: Callable[[], datetime] = timezone.now,
@@ -129,31 +144,37 @@ def send_batch(campaign_id: int, *, size: int | None = None, now: Callable[[], d
     connection = connection or get_connection()
     backend = f"{type(connection).__module__}.{type(connection).__name__}"
     limiter = RateLimiter(backend)
+    step = chunk_size()
     connection.open()
     try:
-        rows = mine.select_related("account", "account__plan", "account__region", "offer").order_by("pk")
-        for i, recipient in enumerate(rows):
-            if i % 50 == 49 and not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).exists():
+        rows = list(mine.select_related("account", "account__plan", "account__region", "offer").order_by("pk"))
+        profiles = campaigns.main_profiles([r.account_id for r in rows])
+        for i in range(0, len(rows), step):
+            if i and not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).exists():
                 break  # paused: the rest of this claim is released below
-            message, featured_id = _build(campaign, recipient)
+            chunk = rows[i:i + step]
+            built = {r.pk: _build(campaign, r, profiles.get(r.account_id)) for r in chunk}
             at = now()
-            go = (
-                Recipient.objects.filter(pk=recipient.pk, state=S.CLAIMED, claim_token=token,
-                                         account__marketing_consent=True, account__is_active=True)
-                .exclude(_capped(campaign, at))
-                .update(state=S.SENDING, claimed_at=at, featured_title_id=featured_id)
-            )
-            if not go:
-                counts["skipped"] += _skip(Recipient.objects.filter(pk=recipient.pk, state=S.CLAIMED),
-                                           "consent or cap at send")
-                continue
-            limiter.wait()
-            connection.send_messages([message])
-            Recipient.objects.filter(pk=recipient.pk, state=S.SENDING).update(state=S.SENT, sent_at=now())
-            counts["sent"] += 1
+            with transaction.atomic():
+                Recipient.objects.filter(_may_send(campaign, at), pk__in=list(built), state=S.CLAIMED,
+                                         claim_token=token).update(state=S.SENDING, claimed_at=at)
+                going = [r for r in chunk if r.pk in set(
+                    Recipient.objects.filter(pk__in=list(built), state=S.SENDING, claim_token=token)
+                    .values_list("pk", flat=True)
+                )]
+                for r in going:
+                    r.featured_title_id = built[r.pk][1]
+                Recipient.objects.bulk_update(going, ["featured_title"])
+            counts["skipped"] += _skip(Recipient.objects.filter(pk__in=list(built), state=S.CLAIMED),
+                                       "consent or cap at send")
+            for r in going:
+                limiter.wait()
+                connection.send_messages([built[r.pk][0]])
+            Recipient.objects.filter(pk__in=[r.pk for r in going], state=S.SENDING).update(state=S.SENT, sent_at=now())
+            counts["sent"] += len(going)
     finally:
         connection.close()
-        # Rows of this claim not reached (paused) go straight back to pending: they were never attempted.
+        # Rows of this claim not reached (paused, or an error) go back to pending: they were never attempted.
         Recipient.objects.filter(campaign=campaign, claim_token=token, state=S.CLAIMED).update(
             state=S.PENDING, claim_token="", claimed_at=None
         )

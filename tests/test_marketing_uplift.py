@@ -1,0 +1,131 @@
+"""Offer uplift: Qini on a hand-computed case, named errors of bad files, constant data, logged propensities."""
+
+import csv
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from factories import make_account, make_profile, make_region
+from marketing import campaigns, simulated, uplift
+from marketing.models import Campaign, Offer, OfferModel, Recipient, Segment, SegmentRule
+
+
+def test_qini_coefficient_on_a_hand_computed_case():
+    # Best first: treated responder, control non-responder, treated and control non-responders.
+    # Curve 0,1,1,1,1 against the random line 0,.25,.5,.75,1: area 1.5 over 4 people.
+    score, treated, y = np.array([4, 3, 2, 1]), np.array([1, 0, 1, 0]), np.array([1, 0, 0, 0])
+    assert uplift.qini_coefficient(score, treated, y) == pytest.approx(0.375)
+    assert uplift.qini_coefficient(-score, treated, y) < 0  # the worst ranking falls below random
+    x, q = uplift.qini_curve(score, treated, y)
+    assert list(x) == [0, 1, 2, 3, 4] and list(q) == [0, 1, 1, 1, 1]
+
+
+def write(path, header, rows):
+    with open(path, "w", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    return str(path)
+
+
+def history_args(path, **over):
+    args = {"history": path, "id_column": "id", "offer_column": "offer", "holdout": "control",
+            "response_column": "y"}
+    args.update(over)
+    return [f"--{k.replace('_', '-')}={v}" for k, v in args.items()]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("rows", "over", "error"), [
+    ([["1", "a", "x", "1"]], {"response_column": "bought"}, "UnknownColumnError: unknown column 'bought'"),
+    ([["1", "a", "control", "1"], ["2", "b", "ten", "0"]], {}, "TooFewArmsError"),
+    ([["1", "a", "control", "1"], ["2", "b", "ten", "0"], ["3", "c", "news", "yes"]], {}, "NonBinaryResponseError"),
+    ([["1", "a", "ten", "1"], ["2", "b", "news", "0"]], {}, "TooFewArmsError"),  # no holdout at all
+])
+def test_bad_history_files_get_named_errors(tmp_path, rows, over, error):
+    path = write(tmp_path / "h.csv", ["id", "plan", "offer", "y"], rows)
+    with pytest.raises(CommandError, match=error):
+        call_command("train_offer_model", *history_args(path, **over))
+    assert not OfferModel.objects.exists()
+
+
+def _history_file(tmp_path, n=900, constant=None, seed=3):
+    rng = np.random.default_rng(seed)
+    pop, arm, y, _ = simulated.randomized_history(n, rng)
+    if constant is not None:
+        y = np.full(n, constant)
+    path = tmp_path / "history.csv"
+    simulated.write_csv(path, pop, arm, y)
+    customers = tmp_path / "customers.csv"
+    simulated.write_csv(customers, simulated.population(50, rng))
+    return str(path), str(customers)
+
+
+@pytest.mark.django_db
+def test_a_model_trained_on_constant_data_chooses_nothing_and_does_not_crash(tmp_path):
+    history, customers = _history_file(tmp_path, constant=0)
+    call_command("train_offer_model", *history_args(history, id_column="customer_id", response_column="responded"))
+    out = tmp_path / "out.csv"
+    call_command("choose_offers", "--customers", customers, "--id-column", "customer_id", "--out", str(out))
+    with open(out) as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["customer_id", "offer", "uplift_discount", "uplift_new_season", "uplift_upgrade"]
+    assert len(rows) == 51 and all(r[1] == "" for r in rows[1:])
+
+
+@pytest.mark.django_db
+def test_choose_offers_writes_the_contract_and_names_unknown_columns(tmp_path):
+    history, customers = _history_file(tmp_path)
+    call_command("train_offer_model", *history_args(history, id_column="customer_id", response_column="responded"))
+    out = tmp_path / "out.csv"
+    call_command("choose_offers", "--customers", customers, "--id-column", "customer_id", "--out", str(out))
+    with open(out) as f:
+        rows = list(csv.DictReader(f))
+    assert set(rows[0]) == {"customer_id", "offer", "uplift_discount", "uplift_new_season", "uplift_upgrade"}
+    assert all(r["offer"] in ("", *simulated.OFFERS) for r in rows)
+    for r in rows:  # the offer is the best positive uplift, else empty
+        best = max(simulated.OFFERS, key=lambda o: float(r[f"uplift_{o}"]))
+        assert r["offer"] == (best if float(r[f"uplift_{best}"]) > 0 else "")
+    with pytest.raises(CommandError, match="UnknownColumnError"):
+        call_command("choose_offers", "--customers", customers, "--id-column", "nope", "--out", str(out))
+
+
+def test_exploration_logs_the_propensity_of_the_arm_given():
+    policy = uplift.OfferPolicy.__new__(uplift.OfferPolicy)
+    policy.offers = ["a", "b"]
+    policy.uplifts = lambda columns: np.tile([0.2, -0.1], (len(columns["x"]), 1))
+    arm, propensity, explored, _ = policy.choose({"x": [0] * 4000}, explore=0.3, rng=np.random.default_rng(1))
+    greedy = arm == 1
+    assert np.allclose(propensity[greedy], 0.7 + 0.1) and np.allclose(propensity[~greedy], 0.1)
+    assert 0.2 < explored.mean() < 0.4 and set(arm) == {0, 1, 2}
+
+
+@pytest.mark.django_db
+def test_a_campaign_with_a_platform_model_logs_model_and_exploration_propensities(tmp_path, monkeypatch):
+    us = make_region("US")
+    for i in range(30):
+        make_profile(make_account(f"u{i}@x.test", region=us, marketing_consent=True))
+    segment = Segment.objects.create(name="all")
+    SegmentRule.objects.create(segment=segment, field="region", operator="is", value="US")
+    campaign = Campaign.objects.create(name="c", segment=segment, subject="s", html_body="h", text_body="t",
+                                       holdout_share=0.2, exploration_share=0.5)
+    for code in ("discount", "new_season"):
+        Offer.objects.create(campaign=campaign, code=code, headline=code)
+
+    class Fixed:
+        offers = ["discount", "new_season"]
+
+        def choose(self, columns, explore, rng):
+            n = len(columns["plan"])
+            explored = np.arange(n) % 2 == 0
+            arm = np.where(explored, 2, 1)
+            return arm, np.where(explored, explore / 3, 1 - explore + explore / 3), explored, None
+
+    monkeypatch.setattr(uplift, "active_platform_policy", lambda: (None, Fixed()))
+    campaigns.start(campaign)
+    treated = Recipient.objects.filter(campaign=campaign, group="treated")
+    assert treated.exists()
+    for r in treated:
+        assert r.offer_policy in ("model", "explore")
+        expected = 0.8 * (0.5 / 3 if r.offer_policy == "explore" else 0.5 + 0.5 / 3)
+        assert r.propensity == pytest.approx(expected)
+        assert r.offer.code == ("new_season" if r.offer_policy == "explore" else "discount")
