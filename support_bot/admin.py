@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from . import services
 from .clustering import cluster_misses
@@ -181,8 +181,32 @@ class MissedQuestionAdmin(admin.ModelAdmin):
 @admin.register(EngineIndex)
 class EngineIndexAdmin(admin.ModelAdmin):
     list_display = ["version", "status", "is_active", "entries", "questions", "threshold", "created_at", "finished_at"]
-    readonly_fields = [f.name for f in EngineIndex._meta.fields]
+    readonly_fields = [f.name for f in EngineIndex._meta.fields] + ["handoff_tradeoff"]
     actions = ["rebuild_now", "activate_version"]
+
+    @admin.display(description="hand-off trade-off (cross-validated)")
+    def handoff_tradeoff(self, obj):
+        """The chosen operating point and the curve it was picked from (settings SUPPORT_BOT_TARGET_OOS_RECALL
+        and SUPPORT_BOT_MAX_FALSE_HANDOFF move it)."""
+        metrics = obj.metrics or {}
+        curve = metrics.get("handoff_curve") or []
+        if not curve:
+            return "No curve: this version was built without the out-of-scope background set."
+        def pct(value) -> str:
+            return f"{(value or 0):.1%}"
+
+        head = format_html(
+            "<p>Rule <strong>{}</strong>, threshold {}: out-of-scope questions handed off {} (target {}), "
+            "valid questions handed off {} (at most {}), on {} valid and {} out-of-scope questions the "
+            "model never saw.</p>",
+            metrics.get("handoff_rule"), f"{metrics.get('handoff_threshold', 0):.3f}", pct(metrics.get("cv_oos_recall")),
+            f"{(metrics.get('target_oos_recall') or 0):.0%}", pct(metrics.get("cv_false_rejection_rate")),
+            f"{(metrics.get('max_false_handoff') or 0):.0%}", metrics.get("calibration_valid"),
+            metrics.get("calibration_out_of_scope"))
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                                ((f"{t:.3f}", pct(r), pct(f)) for t, r, f in curve))
+        return format_html("{}<table><tr><th>threshold</th><th>out-of-scope handed off</th>"
+                           "<th>valid handed off</th></tr>{}</table>", head, rows)
 
     def has_add_permission(self, request):
         return False

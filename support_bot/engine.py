@@ -1,23 +1,29 @@
-"""The question → FAQ entry engine: MiniLM similarity + TF-IDF word/char n-grams + a classifier, calibrated.
+"""The question → FAQ entry engine: MiniLM (fine-tuned on the knowledge base) + TF-IDF word/char n-grams +
+a classifier with an out-of-scope class, calibrated.
 
 Training is a plain function over (question, entry id) pairs so a test, the Celery task and the benchmark
 build it the same way. Every threshold comes from cross-validation over the knowledge base's own
-paraphrases (never from the benchmark's held-out set):
+paraphrases and the shipped out-of-scope background set (never from a benchmark set):
 
+- the encoder is MiniLM with its top layers fine-tuned contrastively on the KB (`finetune.py`), or frozen
+  MiniLM when fine-tuning is off or an injected embedder is used;
 - confidence is the combined top score mapped through isotonic regression fitted on out-of-fold
   predictions, i.e. P(the top entry is right) for an in-scope question;
-- the hand-off threshold is the out-of-fold quantile, of the nearest example's similarity, that rejects
-  `target_frr` of valid questions (see `EngineConfig.handoff_rule`).
+- the hand-off threshold (`handoff.py`) is set on out-of-fold scores of questions the encoder never saw,
+  for a target out-of-scope recall at a bounded share of valid questions handed off
+  (`EngineConfig.handoff_target`), on the score `EngineConfig.handoff_rule` names.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -25,8 +31,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
+from .finetune import FinetuneConfig, finetuned_embed
+from .handoff import choose_threshold, tradeoff_curve
+from .spelling import Speller
+
 EmbedFn = Callable[[list[str]], np.ndarray]
 Reporter = Callable[[int, int, str], None]
+logger = logging.getLogger(__name__)
+BACKGROUND_FILE = Path(__file__).resolve().parent / "data" / "oos_background.json"
+HANDOFF_RULES = ("nearest", "centroid", "oos_class", "combined")
 
 # The classifier ranks, the nearest example's similarity decides the hand-off: how these were chosen is in
 # docs/benchmarks.md ("Support chatbot", weights and hand-off rule).
@@ -64,10 +77,20 @@ def default_embed(texts: list[str], *, quantized: bool = False) -> np.ndarray:
     return embed_texts(texts, quantized=quantized)
 
 
-def embedder(config: EngineConfig) -> EmbedFn:
-    """MiniLM as the engine was trained with it: int8 or float32 (the two give different vectors)."""
+def embedder(config: EngineConfig, weights: dict | None = None) -> EmbedFn:
+    """MiniLM as the engine was trained with it: fine-tuned top layers when `weights`, else the frozen model;
+    int8 or float32 as configured (each gives different vectors, so answering must match training)."""
     quantized = getattr(config, "int8_embeddings", False)  # artefacts from before the option were float32
+    if weights:
+        return finetuned_embed(weights, quantized=quantized)
     return lambda texts: default_embed(texts, quantized=quantized)
+
+
+def load_background(path: Path = BACKGROUND_FILE) -> list[str]:
+    """The out-of-scope questions shipped with the bot (other domains, chit-chat, near misses)."""
+    import json
+
+    return [q for q in json.loads(path.read_text(encoding="utf-8"))["questions"] if q.strip()]
 
 
 @dataclass
@@ -85,7 +108,7 @@ class Prediction:
 
 @dataclass
 class EngineConfig:
-    target_frr: float = 0.05
+    target_frr: float = 0.05  # handoff_target "frr": the share of valid questions handed off, nothing else
     clarify_margin: float = 0.06
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     # MiniLM vectors are scaled against the TF-IDF blocks inside the classifier (chosen by KB cross-validation).
@@ -94,11 +117,22 @@ class EngineConfig:
     # their scores is closer to what the deployed model scores (five folds set it too low).
     folds: int = 10
     seed: int = 13
-    # "nearest": hand off when no KB example is similar enough; "combined": when the combined top score is low.
-    handoff_rule: str = "nearest"
+    # The score that decides a hand-off: "nearest" KB example's similarity, "centroid" (nearest entry
+    # centroid), "oos_class" (1 - the classifier's out-of-scope probability), "combined" (top ranking score).
+    handoff_rule: str = "oos_class"
+    # "oos_recall": hand off `target_oos_recall` of the background set, handing off at most `max_false_handoff`
+    # of valid questions; "frr": the old rule, hand off `target_frr` of valid questions (no background set).
+    handoff_target: str = "oos_recall"
+    target_oos_recall: float = 0.90
+    max_false_handoff: float = 0.05
+    # Share of each entry's examples (and of the background) kept from the encoder's fine-tuning, so the
+    # hand-off threshold is set on questions the encoder never saw.
+    calibration_share: float = 0.3
     # MiniLM with int8 Linear layers, for training and answering alike: ~3x faster per question on one
     # CPU thread; what it does to accuracy and out-of-scope recall is measured by bench/support_bot.py.
     int8_embeddings: bool = True
+    spelling: bool = True
+    finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
 
 
 class _Classifier:
@@ -137,6 +171,16 @@ def _nearest_by_entry(query_emb: np.ndarray, example_emb: np.ndarray, starts: np
     return np.clip(np.maximum.reduceat(sims, starts, axis=1), 0.0, 1.0)
 
 
+def _centroids(emb: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros((n, emb.shape[1]), dtype=np.float32)
+    for label in range(n):
+        members = emb[labels == label]
+        if len(members):
+            mean = members.mean(axis=0)
+            out[label] = mean / max(np.linalg.norm(mean), 1e-9)
+    return out
+
+
 def _combine(weights: dict[str, float], classifier: np.ndarray, nearest: np.ndarray) -> np.ndarray:
     return weights["classifier"] * classifier + weights["nearest"] * nearest
 
@@ -149,6 +193,33 @@ def _top_two(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return idx, np.take_along_axis(scores, idx, axis=1)
 
 
+@dataclass
+class _Parts:
+    """Every score of a batch of questions: ranking over entries and the candidate hand-off scores."""
+
+    combined: np.ndarray  # (n, entries)
+    handoff: dict[str, np.ndarray]  # rule -> (n,)
+
+
+def _score(classifier: _Classifier, weights: dict[str, float], texts: list[str], emb: np.ndarray,
+           example_emb: np.ndarray, starts: np.ndarray, centroids: np.ndarray, n_entries: int,
+           oos_class: bool) -> _Parts:
+    proba = classifier.proba(texts, emb, n_entries + int(oos_class))
+    if oos_class:  # the last column is "out of scope": rank the entries on the rest, renormalised
+        p_oos = proba[:, -1]
+        proba = proba[:, :-1] / np.clip(1.0 - p_oos, 1e-9, None)[:, None]
+    else:
+        p_oos = np.zeros(len(texts))
+    nearest = _nearest_by_entry(emb, example_emb, starts)
+    combined = _combine(weights, proba, nearest)
+    return _Parts(combined, {
+        "nearest": nearest.max(axis=1),
+        "centroid": (emb @ centroids.T).max(axis=1),
+        "oos_class": 1.0 - p_oos,
+        "combined": combined.max(axis=1),
+    })
+
+
 class SupportEngine:
     """A trained engine: predicts the best entry for a question, with a calibrated confidence."""
 
@@ -156,13 +227,17 @@ class SupportEngine:
         self.slugs = slugs
         self.config = config
         self.classifier: _Classifier | None = None
+        self.oos_class = False
         self.example_emb = np.zeros((0, 384), dtype=np.float32)
+        self.centroids = np.zeros((0, 384), dtype=np.float32)
         self.starts = np.zeros(0, dtype=int)
         self.calibrator: IsotonicRegression | None = None
-        self.threshold = 0.0
-        self.nearest_threshold = 0.0
-        self.metrics: dict[str, float] = {}
+        self.threshold = 0.0  # combined-score quantile: how plausible a runner-up must be to be offered
+        self.handoff_thresholds: dict[str, float] = {}
+        self.metrics: dict = {}
         self.known_examples: dict[str, int] = {}
+        self.speller: Speller | None = None
+        self.encoder_weights: dict[str, np.ndarray] | None = None  # fine-tuned top layers; None: frozen MiniLM
         self._embed: EmbedFn = embedder(config)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -175,10 +250,22 @@ class SupportEngine:
         return state
 
     def __setstate__(self, state):
+        # Artefacts from before fine-tuning: frozen MiniLM, no speller, thresholds by name.
+        state.setdefault("encoder_weights", None)
+        state.setdefault("speller", None)
+        state.setdefault("oos_class", False)
+        state.setdefault("centroids", np.zeros((0, 384), dtype=np.float32))
+        if "handoff_thresholds" not in state:
+            state["handoff_thresholds"] = {"nearest": state.get("nearest_threshold", 0.0),
+                                           "combined": state.get("threshold", 0.0)}
         self.__dict__.update(state)
-        self._embed = embedder(self.config)
+        self._embed = embedder(self.config, self.encoder_weights)
         self._cache = OrderedDict()
         self._cache_lock = threading.Lock()
+
+    @property
+    def fine_tuned(self) -> bool:
+        return bool(self.encoder_weights)
 
     def use_embedder(self, embed: EmbedFn) -> None:
         self._embed = embed
@@ -186,7 +273,7 @@ class SupportEngine:
 
     def _embed_question(self, text: str) -> np.ndarray:
         # A question worded exactly like a KB example already has its vector from training.
-        known = getattr(self, "known_examples", {}).get(text)
+        known = self.known_examples.get(text)
         if known is not None:
             return self.example_emb[known]
         # Subscribers ask the same few things in the same words; a small LRU spares MiniLM those repeats.
@@ -203,46 +290,49 @@ class SupportEngine:
         return vector
 
     @property
-    def _hands_off_by_nearest(self) -> bool:
-        return getattr(self.config, "handoff_rule", "combined") == "nearest"  # older artefacts: "combined"
+    def handoff_rule(self) -> str:
+        return getattr(self.config, "handoff_rule", "combined")  # older artefacts: "combined"
 
     @property
     def handoff_threshold(self) -> float:
         """The score under which questions go to a person, on the scale `EngineConfig.handoff_rule` names."""
-        return self.nearest_threshold if self._hands_off_by_nearest else self.threshold
+        return self.handoff_thresholds[self.handoff_rule]
 
-    def _score_parts(self, question: str) -> tuple[np.ndarray, np.ndarray]:
-        """(combined score, nearest-example similarity) of every entry for one question."""
+    @handoff_threshold.setter
+    def handoff_threshold(self, value: float) -> None:
+        self.handoff_thresholds = {**self.handoff_thresholds, self.handoff_rule: value}
+
+    def prepare(self, question: str) -> str:
+        """The text both models see: normalised, misspelt words replaced by the KB's own words."""
         text = normalize_question(question)
+        if self.speller is not None and getattr(self.config, "spelling", False):
+            text = self.speller.correct(text)
+        return text
+
+    def parts(self, question: str) -> _Parts:
+        text = self.prepare(question)
         query = self._embed_question(text)[None, :]
-        classifier = self.classifier.proba([text], query, len(self.slugs))
-        nearest = _nearest_by_entry(query, self.example_emb, self.starts)
-        return _combine(self.config.weights, classifier, nearest)[0], nearest[0]
+        return _score(self.classifier, self.config.weights, [text], query, self.example_emb, self.starts,
+                      self.centroids if len(self.centroids) else np.zeros((1, query.shape[1]), np.float32),
+                      len(self.slugs), self.oos_class)
 
     def predict(self, question: str) -> Prediction:
         if not self.slugs or self.classifier is None or not normalize_question(question):
             return Prediction(None, 0.0, 0.0, None, 0.0, handoff=True, clarify=False)
-        combined, nearest = self._score_parts(question)
-        idx, top = _top_two(combined[None, :])
-        return self._decide(int(idx[0, 0]), int(idx[0, 1]), float(top[0, 0]), float(top[0, 1]), float(nearest.max()))
+        parts = self.parts(question)
+        idx, top = _top_two(parts.combined)
+        return self._decide(int(idx[0, 0]), int(idx[0, 1]), float(top[0, 0]), float(top[0, 1]),
+                            float(parts.handoff[self.handoff_rule][0]))
 
-    def _decide(self, best: int, second: int, score: float, second_score: float, nearest: float) -> Prediction:
+    def _decide(self, best: int, second: int, score: float, second_score: float, handoff_score: float) -> Prediction:
         confidence = float(self.calibrator.predict([score])[0])
-        handoff = (nearest if self._hands_off_by_nearest else score) < self.handoff_threshold
+        handoff = handoff_score < self.handoff_threshold
         clarify = (not handoff and best != second and second_score >= self.threshold
                    and score - second_score < self.config.clarify_margin)
         return Prediction(
             self.slugs[best], confidence, score, self.slugs[second] if best != second else None, second_score,
             handoff=handoff, clarify=clarify,
         )
-
-
-def _scores_for(classifier: _Classifier, weights: dict[str, float], texts: list[str], emb: np.ndarray,
-                example_emb: np.ndarray, starts: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
-    """(combined scores, nearest-example similarities), each (len(texts), n_classes)."""
-    probs = classifier.proba(texts, emb, n_classes)
-    nearest = _nearest_by_entry(emb, example_emb, starts)
-    return _combine(weights, probs, nearest), nearest
 
 
 def _fold_of(labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
@@ -256,77 +346,159 @@ def _fold_of(labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
     return fold
 
 
+def _calibration_mask(labels: np.ndarray, share: float, seed: int) -> np.ndarray:
+    """Examples kept from the encoder's fine-tuning: `share` of each entry, leaving it at least two."""
+    rng = np.random.default_rng(seed + 1)
+    mask = np.zeros(len(labels), dtype=bool)
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        rng.shuffle(members)
+        mask[members[: max(0, min(len(members) - 2, int(round(share * len(members)))))]] = True
+    return mask
+
+
 def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | None = None, *,
-                 embed: EmbedFn | None = None, report: Reporter | None = None) -> SupportEngine:
-    """Fit the engine on (question, entry slug) pairs and choose its thresholds by cross-validation."""
+                 embed: EmbedFn | None = None, report: Reporter | None = None,
+                 background: Sequence[str] | None = None) -> SupportEngine:
+    """Fit the engine on (question, entry slug) pairs and choose its thresholds by cross-validation.
+
+    MiniLM is fine-tuned unless `config.finetune.steps == 0` or `embed` is given (tests inject a fast one);
+    `background` defaults to the shipped out-of-scope set when the target is an out-of-scope recall.
+    """
     config = config or EngineConfig()
-    embed = embed or embedder(config)
     report = report or (lambda done, total, note="": None)
     pairs = sorted({(normalize_question(q), slug) for q, slug in examples if normalize_question(q)},
                    key=lambda pair: (pair[1], pair[0]))
     slugs = sorted({slug for _, slug in pairs})
     engine = SupportEngine(slugs, config)
-    engine.use_embedder(embed)
     if len(slugs) < 2:
         raise ValueError("the knowledge base needs at least two entries with example questions")
     index = {slug: i for i, slug in enumerate(slugs)}
     texts = [q for q, _ in pairs]
     labels = np.array([index[slug] for _, slug in pairs])
-    total_steps = config.folds + 2
-    report(0, total_steps, "embedding examples")
-    emb = embed(texts).astype(np.float32)
-    report(1, total_steps, "cross-validating")
+    n = len(slugs)
+    if background is None:
+        background = load_background() if config.handoff_target == "oos_recall" else []
+    background = sorted({normalize_question(q) for q in background} - set(texts))
+    oos_class = config.handoff_target == "oos_recall" and len(background) >= config.folds
+    if config.spelling:
+        engine.speller = Speller(texts)
 
-    oof = np.zeros((len(texts), len(slugs)))
-    oof_nearest = np.zeros((len(texts), len(slugs)))
+    # Questions the encoder never sees set the hand-off threshold (all of them when nothing is fine-tuned).
+    cal = _calibration_mask(labels, config.calibration_share, config.seed)
+    bg_labels = np.zeros(len(background), dtype=int)
+    bg_cal = np.random.default_rng(config.seed + 2).random(len(background)) < config.calibration_share
+    keep = np.flatnonzero(~cal)
+    steps = config.finetune.steps_for(len(keep)) if embed is None and config.finetune.steps != 0 else 0
+    total = steps + config.folds + 2
+    if steps:
+        from .finetune import finetune_encoder
+
+        report(0, total, "fine-tuning MiniLM")
+        try:
+            engine.encoder_weights = finetune_encoder(
+                [texts[i] for i in keep], labels[keep], [q for q, c in zip(background, bg_cal, strict=True) if not c],
+                config.finetune, report=lambda done, _total, note="": report(done, total, note))
+        except (RuntimeError, OSError, ValueError) as exc:  # no trainable model here: answer with frozen MiniLM
+            logger.warning("fine-tuning MiniLM failed (%s); the engine uses frozen MiniLM", exc)
+            engine.encoder_weights, steps = None, 0
+    if not engine.encoder_weights:
+        cal, bg_cal = np.ones(len(texts), bool), np.ones(len(background), bool)
+    embed = embed or embedder(config, engine.encoder_weights)
+    engine.use_embedder(embed)
+    report(steps, total, "embedding examples")
+    emb = embed(texts).astype(np.float32)
+    bg_emb = embed(background).astype(np.float32) if len(background) else np.zeros((0, emb.shape[1]), np.float32)
+    report(steps + 1, total, "cross-validating")
+
+    oof = np.zeros((len(texts), n))
+    oof_handoff = {rule: np.zeros(len(texts)) for rule in HANDOFF_RULES}
+    bg_handoff = {rule: np.zeros(len(background)) for rule in HANDOFF_RULES}
     fold = _fold_of(labels, config.folds, config.seed)
+    bg_fold = _fold_of(bg_labels, config.folds, config.seed) if len(background) else bg_labels
     for k in range(config.folds):
         held, kept = fold == k, fold != k
         if not held.any() or len(np.unique(labels[kept])) < 2:
             continue
-        kept_idx, held_idx = np.flatnonzero(kept), np.flatnonzero(held)
-        classifier = _Classifier(config).fit([texts[i] for i in kept_idx], emb[kept], labels[kept])
+        bg_kept = np.flatnonzero(bg_fold != k) if oos_class else np.zeros(0, int)
+        fit_texts = [texts[i] for i in np.flatnonzero(kept)] + [background[i] for i in bg_kept]
+        fit_emb = np.vstack([emb[kept], bg_emb[bg_kept]])
+        fit_labels = np.concatenate([labels[kept], np.full(len(bg_kept), n)])
+        classifier = _Classifier(config).fit(fit_texts, fit_emb, fit_labels)
         # Nearest-example scores need a row per entry: an entry with no kept example gets a zero vector.
-        ex_lab = np.concatenate([labels[kept], np.arange(len(slugs))])
-        ex_emb = np.vstack([emb[kept], np.zeros((len(slugs), emb.shape[1]), dtype=np.float32)])
+        ex_lab = np.concatenate([labels[kept], np.arange(n)])
+        ex_emb = np.vstack([emb[kept], np.zeros((n, emb.shape[1]), dtype=np.float32)])
         order = np.argsort(ex_lab, kind="stable")
-        starts = np.searchsorted(ex_lab[order], np.arange(len(slugs)))
-        oof[held], oof_nearest[held] = _scores_for(classifier, config.weights, [texts[i] for i in held_idx],
-                                                   emb[held], ex_emb[order], starts, len(slugs))
-        report(2 + k, total_steps, f"fold {k + 1}/{config.folds}")
+        starts = np.searchsorted(ex_lab[order], np.arange(n))
+        centroids = _centroids(emb[kept], labels[kept], n)
+        args = (ex_emb[order], starts, centroids, n, oos_class)
+        parts = _score(classifier, config.weights, [texts[i] for i in np.flatnonzero(held)], emb[held], *args)
+        oof[held] = parts.combined
+        for rule in HANDOFF_RULES:
+            oof_handoff[rule][held] = parts.handoff[rule]
+        bg_held = np.flatnonzero(bg_fold == k)
+        if len(bg_held):
+            bg_parts = _score(classifier, config.weights, [background[i] for i in bg_held], bg_emb[bg_held], *args)
+            for rule in HANDOFF_RULES:
+                bg_handoff[rule][bg_held] = bg_parts.handoff[rule]
+        report(steps + 2 + k, total, f"fold {k + 1}/{config.folds}")
 
-    _choose_thresholds(engine, labels, oof, oof_nearest.max(axis=1))
-    engine.classifier = _Classifier(config).fit(texts, emb, labels)
+    engine.oos_class = oos_class
+    _choose_thresholds(engine, labels, oof, {r: v[cal] for r, v in oof_handoff.items()},
+                       {r: v[bg_cal] for r, v in bg_handoff.items()})
+    fit_labels = np.concatenate([labels, np.full(len(background) if oos_class else 0, n)])
+    engine.classifier = _Classifier(config).fit(texts + (list(background) if oos_class else []),
+                                                np.vstack([emb, bg_emb]) if oos_class else emb, fit_labels)
     engine.example_emb = emb
-    engine.starts = np.searchsorted(labels, np.arange(len(slugs)))
+    engine.centroids = _centroids(emb, labels, n)
+    engine.starts = np.searchsorted(labels, np.arange(n))
     engine.known_examples = {text: i for i, text in enumerate(texts)}
-    report(total_steps, total_steps, "trained")
+    engine.metrics.update(fine_tuned=bool(engine.encoder_weights), finetune_steps=steps,
+                          background_questions=len(background), oos_class=oos_class)
+    report(total, total, "trained")
     return engine
 
 
-def _choose_thresholds(engine: SupportEngine, labels: np.ndarray, oof: np.ndarray, oof_nearest: np.ndarray) -> None:
+def _choose_thresholds(engine: SupportEngine, labels: np.ndarray, oof: np.ndarray, valid: dict[str, np.ndarray],
+                       out_of_scope: dict[str, np.ndarray]) -> None:
+    """Confidence calibration and the hand-off threshold of every rule (`valid`/`out_of_scope`: rule -> scores)."""
     config = engine.config
     idx, top = _top_two(oof)
     correct = (idx[:, 0] == labels).astype(float)
     engine.calibrator = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(top[:, 0], correct)
-    # Reject the lowest-scoring `target_frr` share of valid (in-scope) questions, no more. The combined-score
-    # threshold also bounds which runner-up is plausible enough to offer in a "which did you mean?".
     engine.threshold = float(np.quantile(top[:, 0], config.target_frr))
-    engine.nearest_threshold = float(np.quantile(oof_nearest, config.target_frr))
-    if config.handoff_rule == "nearest":
-        accepted = oof_nearest >= engine.nearest_threshold
-    else:
-        accepted = top[:, 0] >= engine.threshold
+    reports: dict[str, dict] = {}
+    for rule in HANDOFF_RULES:
+        if config.handoff_target == "oos_recall" and len(out_of_scope[rule]):
+            engine.handoff_thresholds[rule], reports[rule] = choose_threshold(
+                valid[rule], out_of_scope[rule], target_recall=config.target_oos_recall,
+                max_false_handoff=config.max_false_handoff)
+            reports[rule]["curve"] = tradeoff_curve(valid[rule], out_of_scope[rule])
+        else:  # the old rule: reject target_frr of valid questions
+            engine.handoff_thresholds[rule] = float(np.quantile(valid[rule], config.target_frr))
+    rule = engine.handoff_rule
+    accepted = np.ones(len(labels), bool)
+    if len(valid[rule]) == len(labels):
+        accepted = valid[rule] >= engine.handoff_thresholds[rule]
     clarified = accepted & (top[:, 0] - top[:, 1] < config.clarify_margin) & (top[:, 1] >= engine.threshold)
     in_pair = (idx[:, 0] == labels) | (idx[:, 1] == labels)
+    chosen = reports.get(rule, {})
     engine.metrics = {
         "cv_examples": int(len(labels)),
         "cv_top1_accuracy": float(correct.mean()),
-        "cv_accuracy_accepted": float(correct[accepted].mean()) if accepted.any() else 0.0,
-        "cv_false_rejection_rate": float(1 - accepted.mean()),
         "cv_clarify_rate": float(clarified.mean()),
         "cv_clarify_settled": float(in_pair[clarified].mean()) if clarified.any() else 0.0,
+        "handoff_rule": rule,
+        "handoff_threshold": engine.handoff_thresholds[rule],
+        "cv_false_rejection_rate": chosen.get("false_handoff", float(np.mean(valid[rule] < engine.handoff_thresholds[rule]))),
+        "cv_oos_recall": chosen.get("oos_recall"),
+        "target_oos_recall": config.target_oos_recall if reports else None,
+        "max_false_handoff": config.max_false_handoff if reports else None,
+        "recall_target_met": chosen.get("recall_target_met"),
+        "calibration_valid": int(len(valid[rule])),
+        "calibration_out_of_scope": int(len(out_of_scope[rule])),
+        "handoff_curve": chosen.get("curve", []),
+        "rules": {r: {k: v for k, v in rep.items() if k != "curve"} for r, rep in reports.items()},
         "threshold": engine.threshold,
-        "nearest_threshold": engine.nearest_threshold,
         "threshold_confidence": float(engine.calibrator.predict([engine.threshold])[0]),
     }

@@ -42,9 +42,15 @@ def artifact_dir() -> Path:
 
 def engine_config() -> EngineConfig:
     from .engine import EngineConfig
+    from .finetune import FinetuneConfig
 
-    return EngineConfig(target_frr=settings.SUPPORT_BOT_TARGET_FRR, clarify_margin=settings.SUPPORT_BOT_CLARIFY_MARGIN,
-                        int8_embeddings=settings.SUPPORT_BOT_INT8_EMBEDDINGS)
+    return EngineConfig(
+        target_frr=settings.SUPPORT_BOT_TARGET_FRR, clarify_margin=settings.SUPPORT_BOT_CLARIFY_MARGIN,
+        int8_embeddings=settings.SUPPORT_BOT_INT8_EMBEDDINGS,
+        target_oos_recall=getattr(settings, "SUPPORT_BOT_TARGET_OOS_RECALL", 0.90),
+        max_false_handoff=getattr(settings, "SUPPORT_BOT_MAX_FALSE_HANDOFF", 0.05),
+        finetune=FinetuneConfig(steps=getattr(settings, "SUPPORT_BOT_FINETUNE_STEPS", -1)),
+    )
 
 
 def kb_examples() -> list[tuple[str, str]]:
@@ -56,7 +62,8 @@ def kb_examples() -> list[tuple[str, str]]:
 def kb_fingerprint(examples: list[tuple[str, str]]) -> str:
     payload = json.dumps(sorted(examples), ensure_ascii=False).encode()
     config = engine_config()
-    payload += f"|{config.target_frr}|{config.clarify_margin}".encode()
+    payload += (f"|{config.target_frr}|{config.clarify_margin}|{config.target_oos_recall}|{config.max_false_handoff}"
+                f"|{config.finetune.steps}|{config.handoff_rule}").encode()
     return hashlib.sha256(payload).hexdigest()
 
 

@@ -18,12 +18,18 @@ def small_kb() -> list[dict]:
     return [entries[slug] for slug in SMALL_KB]
 
 
+def tiny_finetune():
+    from support_bot.finetune import FinetuneConfig
+
+    return FinetuneConfig(steps=3, batch_size=8, background_per_step=8)
+
+
 @lru_cache(maxsize=1)
 def _trained():
     from support_bot.engine import EngineConfig, train_engine
-
     examples = [(q, e["id"]) for e in small_kb() for q in e["questions"]]
-    return train_engine(examples, EngineConfig(folds=3))
+    # A few fine-tuning steps only: the tests check behaviour, not how good a long fine-tune gets.
+    return train_engine(examples, EngineConfig(folds=3, finetune=tiny_finetune()))
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +49,7 @@ def support_engine(small_engine, db):
     import_entries(small_kb())
     engine = copy.copy(small_engine)  # tests may tweak thresholds on their copy only
     engine.config = copy.copy(small_engine.config)
+    engine.handoff_thresholds = dict(small_engine.handoff_thresholds)
     with using_engine(engine):
         yield engine
 

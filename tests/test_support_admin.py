@@ -91,3 +91,15 @@ def test_an_entry_with_a_bad_template_is_refused(client, agent):
 def test_subscribers_cannot_open_the_support_admin(client, db):
     client.force_login(make_account())
     assert client.get("/admin/support_bot/missedquestion/").status_code == 302
+
+
+def test_staff_see_the_handoff_tradeoff_of_a_built_engine(client, db):
+    from support_bot.models import EngineIndex
+
+    record = EngineIndex.objects.create(version=7, status="ready", metrics={
+        "handoff_rule": "oos_class", "handoff_threshold": 0.2, "cv_oos_recall": 0.91, "target_oos_recall": 0.9,
+        "cv_false_rejection_rate": 0.04, "max_false_handoff": 0.05, "calibration_valid": 100,
+        "calibration_out_of_scope": 50, "handoff_curve": [[0.1, 0.5, 0.01], [0.2, 0.91, 0.04]]})
+    client.force_login(make_account(is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/support_bot/engineindex/{record.pk}/change/").content.decode()
+    assert "91.0%" in page and "target 90%" in page and "at most 5%" in page

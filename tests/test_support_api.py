@@ -61,7 +61,7 @@ def test_it_needs_a_signed_in_subscriber(client, support_engine):
 
 
 def test_below_the_threshold_it_hands_off_to_a_ticket(client, subscriber, support_engine):
-    support_engine.nearest_threshold = 1.01  # no example can be this similar
+    support_engine.handoff_threshold = 1.01  # no question can score this high
     client.force_login(subscriber)
     body = ask(client, "How do I cancel my subscription?").json()
     assert body["handoff"] is True and body["faq_id"] is None
@@ -79,7 +79,7 @@ def test_an_unrelated_question_is_handed_off(client, subscriber, support_engine)
 
 def test_when_two_entries_are_close_it_asks_and_the_choice_settles_it(client, subscriber, support_engine):
     support_engine.config.clarify_margin = 1.0  # every confident answer becomes a question
-    support_engine.threshold = support_engine.nearest_threshold = 0.0
+    support_engine.threshold, support_engine.handoff_threshold = 0.0, -1.0
     client.force_login(subscriber)
     body = ask(client, "How do I cancel my subscription?").json()
     assert body["clarify"] is True and body["handoff"] is False
@@ -91,7 +91,7 @@ def test_when_two_entries_are_close_it_asks_and_the_choice_settles_it(client, su
 
 def test_a_reply_that_does_not_settle_the_choice_hands_off(client, subscriber, support_engine):
     support_engine.config.clarify_margin = 1.0
-    support_engine.threshold = support_engine.nearest_threshold = 0.0
+    support_engine.threshold, support_engine.handoff_threshold = 0.0, -1.0
     client.force_login(subscriber)
     assert ask(client, "How do I cancel my subscription?").json()["clarify"] is True
     body = ask(client, "neither of those").json()
@@ -155,7 +155,7 @@ def test_feedback_is_recorded_and_scoped_to_the_asker(client, subscriber, suppor
 def test_an_agents_reply_appears_in_the_subscribers_chat_only(client, subscriber, support_engine):
     from support_bot.services import reply_to_ticket
 
-    support_engine.nearest_threshold = 1.01
+    support_engine.handoff_threshold = 1.01
     client.force_login(subscriber)
     ask(client, "Something odd happened with my account")
     ticket = SupportTicket.objects.get()

@@ -25,18 +25,19 @@ def test_an_empty_question_is_a_handoff(small_engine):
     assert small_engine.predict("   ").handoff is True
 
 
-def test_the_rejection_target_moves_the_threshold():
+def test_the_rejection_target_moves_the_threshold_of_the_previous_rule():
     import numpy as np
 
-    from support_bot.engine import SupportEngine, _choose_thresholds
+    from support_bot.engine import HANDOFF_RULES, SupportEngine, _choose_thresholds
 
     labels = np.array([0, 1] * 50)
     scores = np.column_stack([np.linspace(0.1, 0.9, 100), np.linspace(0.05, 0.5, 100)])
-    strict = SupportEngine(["a", "b"], EngineConfig(target_frr=0.01))
-    loose = SupportEngine(["a", "b"], EngineConfig(target_frr=0.2))
-    nearest = scores.max(axis=1)
-    _choose_thresholds(strict, labels, scores, nearest)
-    _choose_thresholds(loose, labels, scores, nearest)
+    nearest = {rule: scores.max(axis=1) for rule in HANDOFF_RULES}
+    none = {rule: np.zeros(0) for rule in HANDOFF_RULES}
+    strict = SupportEngine(["a", "b"], EngineConfig(target_frr=0.01, handoff_target="frr"))
+    loose = SupportEngine(["a", "b"], EngineConfig(target_frr=0.2, handoff_target="frr"))
+    _choose_thresholds(strict, labels, scores, nearest, none)
+    _choose_thresholds(loose, labels, scores, nearest, none)
     assert strict.handoff_threshold < loose.handoff_threshold
     assert strict.metrics["cv_false_rejection_rate"] < loose.metrics["cv_false_rejection_rate"]
 

@@ -277,6 +277,12 @@ SUPPORT_BOT_REVIEW_CONFIDENCE = env_float("SUPPORT_BOT_REVIEW_CONFIDENCE", 0.5)
 SUPPORT_BOT_TORCH_THREADS = env_int("SUPPORT_BOT_TORCH_THREADS", 1)
 # MiniLM with int8 Linear layers for the support engine (training and answering): ~3x faster per question.
 SUPPORT_BOT_INT8_EMBEDDINGS = env_bool("SUPPORT_BOT_INT8_EMBEDDINGS", True)
+# The hand-off threshold is chosen to hand off this share of out-of-scope questions (the shipped background
+# set, cross-validated) while handing off at most SUPPORT_BOT_MAX_FALSE_HANDOFF of valid ones.
+SUPPORT_BOT_TARGET_OOS_RECALL = env_float("SUPPORT_BOT_TARGET_OOS_RECALL", 0.90)
+SUPPORT_BOT_MAX_FALSE_HANDOFF = env_float("SUPPORT_BOT_MAX_FALSE_HANDOFF", 0.05)
+# Contrastive fine-tuning steps of MiniLM in each build: -1 sizes it to the knowledge base, 0 keeps it frozen.
+SUPPORT_BOT_FINETUNE_STEPS = env_int("SUPPORT_BOT_FINETUNE_STEPS", -1)
 
 # --- marketing ---
 # E-mail goes through Django's framework: the console backend unless EMAIL_BACKEND names SMTP (or anymail).

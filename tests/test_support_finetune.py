@@ -1,0 +1,97 @@
+"""The engine on unseen questions: a calibrated hand-off threshold, the fine-tuned encoder, typos."""
+# ruff: noqa: F811  (pytest fixtures imported from support_engine are redefined as arguments)
+
+import numpy as np
+import pytest
+from support_engine import small_engine, small_kb, tiny_finetune  # noqa: F401  (fixtures)
+
+from support_bot.engine import EngineConfig, default_embed, normalize_question, train_engine
+from support_bot.finetune import FinetuneConfig
+from support_bot.handoff import choose_threshold, rates, tradeoff_curve
+from support_bot.spelling import Speller
+
+BACKGROUND = ["what's the weather tomorrow", "order a pizza", "who won the football", "tell me a joke",
+              "how do i open a bank account", "my fridge is broken", "translate hello to french",
+              "what is the capital of peru", "book a flight to rome", "how tall is everest", "is coffee healthy",
+              "remind me to call mum"]
+
+
+def test_the_threshold_reaches_the_target_recall_within_the_bound_on_generated_scores():
+    rng = np.random.default_rng(3)
+    valid, out = rng.normal(0.8, 0.1, 400), rng.normal(0.3, 0.12, 300)
+    threshold, report = choose_threshold(valid, out, target_recall=0.9, max_false_handoff=0.05)
+    assert report["oos_recall"] >= 0.9 and report["false_handoff"] <= 0.05 and report["recall_target_met"]
+    # The lowest such threshold: any lower and the recall target is missed.
+    assert rates(valid, out, np.nextafter(np.sort(out)[int(np.ceil(0.9 * 300)) - 1], -np.inf))["oos_recall"] < 0.9
+    assert threshold == report["threshold"]
+
+
+def test_when_the_two_targets_conflict_the_bound_on_valid_questions_wins():
+    rng = np.random.default_rng(4)
+    valid, out = rng.normal(0.5, 0.1, 400), rng.normal(0.45, 0.1, 300)  # heavily overlapping
+    _, report = choose_threshold(valid, out, target_recall=0.9, max_false_handoff=0.05)
+    assert report["false_handoff"] <= 0.05
+    assert not report["recall_target_met"] and report["oos_recall"] < 0.9
+
+
+def test_the_tradeoff_curve_runs_from_no_handoffs_to_all():
+    curve = tradeoff_curve(np.linspace(0.5, 1.0, 50), np.linspace(0.0, 0.6, 50))
+    recalls, false = [c[1] for c in curve], [c[2] for c in curve]
+    assert recalls == sorted(recalls) and false == sorted(false)
+    assert recalls[0] == 0.0 and recalls[-1] > 0.95
+
+
+def test_a_misspelt_word_is_corrected_to_the_knowledge_bases_word_and_real_words_are_left_alone():
+    speller = Speller(["How do I cancel my subscription?", "My payment was declined"], known=frozenset({"weather"}))
+    assert speller.correct("how do i cancle my subscrption") == "how do i cancel my subscription"
+    assert speller.correct("paymnet declnied") == "payment declined"
+    assert speller.correct("what is the weather") == "what is the weather"
+
+
+def test_a_typo_of_an_entrys_key_word_still_finds_it(small_engine):
+    prediction = small_engine.predict("how do i cancle")
+    assert not prediction.handoff
+    assert "cancel-subscription" in {prediction.slug, prediction.runner_up if prediction.clarify else None}
+    assert small_engine.predict("my pasword is not working, forgot it").slug == "login-forgot-password"
+
+
+def test_the_fine_tuned_encoder_is_used_when_present_and_stored_with_the_engine(small_engine, tmp_path):
+    import joblib
+
+    assert small_engine.fine_tuned and small_engine.metrics["fine_tuned"]
+    text = normalize_question("Can I watch on two TVs at the same time?")
+    frozen = default_embed([text], quantized=True)[0]
+    tuned = small_engine._embed([text])[0]
+    assert not np.allclose(frozen, tuned, atol=1e-3)  # answers are embedded with the fine-tuned layers
+    joblib.dump(small_engine, tmp_path / "engine.joblib")
+    loaded = joblib.load(tmp_path / "engine.joblib")
+    assert loaded.fine_tuned
+    assert np.allclose(loaded._embed([text])[0], tuned, atol=1e-5)
+
+
+def test_without_fine_tuning_or_when_it_fails_the_engine_uses_frozen_minilm(monkeypatch):
+    examples = [(q, e["id"]) for e in small_kb()[:3] for q in e["questions"]]
+    config = EngineConfig(folds=3, finetune=FinetuneConfig(steps=0))
+    frozen = train_engine(examples, config, background=BACKGROUND)
+    text = normalize_question(examples[0][0])
+    assert not frozen.fine_tuned
+    assert np.allclose(frozen._embed([text])[0], default_embed([text], quantized=True)[0], atol=1e-5)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no trainable MiniLM here")
+
+    monkeypatch.setattr("support_bot.finetune.finetune_encoder", broken)
+    fallback = train_engine(examples, EngineConfig(folds=3, finetune=tiny_finetune()), background=BACKGROUND)
+    assert not fallback.fine_tuned and fallback.metrics["finetune_steps"] == 0
+    assert np.allclose(fallback._embed([text])[0], default_embed([text], quantized=True)[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("rule", ["nearest", "centroid", "oos_class"])
+def test_every_handoff_rule_has_a_threshold_and_sends_an_unrelated_question_to_a_person(small_engine, rule):
+    import copy
+
+    engine = copy.copy(small_engine)
+    engine.config = copy.copy(small_engine.config)
+    engine.config.handoff_rule = rule
+    assert rule in small_engine.metrics["rules"]
+    assert engine.predict("What is the boiling point of mercury in kelvin?").handoff
