@@ -140,6 +140,7 @@ def _child(database_url: str, count: int, views_per_account: int, workers: int) 
     t = time.perf_counter()
     out["recipients"] = campaigns.start(campaign, refresh_segment=False)
     out["start_s"] = time.perf_counter() - t
+    out["rss_after_start_mb"] = _peak_mb()
     t = time.perf_counter()
     # Each sender is its own process, as Celery workers would be; claims keep their rows disjoint.
     procs = [
@@ -186,6 +187,10 @@ def scale(args) -> None:
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     base = rows[0]
     print(f"senders: {args.workers} process(es)")
+    for r in rows:
+        print(f"{r['count']:,}: RSS MB after generating {r['rss_after_generate_mb']:.0f}, after tiers+refresh "
+              f"{r['rss_after_refresh_mb']:.0f}, after start {r['rss_after_start_mb']:.0f}, "
+              f"peak sender {r['sender_peak_rss_mb']:.0f}")
     print("| subscribers | views | members | recipients | tiers s | refresh s | start s | send s (sent) | peak RSS MB | "
           "refresh × | send × | RSS × |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")

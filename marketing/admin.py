@@ -7,7 +7,17 @@ from django.utils.safestring import mark_safe
 from jobs import enqueue_on_commit
 
 from . import campaigns, charts, segments, sending, templating
-from .models import Campaign, ChurnScore, EngagementTier, Offer, OfferModel, Recipient, Segment, SegmentRule
+from .models import (
+    Campaign,
+    ChurnModelRun,
+    ChurnScore,
+    EngagementTier,
+    Offer,
+    OfferModel,
+    Recipient,
+    Segment,
+    SegmentRule,
+)
 from .tasks import refresh_segment_task, send_campaign_batch_task
 
 
@@ -182,3 +192,30 @@ class OfferModelAdmin(admin.ModelAdmin):
     @admin.display(description="Uplift by decile and Qini per offer")
     def charts_view(self, obj: OfferModel) -> str:
         return charts.offer_model_html(obj.metrics)
+
+
+@admin.register(ChurnModelRun)
+class ChurnModelRunAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "gb_auc", "lr_auc", "recency_auc"]
+    readonly_fields = ["created_at", "report"]
+    exclude = ["metrics"]
+
+    def _auc(self, obj, key):
+        value = (obj.metrics.get(key) or {}).get("roc_auc")
+        return f"{value:.3f}" if value is not None else "-"
+
+    @admin.display(description="GB ROC AUC")
+    def gb_auc(self, obj):
+        return self._auc(obj, "gradient_boosting")
+
+    @admin.display(description="logistic ROC AUC")
+    def lr_auc(self, obj):
+        return self._auc(obj, "logistic_regression")
+
+    @admin.display(description="days-since-last-view ROC AUC")
+    def recency_auc(self, obj):
+        return self._auc(obj, "days_since_last_view")
+
+    @admin.display(description="Time-split evaluation")
+    def report(self, obj: ChurnModelRun) -> str:
+        return charts.churn_html(obj.metrics)

@@ -117,3 +117,40 @@ def offer_model_html(metrics: dict) -> SafeString:
     table = format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", ((k, f"{v:.4f}") for k, v in value.items()))
     return format_html("{}<table><tr><th>policy</th><th>estimated response rate</th></tr>{}</table>",
                        mark_safe("".join(blocks)), table)
+
+
+MODELS = [("gradient_boosting", "gradient boosting"), ("logistic_regression", "logistic regression"),
+          ("days_since_last_view", "days since last view")]
+
+
+def churn_html(metrics: dict) -> SafeString:
+    """ROC AUC, PR AUC and Brier per model, and a reliability chart (predicted against observed churn)."""
+    if "error" in metrics:
+        return format_html("{}", metrics["error"])
+
+    def num(v):
+        return "-" if v is None else f"{v:.3f}"
+
+    rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+        (label, num(metrics[key]["roc_auc"]), num(metrics[key]["pr_auc"]), num(metrics[key]["brier"]))
+        for key, label in MODELS if key in metrics
+    ))
+    size, colours = 220, ["#e50914", "#1f6feb", "#999"]
+    lines = []
+    for (key, _label), colour in zip(MODELS, colours, strict=True):
+        pts = " ".join(f"{10 + r['predicted'] * size:.1f},{10 + (1 - r['observed']) * size:.1f}"
+                       for r in metrics.get(key, {}).get("reliability", []))
+        lines.append(format_html('<polyline points="{}" fill="none" stroke="{}" stroke-width="2"/>', pts, colour))
+    legend = format_html_join(" ", '<span style="color:{}">■ {}</span>', ((c, m[1]) for m, c in zip(MODELS, colours, strict=True)))
+    chart = format_html(
+        '<svg width="{}" height="{}"><rect x="10" y="10" width="{}" height="{}" fill="none" stroke="#ccc"/>'
+        '<line x1="10" y1="{}" x2="{}" y2="10" stroke="#ccc" stroke-dasharray="3"/>{}</svg>',
+        size + 20, size + 20, size, size, size + 10, size + 10, mark_safe("".join(lines)),
+    )
+    return format_html(
+        "<p>Train on {} ({} rows, churn {}), test on {} ({} rows, churn {}).</p>"
+        "<table><tr><th>model</th><th>ROC AUC</th><th>PR AUC</th><th>Brier</th></tr>{}</table>"
+        "<p>Reliability (x predicted, y observed churn; the diagonal is perfect calibration)</p>{}<br>{}",
+        ", ".join(metrics["train_snapshots"]), metrics["train_rows"], f"{metrics['train_churn_rate']:.1%}",
+        metrics["test_snapshot"], metrics["test_rows"], f"{metrics['test_churn_rate']:.1%}", rows, chart, legend,
+    )

@@ -116,6 +116,19 @@ class ChurnScore(models.Model):
         return f"{self.account}: {self.score:.2f}"
 
 
+class ChurnModelRun(models.Model):
+    """One churn evaluation and scoring run: time-split metrics against the baselines (churn.py)."""
+
+    created_at = models.DateTimeField()
+    metrics = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"churn run of {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class Campaign(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"

@@ -68,3 +68,26 @@ def refresh_results_task() -> list[int]:
         results.compute(campaign)
         ids.append(campaign.pk)
     return ids
+
+
+@shared_task
+def refresh_churn_scores_task() -> dict:
+    from . import churn
+
+    try:
+        with exclusive_job("marketing.churn"):
+            run = churn.refresh_scores()
+    except JobAlreadyRunning:
+        return {"skipped": "a churn refresh is already running"}
+    return {"run": run.pk, "error": run.metrics.get("error")}
+
+
+@shared_task
+def train_offer_model_task() -> dict:
+    from . import offer_training, uplift
+
+    try:
+        row, _ = offer_training.train_and_store(offer_training.platform_history(), source="platform")
+    except uplift.OfferDataError as error:
+        return {"skipped": f"{type(error).__name__}: {error}"}
+    return {"model": row.pk, "learner": row.learner}
