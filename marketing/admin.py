@@ -189,6 +189,9 @@ class OfferModelAdmin(admin.ModelAdmin):
     list_display = ["created_at", "learner", "source", "is_active"]
     readonly_fields = ["created_at", "learner", "source", "offers", "metrics", "artifact", "charts_view"]
 
+    def has_add_permission(self, request) -> bool:
+        return False  # trained by train_offer_model or its weekly task
+
     @admin.display(description="Uplift by decile and Qini per offer")
     def charts_view(self, obj: OfferModel) -> str:
         return charts.offer_model_html(obj.metrics)
@@ -199,6 +202,9 @@ class ChurnModelRunAdmin(admin.ModelAdmin):
     list_display = ["created_at", "gb_auc", "lr_auc", "recency_auc"]
     readonly_fields = ["created_at", "report"]
     exclude = ["metrics"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # runs come from the nightly task (churn.refresh_scores)
 
     def _auc(self, obj, key):
         value = (obj.metrics.get(key) or {}).get("roc_auc")

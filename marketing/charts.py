@@ -125,8 +125,8 @@ MODELS = [("gradient_boosting", "gradient boosting"), ("logistic_regression", "l
 
 def churn_html(metrics: dict) -> SafeString:
     """ROC AUC, PR AUC and Brier per model, and a reliability chart (predicted against observed churn)."""
-    if "error" in metrics:
-        return format_html("{}", metrics["error"])
+    if "error" in metrics or "train_snapshots" not in metrics:
+        return format_html("{}", metrics.get("error", "No evaluation yet."))
 
     def num(v):
         return "-" if v is None else f"{v:.3f}"
