@@ -302,3 +302,5 @@ MARKETING_SEND_RATE = {
     "default": env_float("MARKETING_SEND_RATE", 0.0),
 }
 MARKETING_SEND_BATCH = env_int("MARKETING_SEND_BATCH", 500)
+# Messages marked sending, then sent, per database commit (1: only the message in flight is in doubt at a crash).
+MARKETING_SEND_CHUNK = env_int("MARKETING_SEND_CHUNK", 10)
