@@ -123,8 +123,7 @@ def weights_key(weights: dict[str, np.ndarray]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _load_finetuned(weights: dict[str, np.ndarray], quantized: bool):
-    key = f"{weights_key(weights)}:{int(quantized)}"
+def _load_finetuned(weights: dict[str, np.ndarray], quantized: bool, key: str):
     with _cache_lock:
         if key in _cache:
             return _cache[key]
@@ -151,13 +150,14 @@ def _load_finetuned(weights: dict[str, np.ndarray], quantized: bool):
 
 def finetuned_embed(weights: dict[str, np.ndarray], *, quantized: bool, max_tokens: int = 128):
     """An embed function (texts -> L2-normalised float32 vectors) of MiniLM with these top layers."""
+    key = f"{weights_key(weights)}:{int(quantized)}"  # hashing the weights costs ~10 ms: once, not per question
 
     def embed(texts: list[str]) -> np.ndarray:
         import torch
 
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        tokenizer, model, lock = _load_finetuned(weights, quantized)
+        tokenizer, model, lock = _load_finetuned(weights, quantized, key)
         chunks = []
         with lock, torch.inference_mode():
             for start in range(0, len(texts), 64):
