@@ -66,12 +66,17 @@ class Encoder:
 
     names: list[str]
     categories: dict[str, list[str]] = field(default_factory=dict)
+    # Columns with at most one distinct value carry nothing (and break histogram binning): encoded as 0.
+    constant: set[str] = field(default_factory=set)
 
     @classmethod
     def fit(cls, columns: dict[str, list]) -> Encoder:
         enc = cls(list(columns))
         for name, values in columns.items():
-            filled = [v for v in values if v not in ("", None)]
+            filled = [v for v in values if v not in ("", None) and not (isinstance(v, float) and math.isnan(v))]
+            if len({str(v) for v in filled}) <= 1:
+                enc.constant.add(name)
+                continue
             if any(isinstance(v, str) and _number(v) is None for v in filled):
                 counts: dict[str, int] = {}
                 for v in filled:
@@ -87,7 +92,9 @@ class Encoder:
         X = np.full((n, len(self.names)), np.nan)
         for j, name in enumerate(self.names):
             values = columns[name]
-            if name in self.categories:
+            if name in self.constant:
+                X[:, j] = 0.0
+            elif name in self.categories:
                 code = {c: i for i, c in enumerate(self.categories[name])}
                 X[:, j] = [code.get(str(v), np.nan) for v in values]
             else:
@@ -96,7 +103,7 @@ class Encoder:
 
     @property
     def categorical_mask(self) -> np.ndarray:
-        return np.array([n in self.categories for n in self.names], dtype=bool)
+        return np.array([n in self.categories and n not in self.constant for n in self.names], dtype=bool)
 
 
 # --- History --------------------------------------------------------------------------------------------

@@ -129,3 +129,42 @@ def test_a_campaign_with_a_platform_model_logs_model_and_exploration_propensitie
         expected = 0.8 * (0.5 / 3 if r.offer_policy == "explore" else 0.5 + 0.5 / 3)
         assert r.propensity == pytest.approx(expected)
         assert r.offer.code == ("new_season" if r.offer_policy == "explore" else "discount")
+
+
+@pytest.mark.django_db
+def test_without_history_it_trains_on_the_platform_logs_and_the_next_campaign_uses_it(tmp_path, settings):
+    from django.utils import timezone
+
+    settings.MODEL_ARTIFACT_DIR = tmp_path
+    us = make_region("US")
+    for i in range(80):
+        make_profile(make_account(f"p{i}@x.test", region=us, marketing_consent=True))
+    segment = Segment.objects.create(name="all")
+    SegmentRule.objects.create(segment=segment, field="region", operator="is", value="US")
+
+    def campaign(name):
+        c = Campaign.objects.create(name=name, segment=segment, subject="s", html_body="h", text_body="t",
+                                    holdout_share=0.3, exploration_share=0.2)
+        for code in ("discount", "new_season"):
+            Offer.objects.create(campaign=c, code=code, headline=code)
+        return c
+
+    past = campaign("past")
+    campaigns.start(past)
+    rng = np.random.default_rng(0)
+    for r in Recipient.objects.filter(campaign=past):
+        if rng.random() < (0.5 if r.offer_id else 0.2):
+            Recipient.objects.filter(pk=r.pk).update(converted_at=timezone.now())
+    call_command("train_offer_model")
+    model = OfferModel.objects.get(is_active=True)
+    assert model.source == "platform" and model.offers == ["discount", "new_season"]
+    assert set(model.metrics["policy_value"]) == {"model policy", "best single offer", "random offer", "nothing"}
+
+    nxt = campaign("next")
+    campaigns.start(nxt)
+    treated = Recipient.objects.filter(campaign=nxt, group="treated")
+    assert set(treated.values_list("offer_policy", flat=True)) <= {"model", "explore"}
+    for r in treated:
+        assert 0 < r.propensity <= 0.7
+        if r.offer_id is None:  # the model found no offer worth sending: drawn as treated, never sent
+            assert r.state == Recipient.State.SKIPPED and r.skip_reason == "no offer helps"
