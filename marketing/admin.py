@@ -1,6 +1,8 @@
 """Staff build segments, preview, schedule, pause and read results here; the work is in the plain modules."""
 
 from django.contrib import admin, messages
+from django.http import JsonResponse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -35,17 +37,35 @@ class SegmentAdmin(admin.ModelAdmin):
     readonly_fields = ["size", "refreshed_at", "live_preview"]
     fields = ["name", "description", "match", "include", "exclude", "live_preview", "size", "refreshed_at"]
     actions = ["refresh_membership"]
+    change_form_template = "admin/marketing/segment/change_form.html"
 
-    @admin.display(description="Live preview (as saved: use “Save and continue editing” after changing rules)")
-    def live_preview(self, obj: Segment) -> str:
-        if not obj.pk:
-            return "Save once to see the size and a sample of members."
+    def get_urls(self):
+        return [path("preview/", self.admin_site.admin_view(self.preview_view), name="marketing_segment_preview"),
+                *super().get_urls()]
+
+    def preview_view(self, request):
+        """The size and sample of the form's unsaved rules, as staff edit them (POSTed by the change form)."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST the change form"}, status=405)
+        pk = request.POST.get("segment_pk")
         try:
-            found = segments.preview(obj)
+            found = segments.preview_from_form(request.POST, int(pk) if pk and pk.isdigit() else None)
         except segments.SegmentError as error:
-            return format_html('<strong style="color:#b00">{}</strong>', "; ".join(error.messages))
+            return JsonResponse({"error": "; ".join(error.messages)})
+        return JsonResponse({"size": found["size"], "sample": [m["email"] for m in found["sample"]]})
+
+    @admin.display(description="Live preview (updates as you edit the rules)")
+    def live_preview(self, obj: Segment) -> str:
+        found = {"size": 0, "sample": []}
+        if obj.pk:
+            try:
+                found = segments.preview(obj)
+            except segments.SegmentError as error:
+                return format_html('<div id="segment-preview"><strong style="color:#b00">{}</strong></div>',
+                                   "; ".join(error.messages))
         sample = format_html_join(", ", "{}", ((m["email"],) for m in found["sample"])) or "none"
-        return format_html("<strong>{}</strong> members now. Sample: {}", found["size"], sample)
+        return format_html('<div id="segment-preview"><strong>{}</strong> members now. Sample: {}</div>',
+                           found["size"], sample)
 
     @admin.action(description="Refresh stored membership now")
     def refresh_membership(self, request, queryset):

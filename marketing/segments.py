@@ -124,37 +124,69 @@ def rule_condition(rule: SegmentRule, now: datetime, aliases: dict) -> Q:
 
 
 def segment_condition(
-    segment: Segment, now: datetime, aliases: dict, rules: list[SegmentRule] | None = None, _path: tuple = ()
+    segment: Segment, now: datetime, aliases: dict, rules: list[SegmentRule] | None = None, _path: tuple = (),
+    include: list[Segment] | None = None, exclude: list[Segment] | None = None,
 ) -> Q:
-    """The whole segment as one Q: rules and included segments combined by its match, minus excluded ones."""
-    if segment.pk in _path:
+    """The whole segment as one Q: rules and included segments combined by its match, minus excluded ones.
+
+    `rules`, `include` and `exclude` replace the stored ones (the admin's preview of unsaved edits).
+    """
+    if segment.pk and segment.pk in _path:
         raise SegmentError(f"segment {segment.name!r} includes itself through {', '.join(map(str, _path))}")
     path = (*_path, segment.pk)
     rules = list(segment.rules.all()) if rules is None else rules
+    include = (list(segment.include.all()) if segment.pk else []) if include is None else include
+    exclude = (list(segment.exclude.all()) if segment.pk else []) if exclude is None else exclude
     parts = [rule_condition(r, now, aliases) for r in rules]
-    if segment.pk:
-        parts += [segment_condition(s, now, aliases, _path=path) for s in segment.include.all()]
+    parts += [segment_condition(s, now, aliases, _path=path) for s in include]
     combined = Q()
     for part in parts:
         combined = (combined & part) if segment.match == Segment.Match.ALL else (combined | part)
-    if segment.pk:
-        for other in segment.exclude.all():
-            combined &= ~segment_condition(other, now, aliases, _path=path)
+    for other in exclude:
+        combined &= ~segment_condition(other, now, aliases, _path=path)
     return combined
 
 
-def members(segment: Segment, *, now: datetime | None = None, rules: list[SegmentRule] | None = None) -> QuerySet:
-    """The segment's live members as an account queryset (one SQL query; `rules` previews unsaved rules)."""
+def members(segment: Segment, *, now: datetime | None = None, rules: list[SegmentRule] | None = None,
+            include: list[Segment] | None = None, exclude: list[Segment] | None = None) -> QuerySet:
+    """The segment's live members as an account queryset (one SQL query; the lists preview unsaved edits)."""
     now = now or timezone.now()
     aliases: dict = {}
-    condition = segment_condition(segment, now, aliases, rules)
+    condition = segment_condition(segment, now, aliases, rules, include=include, exclude=exclude)
     return subscribers().alias(**aliases).filter(condition).distinct()
 
 
-def preview(segment: Segment, *, sample: int = 10, rules: list[SegmentRule] | None = None) -> dict:
+def preview(segment: Segment, *, sample: int = 10, rules: list[SegmentRule] | None = None,
+            include: list[Segment] | None = None, exclude: list[Segment] | None = None) -> dict:
     """Live size and a sample of members, for the admin as staff edit rules."""
-    qs = members(segment, rules=rules)
+    qs = members(segment, rules=rules, include=include, exclude=exclude)
     return {"size": qs.count(), "sample": list(qs.order_by("pk").values("pk", "email")[:sample])}
+
+
+def preview_from_form(data, segment_pk: int | None) -> dict:
+    """Preview the admin change form's unsaved state: match, include/exclude and the rule inline rows."""
+    segment = Segment(pk=segment_pk, name=data.get("name", ""), match=data.get("match") or Segment.Match.ALL)
+    rules = []
+    total = int(data.get("rules-TOTAL_FORMS") or 0)
+    fields, operators = set(SegmentRule.Field.values), set(SegmentRule.Operator.values)
+    for i in range(min(total, 100)):
+        get = lambda key, i=i: (data.get(f"rules-{i}-{key}") or "").strip()  # noqa: E731
+        if get("DELETE") or not get("field") or not get("value"):
+            continue
+        if get("field") not in fields or get("operator") not in operators:
+            raise SegmentError(f"rule {i + 1}: unknown field or operator")
+        amount = get("amount")
+        try:
+            amount_value = float(amount) if amount else None
+        except ValueError:
+            raise SegmentError(f"rule {i + 1}: amount {amount!r} is not a number") from None
+        rules.append(SegmentRule(field=get("field"), operator=get("operator"), value=get("value"), amount=amount_value))
+
+    def picked(key: str) -> list[Segment]:
+        ids = [int(v) for v in data.getlist(key) if str(v).isdigit()]
+        return list(Segment.objects.filter(pk__in=ids))
+
+    return preview(segment, rules=rules, include=picked("include"), exclude=picked("exclude"))
 
 
 def refresh_membership(segment: Segment, *, now: datetime | None = None, batch: int = REFRESH_BATCH) -> int:

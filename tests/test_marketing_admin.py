@@ -70,3 +70,19 @@ def test_a_test_send_goes_to_the_staff_member_only(staff_client, campaign):
     assert [m.to for m in mail.outbox] == [["boss@x.test"]]
     assert campaign.recipients.count() == 0  # nothing drawn, nothing recorded
     assert campaigns.preview(campaign)[0]["subject"] == "Hi Viewer0"
+
+
+def test_the_live_preview_counts_the_unsaved_rules_of_the_form(staff_client, campaign):
+    make_account("gb@x.test", region=make_region("GB", "United Kingdom"), marketing_consent=True)
+    url = reverse("admin:marketing_segment_preview")
+    form = {"name": "draft", "match": "any", "rules-TOTAL_FORMS": "2",
+            "rules-0-field": "region", "rules-0-operator": "is", "rules-0-value": "GB",
+            "rules-1-field": "consent", "rules-1-operator": "is", "rules-1-value": "no"}
+    assert staff_client.post(url, form).json() == {"size": 1, "sample": ["gb@x.test"]}
+    form["rules-0-value"] = "GB, US"
+    assert staff_client.post(url, form).json()["size"] == 4
+    form["exclude"] = [str(campaign.segment.pk)]  # minus the saved US segment
+    assert staff_client.post(url, form).json()["size"] == 1
+    form["rules-1-field"] = "nonsense"
+    assert "unknown field" in staff_client.post(url, form).json()["error"]
+    assert b"segment-preview" in staff_client.get(reverse("admin:marketing_segment_add")).content
