@@ -30,6 +30,20 @@ def refresh_engagement_tiers_task() -> int:
 
 
 @shared_task
+def start_campaign_task(campaign_id: int) -> int | None:
+    """Start one campaign (the admin's button): refresh, draw and store, then send."""
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        return None
+    try:
+        count = campaigns.start(campaign)
+    except campaigns.CampaignError:
+        return None  # already started: a second click or a redelivery draws nothing again
+    enqueue_on_commit(send_campaign_batch_task, campaign.pk)
+    return count
+
+
+@shared_task
 def start_due_campaigns_task() -> list[int]:
     started = []
     for campaign in campaigns.due_campaigns():

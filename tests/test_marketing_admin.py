@@ -51,13 +51,18 @@ def test_start_action_draws_recipients_queues_sending_and_results_render_a_chart
     from marketing import sending, tasks
 
     queued = []
-    monkeypatch.setattr(tasks.send_campaign_batch_task, "apply_async", lambda args, **kw: queued.append(args))
+    monkeypatch.setattr(tasks.start_campaign_task, "apply_async", lambda args, **kw: queued.append(("start", args)))
+    monkeypatch.setattr(tasks.send_campaign_batch_task, "apply_async", lambda args, **kw: queued.append(("send", args)))
     url = reverse("admin:marketing_campaign_changelist")
     with django_capture_on_commit_callbacks(execute=True):
         staff_client.post(url, {"action": "start_now", "_selected_action": [campaign.pk]})
+    assert queued == [("start", (campaign.pk,))]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.start_campaign_task(campaign.pk) == 3
+        assert tasks.start_campaign_task(campaign.pk) is None  # a second start draws nothing again
+    assert queued[1:] == [("send", (campaign.pk,))]
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.RUNNING and campaign.recipients.count() == 3
-    assert queued == [(campaign.pk,)]
     sending.send_batch(campaign.pk)
     results.compute(campaign)
     page = staff_client.get(reverse("admin:marketing_campaign_change", args=[campaign.pk]))
@@ -86,3 +91,25 @@ def test_the_live_preview_counts_the_unsaved_rules_of_the_form(staff_client, cam
     form["rules-1-field"] = "nonsense"
     assert "unknown field" in staff_client.post(url, form).json()["error"]
     assert b"segment-preview" in staff_client.get(reverse("admin:marketing_segment_add")).content
+
+
+def test_offer_model_and_churn_run_pages_chart_their_metrics(staff_client):
+    from django.utils import timezone
+
+    from marketing.models import ChurnModelRun, OfferModel
+
+    offer_model = OfferModel.objects.create(
+        source="platform", learner="t_learner", offers=["a"], artifact="x",
+        metrics={"offers": {"a": {"qini": 0.1, "decile_uplift": [0.2, -0.1], "qini_curve": [[0, 0], [5, 2], [10, 1]]}},
+                 "policy_value": {"model policy": 0.2, "random offer": 0.1}},
+    )
+    page = staff_client.get(reverse("admin:marketing_offermodel_change", args=[offer_model.pk]))
+    assert page.status_code == 200 and b"Qini curve" in page.content and b"<polyline" in page.content
+    block = {"roc_auc": 0.8, "pr_auc": 0.5, "brier": 0.1, "reliability": [{"bin": 0.1, "predicted": 0.12,
+                                                                         "observed": 0.1, "count": 9}]}
+    run = ChurnModelRun.objects.create(created_at=timezone.now(), metrics={
+        "train_snapshots": ["2026-10-01"], "test_snapshot": "2026-11-01", "train_rows": 10, "test_rows": 5,
+        "train_churn_rate": 0.2, "test_churn_rate": 0.3, "gradient_boosting": block, "logistic_regression": block,
+        "days_since_last_view": block})
+    page = staff_client.get(reverse("admin:marketing_churnmodelrun_change", args=[run.pk]))
+    assert page.status_code == 200 and b"Reliability" in page.content and b"0.800" in page.content
