@@ -19,6 +19,7 @@ from .models import (
     Recipient,
     Segment,
     SegmentRule,
+    TasteCluster,
 )
 from .tasks import refresh_segment_task, send_campaign_batch_task, start_campaign_task
 
@@ -242,3 +243,19 @@ class ChurnModelRunAdmin(admin.ModelAdmin):
     @admin.display(description="Time-split evaluation")
     def report(self, obj: ChurnModelRun) -> str:
         return charts.churn_html(obj.metrics)
+
+
+@admin.register(TasteCluster)
+class TasteClusterAdmin(admin.ModelAdmin):
+    list_display = ["name", "size", "genres", "titles", "silhouette", "source", "computed_at"]
+
+    @admin.display(description="Over-represented genres")
+    def genres(self, obj: TasteCluster) -> str:
+        return ", ".join(obj.top_genres)
+
+    @admin.display(description="Top titles")
+    def titles(self, obj: TasteCluster) -> str:
+        return ", ".join(obj.top_titles)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # computed nightly (clusters.refresh_clusters); use "taste cluster" rules in segments

@@ -47,6 +47,7 @@ class SegmentRule(models.Model):
         CONSENT = "consent", "Marketing consent (yes/no)"
         ENGAGEMENT_TIER = "engagement_tier", "Engagement tier name(s)"
         RISK_SCORE = "risk_score", "Churn risk score (0 to 1)"
+        TASTE_CLUSTER = "taste_cluster", "Taste cluster number(s)"
 
     class Operator(models.TextChoices):
         IS = "is", "is / is one of"
@@ -101,6 +102,36 @@ class EngagementTier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.tier} (R{self.recency} F{self.frequency} M{self.watch_time})"
+
+
+class TasteCluster(models.Model):
+    """A k-means cluster of main-profile tastes (clusters.py), named from its over-represented genres."""
+
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField(default=0)
+    top_genres = models.JSONField(default=list)
+    top_titles = models.JSONField(default=list)
+    source = models.CharField(max_length=40, help_text="recommender embeddings or genre shares")
+    silhouette = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TasteClusterMember(models.Model):
+    cluster = models.ForeignKey(TasteCluster, on_delete=models.CASCADE, related_name="members")
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="taste_clusters")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cluster", "account"], name="unique_taste_cluster_member")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} in {self.cluster_id}"
 
 
 class ChurnScore(models.Model):

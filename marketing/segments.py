@@ -116,6 +116,12 @@ def rule_condition(rule: SegmentRule, now: datetime, aliases: dict) -> Q:
         amount = rule.amount if rule.amount is not None else 1
         op_ = op if op not in (OP.IS, OP.IS_NOT) else OP.GTE
         return _compare(key, op_, amount)
+    if field == FIELD.TASTE_CLUSTER:
+        try:
+            numbers = [int(v) for v in _names(rule)]
+        except ValueError:
+            raise SegmentError(f"taste cluster: {rule.value!r} is not a list of cluster numbers") from None
+        return _membership(op, Q(taste_clusters__cluster__number__in=numbers))
     if field == FIELD.RISK_SCORE:
         if op in (OP.IS, OP.IS_NOT):
             raise SegmentError("risk score needs a comparison, e.g. more than 0.6")

@@ -105,3 +105,11 @@ def train_offer_model_task() -> dict:
     except uplift.OfferDataError as error:
         return {"skipped": f"{type(error).__name__}: {error}"}
     return {"model": row.pk, "learner": row.learner}
+
+
+@shared_task
+def refresh_taste_clusters_task() -> list[str]:
+    from . import clusters
+
+    with exclusive_job("marketing.taste_clusters"):
+        return [c.name for c in clusters.refresh_clusters()]
