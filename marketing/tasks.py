@@ -1,5 +1,7 @@
 """Marketing background work; each task only fetches by id and calls a plain module."""
 
+from datetime import timedelta
+
 from celery import shared_task
 
 from jobs import JobAlreadyRunning, enqueue_on_commit, exclusive_job
@@ -79,6 +81,8 @@ def resume_running_campaigns_task() -> list[int]:
 def refresh_results_task() -> list[int]:
     ids = []
     for campaign in Campaign.objects.exclude(started_at=None).exclude(status=Campaign.Status.DRAFT):
+        if campaign.results_at and campaign.results_at > campaign.started_at + timedelta(days=campaign.attribution_days + 1):
+            continue  # the attribution window closed before the last refresh: the results are final
         results.compute(campaign)
         ids.append(campaign.pk)
     return ids

@@ -259,3 +259,13 @@ def test_results_attribute_returns_to_watch_and_compare_with_the_holdout(everyon
     assert out["treated"]["lift_low"] < out["treated"]["lift"] < out["treated"]["lift_high"]
     assert {o["offer"] for o in out["offers"]} <= {"ten-off", "new-season"}
     assert Recipient.objects.get(campaign=campaign, account=converted).converted_at is not None
+
+
+def test_results_refresh_stops_once_the_attribution_window_has_closed(everyone, accounts):
+    from marketing.tasks import refresh_results_task
+
+    campaign = make_campaign(everyone, holdout=0.5)
+    campaigns.start(campaign)
+    assert refresh_results_task() == [campaign.pk]
+    Campaign.objects.filter(pk=campaign.pk).update(results_at=campaign.started_at + timedelta(days=9))
+    assert refresh_results_task() == []  # 7-day window plus a day: final
