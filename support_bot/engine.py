@@ -48,7 +48,7 @@ DEFAULT_WEIGHTS = {"classifier": 0.8, "nearest": 0.2}
 
 # Asking for a person is answered by handing off at once, whatever the knowledge base holds.
 _PERSON = (r"(?:a |an |to |some |one |the |real |actual |live |proper |human )*"
-           r"(?:human|person|people|agent|someone|somebody|representative|rep|operator|staff|advisor|adviser"
+           r"(?:human|person|people|agent|someone|somebody|representative|rep|operator|staff|advisor|adviser|manager|supervisor"
            r"|customer (?:service|support|care)|support (?:team|staff|agent))")
 _ASKS_FOR_PERSON = re.compile(
     rf"\b(?:(?:talk|speak|chat|get through|be put through) (?:to|with) {_PERSON}"

@@ -26,7 +26,7 @@ _cache_lock = threading.Lock()
 @dataclass
 class FinetuneConfig:
     steps: int = -1  # -1: `epochs` passes over the examples; 0: no fine-tuning (frozen MiniLM)
-    epochs: float = 2.0
+    epochs: float = 5.0  # chosen on the development set (dev.json): 5 passes beat 2 by 0.5 points top-1, same recall
     batch_size: int = 32  # entries per step (two questions each)
     background_per_step: int = 16  # out-of-scope questions added as negatives to every step
     layers: int = 2

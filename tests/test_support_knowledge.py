@@ -137,3 +137,19 @@ def test_ask_support_builds_an_engine_in_the_foreground_when_none_is_active(db, 
     captured = capsys.readouterr()
     assert "building one now" in captured.err
     assert json.loads(captured.out.splitlines()[-1])["faq_id"] in {e["id"] for e in small_kb()[:3]}
+
+
+def test_the_benchmark_sets_name_real_entries_and_the_background_set_stays_apart_from_the_test_set():
+    kb_ids = {e["id"] for e in json.loads((ROOT / "support_bot" / "data" / "faq.json").read_text())}
+    data = ROOT / "support_bot" / "data"
+    test, dev = (json.loads((data / name).read_text()) for name in ("bench_test.json", "dev.json"))
+    background = json.loads((data / "oos_background.json").read_text())["questions"]
+    assert len(test["in_scope"]) >= 600 and len(test["out_of_scope"]) >= 300 and len(background) >= 300
+    for shipped in (test, dev):
+        assert {item["intent"] for item in shipped["in_scope"]} <= kb_ids
+
+    def norm(text):
+        return " ".join(text.lower().split())
+
+    test_texts = {norm(item["text"]) for part in ("in_scope", "out_of_scope") for item in test[part]}
+    assert not test_texts & {norm(q) for q in background}
