@@ -156,6 +156,10 @@ def send_batch(campaign_id: int, *, size: int | None = None, now: Callable[[], d
             built = {r.pk: _build(campaign, r, profiles.get(r.account_id)) for r in chunk}
             at = now()
             with transaction.atomic():
+                # Lock the accounts (in id order: no deadlock) so two campaigns sending to one account at the
+                # same moment take turns; the cap check below then sees the other's committed `sending` row.
+                list(get_user_model().objects.select_for_update().filter(pk__in=[r.account_id for r in chunk])
+                     .order_by("pk").values_list("pk", flat=True))
                 Recipient.objects.filter(_may_send(campaign, at), pk__in=list(built), state=S.CLAIMED,
                                          claim_token=token).update(state=S.SENDING, claimed_at=at)
                 going = [r for r in chunk if r.pk in set(
