@@ -25,6 +25,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_add_permission_for_training(self, request: HttpRequest) -> bool:
+        # has_add_permission is False (versions come only from training); training itself needs the add right.
+        return request.user.has_perm("recommendations.add_modelversion")
+
     @admin.display(description="NDCG@10 (hybrid / best baseline)")
     def ndcg_vs_baselines(self, obj: ModelVersion) -> str:
         if obj.ndcg is None:
@@ -35,7 +39,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         best = max(baselines, key=baselines.get)
         return f"{obj.ndcg:.4f} vs {best} {baselines[best]:.4f} (×{obj.ndcg / max(baselines[best], 1e-12):.2f})"
 
-    @admin.action(description="Roll back: make the selected (previously active) version active again")
+    @admin.action(description="Roll back: make the selected (previously active) version active again", permissions=["change"])
     def roll_back_to_version(self, request: HttpRequest, queryset) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to roll back to.", messages.ERROR)
@@ -67,7 +71,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:recommendations_modelversion_changelist"))
 
     def retrain_view(self, request: HttpRequest):
-        if not self.has_change_permission(request):
+        # Training adds a version and may activate it: both permissions, as on the staff dashboard.
+        if not (self.has_add_permission_for_training(request) and self.has_change_permission(request)):
             return HttpResponseRedirect(reverse("admin:index"))
         task_id = services.enqueue_training()
         self.message_user(request, f"Training queued (task {task_id}); progress shows above the list.", messages.SUCCESS)

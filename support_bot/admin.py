@@ -211,12 +211,12 @@ class EngineIndexAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Rebuild the engine from the current knowledge base")
+    @admin.action(description="Rebuild the engine from the current knowledge base", permissions=["change"])
     def rebuild_now(self, request, queryset):
         services.schedule_rebuild()
         messages.info(request, "A rebuild was queued.")
 
-    @admin.action(description="Make the selected version active (roll back)")
+    @admin.action(description="Make the selected version active (roll back)", permissions=["change"])
     def activate_version(self, request, queryset):
         if queryset.count() != 1:
             messages.error(request, "Select exactly one version.")

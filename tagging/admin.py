@@ -77,19 +77,19 @@ class TagSuggestionAdmin(admin.ModelAdmin):
             f"{obj.confidence:.2f}", width, f"{obj.confidence:.2f}",
         )
 
-    @admin.action(description="Approve selected tags (become staff title tags)")
+    @admin.action(description="Approve selected tags (become staff title tags)", permissions=["change"])
     def approve_selected(self, request, queryset):
         count = services.approve(queryset.values_list("pk", flat=True), request.user)
         self.message_user(request, f"Approved {count} suggestions.", messages.SUCCESS)
 
-    @admin.action(description="Re-tag the titles of the selected suggestions")
+    @admin.action(description="Re-tag the titles of the selected suggestions", permissions=["change"])
     def retag_titles(self, request, queryset):
         title_ids = sorted(set(queryset.values_list("title_id", flat=True)))
         for title_id in title_ids:
             services.enqueue_retag(title_id)
         self.message_user(request, f"Re-tagging queued for {len(title_ids)} titles.", messages.SUCCESS)
 
-    @admin.action(description="Reject selected tags")
+    @admin.action(description="Reject selected tags", permissions=["change"])
     def reject_selected(self, request, queryset):
         count = services.reject(queryset.values_list("pk", flat=True), request.user)
         self.message_user(request, f"Rejected {count} suggestions.", messages.SUCCESS)

@@ -1,6 +1,7 @@
 """Staff page: a title's tags with the shots, keyframes and taggers each one came from."""
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, render
 
 from catalog.models import Title
@@ -11,6 +12,7 @@ BAR_WIDTH = 240
 
 
 @staff_member_required
+@permission_required("tagging.view_tagsuggestion", raise_exception=True)  # the review queue's own permission
 def title_tags(request, title_id: int):
     title = get_object_or_404(Title, pk=title_id)
     evidence = services.tag_provenance(title)

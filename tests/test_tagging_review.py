@@ -116,7 +116,7 @@ def test_title_tag_page_lists_the_shots_each_tag_came_from(client, film):
     suggest(title, long_shot, "dark", 0.8)
     suggest(title, short_shot, "action", 0.9)
     pipeline.aggregate_title(title.pk)
-    client.force_login(make_account(is_staff=True))
+    client.force_login(make_account(is_staff=True, is_superuser=True))
     page = client.get(reverse("tagging:title_tags", args=[title.pk])).content.decode()
     dark, action = page.index("<h2>dark</h2>"), page.index("<h2>action</h2>")
     assert dark < action  # strongest first

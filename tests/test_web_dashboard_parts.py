@@ -71,7 +71,7 @@ def test_rebuild_button_enqueues_after_commit_and_the_job_is_listed(client, monk
 
     sent = []
     monkeypatch.setattr(tasks.rebuild_search_index, "apply_async", lambda **kw: sent.append(kw))
-    client.force_login(make_account(is_staff=True))
+    client.force_login(make_account(is_staff=True, is_superuser=True))
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("marquee_dashboard:rebuild_search_index"))
@@ -83,7 +83,7 @@ def test_rebuild_button_enqueues_after_commit_and_the_job_is_listed(client, monk
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(make_account(is_staff=True))
+    client.force_login(make_account(is_staff=True, is_superuser=True))
     return client
 
 

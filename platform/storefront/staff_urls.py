@@ -1,4 +1,8 @@
-"""The staff dashboard's URLs, mounted under /admin/dashboard/ and guarded by the admin's login."""
+"""The staff dashboard's URLs, mounted under /admin/dashboard/ and guarded by the admin's login.
+
+Each action also checks the permission of the model it changes (views/staff.py), so a staff
+group's role holds here as it does in the admin.
+"""
 
 from django.contrib import admin
 from django.urls import path

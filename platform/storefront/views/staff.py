@@ -1,6 +1,12 @@
-"""Staff dashboard inside the admin: numbers, charts, search terms, and buttons that enqueue work."""
+"""Staff dashboard inside the admin: numbers, charts, search terms, and buttons that enqueue work.
+
+Every button checks the permission of the model its job changes (the admin's own rule), so a
+support agent who may not touch model versions in the admin cannot retrain from here either.
+"""
 
 from django.contrib import admin, messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -15,6 +21,14 @@ from ..search import enqueue_search_index_rebuild
 
 SESSION_TASKS = "marquee_dashboard_tasks"
 
+# What each action writes, as the admin's model permissions.
+RETRAIN_PERMISSIONS = ("recommendations.add_modelversion", "recommendations.change_modelversion")
+RETAG_PERMISSIONS = ("tagging.change_tagsuggestion",)
+SEARCH_INDEX_PERMISSIONS = ("storefront.change_titlesearchvector",)
+TASK_RESULT_PERMISSION = "django_celery_results.view_taskresult"
+SEARCH_TERMS_PERMISSION = "activity.view_searchquery"
+MODEL_METRICS_PERMISSION = "recommendations.view_modelversion"
+
 
 def _remember_task(request: HttpRequest, label: str, task_id: str) -> None:
     tasks = [t for t in request.session.get(SESSION_TASKS, []) if t["id"] != task_id]
@@ -22,14 +36,23 @@ def _remember_task(request: HttpRequest, label: str, task_id: str) -> None:
 
 
 def dashboard_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    can = {
+        "retrain": user.has_perms(RETRAIN_PERMISSIONS),
+        "retag": user.has_perms(RETAG_PERMISSIONS),
+        "rebuild_search_index": user.has_perms(SEARCH_INDEX_PERMISSIONS),
+        "see_search_terms": user.has_perm(SEARCH_TERMS_PERMISSION),
+        "see_model_metrics": user.has_perm(MODEL_METRICS_PERMISSION),
+    }
     context = {
         **admin.site.each_context(request),
         "title": "Marquee dashboard",
+        "can": can,
         "numbers": dashboard.headline_numbers(),
         "views_chart": dashboard.views_chart(),
-        "metric_charts": dashboard.metric_charts(recommendations.metrics_history()),
-        "zero_result_terms": dashboard.search_terms(zero_results=True),
-        "top_terms": dashboard.search_terms(zero_results=False),
+        "metric_charts": dashboard.metric_charts(recommendations.metrics_history()) if can["see_model_metrics"] else [],
+        "zero_result_terms": dashboard.search_terms(zero_results=True) if can["see_search_terms"] else [],
+        "top_terms": dashboard.search_terms(zero_results=False) if can["see_search_terms"] else [],
         "tasks": request.session.get(SESSION_TASKS, []),
         "retag_form": RetagForm(),
     }
@@ -37,6 +60,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@permission_required(RETRAIN_PERMISSIONS, raise_exception=True)
 def retrain(request: HttpRequest) -> HttpResponse:
     _remember_task(request, "Retrain recommendations", recommendations.enqueue_training())
     messages.success(request, "Retraining queued.")
@@ -44,6 +68,7 @@ def retrain(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@permission_required(RETAG_PERMISSIONS, raise_exception=True)
 def retag(request: HttpRequest) -> HttpResponse:
     form = RetagForm(request.POST)
     if not form.is_valid():
@@ -56,6 +81,7 @@ def retag(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@permission_required(SEARCH_INDEX_PERMISSIONS, raise_exception=True)
 def rebuild_search_index(request: HttpRequest) -> HttpResponse:
     _remember_task(request, "Rebuild search index", enqueue_search_index_rebuild())
     messages.success(request, "Search index rebuild queued.")
@@ -63,4 +89,15 @@ def rebuild_search_index(request: HttpRequest) -> HttpResponse:
 
 
 def task_status(request: HttpRequest, task_id: str) -> JsonResponse:
-    return JsonResponse(dashboard.task_status(task_id))
+    """Progress of a job this session started, or of any job for staff who may read task results.
+
+    Tracebacks name code paths and data, so only task-result readers see them.
+    """
+    may_read_results = request.user.has_perm(TASK_RESULT_PERMISSION)
+    started_here = any(t["id"] == task_id for t in request.session.get(SESSION_TASKS, []))
+    if not (may_read_results or started_here):
+        raise PermissionDenied
+    status = dashboard.task_status(task_id)
+    if not may_read_results:
+        status["traceback"] = ""
+    return JsonResponse(status)
