@@ -5,16 +5,31 @@ from __future__ import annotations
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-SERIES = [
-    ("hybrid", "Hybrid (this model)", "#e50914"),
-    ("item_knn", "Item-kNN", "#1f77b4"),
-    ("popularity", "Popularity", "#7f7f7f"),
-    ("lightfm_default", "LightFM defaults", "#2ca02c"),
+from .baselines import BASELINE_LABELS, best_baseline
+
+_COLOURS = {"item_knn": "#1f77b4", "popularity": "#7f7f7f", "lightfm_default": "#2ca02c", "user_knn": "#9467bd",
+            "ease": "#ff7f0e"}
+SERIES = [("hybrid", "Hybrid (this model)", "#e50914")] + [
+    (name, label, _COLOURS.get(name, "#8c564b")) for name, label in BASELINE_LABELS.items()
 ]
+BEST = "best_baseline"  # per version, the strongest baseline on that version's split: the bar to beat
+
+
+def _with_best(history: list[dict], metric: str) -> list[dict]:
+    """Each version's metrics plus a "best_baseline" series: the highest-scoring baseline on its split."""
+    out = []
+    for h in history:
+        metrics = dict(h.get("metrics") or {})
+        best = best_baseline(metrics, metric)
+        if best:
+            metrics[BEST] = {metric: metrics[best][metric], "name": best}
+        out.append({**h, "metrics": metrics})
+    return out
 
 
 def metrics_chart_svg(history: list[dict], metric: str = "ndcg@10", width: int = 720, height: int = 260) -> SafeString:
     """One line per model over versions (oldest left); versions without the metric leave a gap."""
+    history = _with_best(history, metric)
     points = [h for h in history if (h.get("metrics") or {}).get("hybrid", {}).get(metric) is not None]
     if not points:
         return format_html('<p class="help">{}</p>', "No evaluated model versions yet: the chart appears after a training.")
@@ -48,7 +63,8 @@ def metrics_chart_svg(history: list[dict], metric: str = "ndcg@10", width: int =
     for i, h in enumerate(points):
         label = f"v{h['version']}" + (" ★" if h.get("is_active") else "")
         parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="#333">{escape(label)}</text>')
-    for row, (name, label, colour) in enumerate(SERIES):
+    series = SERIES + [(BEST, "Best baseline (the bar)", "#000000")]
+    for row, (name, label, colour) in enumerate(series):
         coords = [
             (x(i), y(h["metrics"][name][metric]), h["metrics"][name][metric], h["version"])
             for i, h in enumerate(points)
@@ -56,7 +72,7 @@ def metrics_chart_svg(history: list[dict], metric: str = "ndcg@10", width: int =
         ]
         if coords:
             path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy, _, _ in coords)
-            dash = "" if name == "hybrid" else ' stroke-dasharray="5,3"'
+            dash = "" if name in ("hybrid", BEST) else ' stroke-dasharray="5,3"'
             parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
             for cx, cy, value, version in coords:
                 parts.append(

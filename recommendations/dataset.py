@@ -1,14 +1,13 @@
 """Behaviour and catalogue as plain arrays: signals per (profile, title), item and user feature matrices.
 
 Everything downstream (training, evaluation, the bench) works on `Dataset`, which is built either
-from the database (`from_database`) or straight from a MovieLens folder (`from_movielens`), so a
+from the database (`behaviour.dataset_from_database`) or straight from a MovieLens folder (`from_movielens`), so a
 model is judged on exactly the arrays it is trained on, without Django in the loop.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -279,7 +278,3 @@ def from_movielens(directory: str | Path) -> Dataset:
         item_names=[movies.get(m, (str(m),))[0] for m in item_ids.tolist()],
     )
 
-
-def log_popularity(pairs: Pairs, n_items: int) -> np.ndarray:
-    counts = np.bincount(pairs.item[pairs.weight > 0], minlength=n_items).astype(np.float64)
-    return np.log1p(counts) / math.log(2)

@@ -151,7 +151,10 @@ def evaluate_model(model: Recommender, data: Dataset, split: Split, k: int = 10)
     started = time.perf_counter()
     model.fit(data, split.train)
     train_seconds = time.perf_counter() - started
-    return score_fitted(model, data, split, k) | {"train_seconds": round(train_seconds, 2)}
+    result = score_fitted(model, data, split, k) | {"train_seconds": round(train_seconds, 2)}
+    if getattr(model, "chosen", None):  # hyperparameters a baseline chose on its inner validation split
+        result["chosen"] = dict(model.chosen)
+    return result
 
 
 def score_fitted(model: Recommender, data: Dataset, split: Split, k: int = 10) -> dict[str, float]:

@@ -418,10 +418,6 @@ def model_neighbours(version: ModelVersion | None, title_id: int, limit: int) ->
 
 
 # -- re-ranking ------------------------------------------------------------------------------------
-def jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
-
-
 def mmr(ctx: ProfileContext, items: list[Scored], limit: int, lam: float | None = None) -> list[Scored]:
     """Maximal marginal relevance over genre sets: trade a little score for titles unlike those already chosen."""
     lam = setting("RECOMMENDER_MMR_LAMBDA", 0.7) if lam is None else lam

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import transaction
 
 from accounts.models import Profile
 from catalog.models import Title
+from jobs.queue import enqueue_on_commit
 
 from . import ranking
 from .models import Candidate, ModelVersion
@@ -148,10 +147,7 @@ def enqueue_training() -> str:
     """Queue a retraining now (the admin's button); returns the Celery task id."""
     from .tasks import train_recommender_task
 
-    # The id is chosen now so it can be returned before the send, which waits for the commit.
-    task_id = str(uuid.uuid4())
-    transaction.on_commit(lambda: train_recommender_task.apply_async(task_id=task_id))
-    return task_id
+    return enqueue_on_commit(train_recommender_task)
 
 
 def metrics_history() -> list[dict]:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from activity.models import Rating, ViewingEvent
 from jobs import exclusive_job
 
-from .baselines import BASELINES
+from .baselines import BASELINES, make_baseline
 from .behaviour import dataset_from_database
 from .dataset import Dataset, Pairs, SignalWeights, fold_events
 from .evaluation import evaluate_model, make_split
@@ -73,8 +73,8 @@ def evaluate_against_baselines(
     """
     split = make_split(pairs, protocol, seed=seed)
     results = {"hybrid": evaluate_model(HybridRecommender(params, seed=seed, threads=threads), data, split)}
-    for name, make in BASELINES.items():
-        results[name] = evaluate_model(make(), data, split)
+    for name in BASELINES:
+        results[name] = evaluate_model(make_baseline(name, protocol, seed), data, split)
     if active is not None and active.hyperparams:
         same_split = evaluate_model(
             HybridRecommender(HybridParams.from_dict(active.hyperparams), seed=seed, threads=threads), data, split

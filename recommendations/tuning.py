@@ -91,7 +91,7 @@ def search(
     progress: Callable[[int, int, str], None] | None = None,
     on_trial: Callable[[TrialResult], None] | None = None,
 ) -> list[TrialResult]:
-    """Random search; returns trials best first. `train` must exclude every test interaction."""
+    """Local search from `base` (see below); returns trials best first. `train` must exclude every test interaction."""
     base = base or HybridParams(signals=SignalWeights())
     split = validation_split(train, protocol)
     rng = random.Random(seed)

@@ -23,10 +23,22 @@ class RecordingTask:
 def test_tasks_are_sent_only_after_the_transaction_commits(django_capture_on_commit_callbacks):
     task = RecordingTask()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        enqueue_on_commit(task, 42, queue="ml")
+        task_id = enqueue_on_commit(task, 42, queue="ml")
         assert task.sent == []
     assert len(callbacks) == 1
-    assert task.sent == [((42,), {}, {"queue": "ml"})]
+    assert task.sent == [((42,), {}, {"queue": "ml", "task_id": task_id})]
+
+
+@pytest.mark.django_db
+def test_a_task_can_be_named_and_its_id_is_known_before_the_send(django_capture_on_commit_callbacks, monkeypatch):
+    from celery import current_app
+
+    sent = []
+    monkeypatch.setattr(current_app, "send_task", lambda name, **options: sent.append((name, options)))
+    with django_capture_on_commit_callbacks(execute=True):
+        task_id = enqueue_on_commit("some.task", 1, queue="ml", flag=True)
+        assert sent == []
+    assert sent == [("some.task", {"args": (1,), "kwargs": {"flag": True}, "task_id": task_id, "queue": "ml"})]
 
 
 @pytest.mark.django_db

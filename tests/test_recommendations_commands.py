@@ -75,5 +75,5 @@ def test_train_command_runs_in_the_foreground(world, capsys):
 def test_evaluate_prints_both_protocols_with_every_baseline(world, capsys):
     call_command("evaluate_recommender")
     out = capsys.readouterr().out
-    for word in ("time split", "stratified split", "hybrid", "popularity", "item_knn", "lightfm_default", "NDCG@10"):
+    for word in ("time split", "stratified split", "hybrid", "popularity", "item_knn", "user_knn", "ease", "lightfm_default", "NDCG@10"):
         assert word in out

@@ -49,7 +49,7 @@ def test_first_training_activates_a_version_with_candidates_and_neighbours(world
     version = training.train_recommender()
     assert version.is_active and version.status == ModelVersion.Status.ACTIVE
     assert training.artifact_path(version).is_file()
-    assert set(version.metrics) == {"hybrid", "popularity", "item_knn", "lightfm_default"}
+    assert set(version.metrics) == {"hybrid", "popularity", "item_knn", "user_knn", "ease", "lightfm_default"}
     assert Candidate.objects.filter(model_version=version, profile=world.fans["action"][0]).exists()
     assert ItemNeighbour.objects.filter(model_version=version).exists()
     history = services.metrics_history()

@@ -11,11 +11,12 @@ from django_celery_results.models import TaskResult
 from accounts.models import User
 from activity.models import SearchQuery, ViewingEvent
 from catalog.models import Title
+from recommendations.baselines import BASELINE_LABELS
 
 from .charts import grouped_bar_chart, line_chart
 
 ACTIVE_DAYS = 30
-METRIC_MODELS = ["hybrid", "popularity", "item_knn", "lightfm_default"]
+METRIC_MODELS = ["hybrid", *BASELINE_LABELS]  # the baseline names have one owner: recommendations.baselines
 
 
 def headline_numbers() -> dict:

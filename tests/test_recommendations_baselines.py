@@ -1,0 +1,78 @@
+"""The simple baselines the recommender is judged against: EASE^R and user-kNN pick their own hyperparameter."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from recommendations.baselines import BASELINES, EASE, UserKNN, best_baseline, make_baseline
+from recommendations.dataset import RATING, Events, SignalWeights, fold_events
+from recommendations.evaluation import make_split, recommend_for
+
+
+def two_taste_groups(n_users=24, items_per_group=12, seed=0):
+    """Users 0..n/2-1 watch only titles of group A, the rest only group B; each watches 8 of the 12."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(n_users):
+        offset = 0 if u < n_users // 2 else items_per_group
+        for j, item in enumerate(rng.choice(items_per_group, 8, replace=False)):
+            rows.append((u, offset + int(item), RATING, 5.0, float(j)))
+    u, i, k, v, t = (np.array(c) for c in zip(*rows, strict=True))
+    events = Events(u.astype(np.int32), i.astype(np.int32), k.astype(np.int8), v.astype(np.float32), t.astype(np.float64))
+    data = SimpleNamespace(n_users=n_users, n_items=2 * items_per_group)
+    return data, fold_events(events, SignalWeights())
+
+
+@pytest.mark.parametrize("model", [EASE(lambdas=(1.0, 10.0)), UserKNN(neighbours=(3, 6))], ids=["ease", "user_knn"])
+def test_baseline_recommends_unseen_titles_from_the_users_own_taste_group(model):
+    data, pairs = two_taste_groups()
+    split = make_split(pairs, "time")
+    model.fit(data, split.train)
+    seen = split.train.matrix(data.n_users, data.n_items, positive_only=False, binary=True)
+    users = np.arange(data.n_users)
+    recs = recommend_for(model, users, seen, 3)
+    for user, row in zip(users, recs, strict=True):
+        group = range(0, 12) if user < 12 else range(12, 24)
+        assert all(int(item) in group for item in row), (user, row)
+        assert not set(row.tolist()) & set(seen[user].indices.tolist())
+
+
+def test_hyperparameter_is_chosen_from_the_grid_on_the_training_part_only(monkeypatch):
+    data, pairs = two_taste_groups()
+    split = make_split(pairs, "stratified")
+    fitted_on = []
+    original = EASE._fit_one
+
+    def spy(self, data, train, lam):
+        fitted_on.append(len(train))
+        return original(self, data, train, lam)
+
+    monkeypatch.setattr(EASE, "_fit_one", spy)
+    model = EASE(lambdas=(1.0, 10.0, 100.0), protocol="stratified")
+    model.fit(data, split.train)
+    assert model.chosen["lambda"] in (1.0, 10.0, 100.0) and model.lam == model.chosen["lambda"]
+    # Three fits on the inner training part (smaller), then the chosen one refitted on the whole training part.
+    assert len(fitted_on) == 4 and max(fitted_on[:3]) < len(split.train) == fitted_on[3]
+
+
+def test_every_baseline_is_made_for_a_protocol_and_the_best_one_is_named():
+    assert {type(make_baseline(name, "stratified")).__name__ for name in BASELINES} >= {"EASE", "UserKNN"}
+    assert make_baseline("ease", "stratified").protocol == "stratified"
+    metrics = {"hybrid": {"ndcg@10": 0.9}, "ease": {"ndcg@10": 0.3}, "item_knn": {"ndcg@10": 0.2}, "gate": {}}
+    assert best_baseline(metrics) == "ease"
+    assert best_baseline({"hybrid": {"ndcg@10": 0.9}}) is None
+
+
+def test_admin_chart_draws_each_versions_strongest_baseline_as_the_bar():
+    from recommendations.charts import metrics_chart_svg
+
+    history = [
+        {"version": 1, "is_active": False, "metrics": {"hybrid": {"ndcg@10": 0.30}, "ease": {"ndcg@10": 0.28},
+                                                      "item_knn": {"ndcg@10": 0.20}}},
+        {"version": 2, "is_active": True, "metrics": {"hybrid": {"ndcg@10": 0.31}, "ease": {"ndcg@10": 0.10},
+                                                     "user_knn": {"ndcg@10": 0.25}}},
+    ]
+    svg = str(metrics_chart_svg(history))
+    assert "Best baseline (the bar) v1: 0.2800" in svg and "Best baseline (the bar) v2: 0.2500" in svg
+    assert "EASE^R v1: 0.2800" in svg and "User-kNN v2: 0.2500" in svg
