@@ -32,7 +32,8 @@ def ask(request: Request) -> Response:
     try:
         services.take_rate_token(request.user)
     except services.RateLimited as exc:
-        return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS,
+                        headers={"Retry-After": str(exc.retry_after)})
     answer = services.ask(
         request.user, data.validated_data["question"], profile=current_profile(request._request),
         choice=data.validated_data.get("choice") or None,

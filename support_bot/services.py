@@ -10,6 +10,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.ratelimit import RateLimit
+
 from . import index
 from .models import Conversation, FaqEntry, FaqQuestion, Message, SupportTicket
 from .recommending import RECOMMEND_SLUG, recommend_like
@@ -49,23 +51,29 @@ class Answer:
 
 
 class RateLimited(Exception):
-    """The account asked too many questions in the current window."""
+    """The account asked too many questions in the sliding window."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+# The platform's one limiter (sliding window, atomic on the shared cache); settings read per call.
+QUESTIONS_PER_ACCOUNT = RateLimit(
+    "support-ask",
+    limit=lambda: settings.SUPPORT_BOT_RATE_LIMIT,
+    window_seconds=lambda: settings.SUPPORT_BOT_RATE_WINDOW_SECONDS,
+)
 
 
 def take_rate_token(user) -> None:
-    """Count one question for `user` in a fixed window; raise RateLimited once over the limit."""
-    window = settings.SUPPORT_BOT_RATE_WINDOW_SECONDS
-    key = f"support_bot:rate:{user.pk}:{int(timezone.now().timestamp()) // window}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
-    if count > settings.SUPPORT_BOT_RATE_LIMIT:
+    """Count one question for `user`; raise RateLimited once over the limit."""
+    decision = QUESTIONS_PER_ACCOUNT.hit(str(user.pk))
+    if not decision.allowed:
         raise RateLimited(
             f"You've asked {settings.SUPPORT_BOT_RATE_LIMIT} questions in the last "
-            f"{window} seconds. Please wait a moment before asking again."
+            f"{settings.SUPPORT_BOT_RATE_WINDOW_SECONDS} seconds. Please wait a moment before asking again.",
+            decision.retry_after,
         )
 
 

@@ -25,11 +25,21 @@ class RateLimitedLoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         address = client_address(request)
         email = (request.POST.get("username") or "").strip().lower()
-        if not (LOGIN_PER_ADDRESS.take(address) and LOGIN_PER_EMAIL.take(f"{address}|{email}")):
+        decision = LOGIN_PER_ADDRESS.hit(address)
+        if decision.allowed:
+            decision = LOGIN_PER_EMAIL.hit(f"{address}|{email}")
+        if not decision.allowed:
             # An unbound form: validating this one would check the password, which is what we refuse.
             form = self.get_form_class()(request, initial={"username": email})
-            return render(request, self.template_name, {"form": form, "rate_limited": TOO_MANY}, status=429)
+            return _too_many(render(request, self.template_name, {"form": form, "rate_limited": TOO_MANY}),
+                             decision.retry_after)
         return super().post(request, *args, **kwargs)
+
+
+def _too_many(response: HttpResponse, retry_after: int) -> HttpResponse:
+    response.status_code = 429
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 @sensitive_post_parameters("password")
@@ -38,8 +48,10 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("storefront:profiles")
     form = SignupForm(request.POST or None)
     if request.method == "POST":
-        if not SIGNUP_PER_ADDRESS.take(client_address(request)):
-            return render(request, "storefront/signup.html", {"form": form, "rate_limited": TOO_MANY}, status=429)
+        decision = SIGNUP_PER_ADDRESS.hit(client_address(request))
+        if not decision.allowed:
+            return _too_many(render(request, "storefront/signup.html", {"form": form, "rate_limited": TOO_MANY}),
+                             decision.retry_after)
         if form.is_valid():
             data = form.cleaned_data
             with transaction.atomic():
