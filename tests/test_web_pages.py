@@ -265,3 +265,22 @@ def test_my_list_and_history_show_only_the_chosen_profiles_own_entries(viewer):
 
     assert "My Pick" in saved and "Sibling Pick" not in saved and "Outsider Pick" not in saved
     assert "Sibling Pick" not in history and "Outsider Pick" not in history
+
+
+@pytest.mark.parametrize("colour", ["red;x:y", "#12345g", "#fff", "url(x)", "#e5 914"])
+def test_the_avatar_colour_must_be_a_hex_colour(viewer, colour):
+    client, profile = viewer
+    response = client.post(reverse("storefront:profile_edit", args=[profile.pk]),
+                           {"name": "Viewer", "maturity_limit": profile.maturity_limit, "avatar_color": colour})
+    assert response.status_code == 200 and "six hex digits" in response.content.decode()
+    profile.refresh_from_db()
+    assert profile.avatar_color == "#e50914"
+
+
+def test_a_hex_avatar_colour_is_saved(viewer):
+    client, profile = viewer
+    response = client.post(reverse("storefront:profile_edit", args=[profile.pk]),
+                           {"name": "Viewer", "maturity_limit": profile.maturity_limit, "avatar_color": "#A1b2C3"})
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.avatar_color == "#A1b2C3"

@@ -4,6 +4,7 @@ Recommendations, artwork and activity are all per `Profile`; billing and consent
 """
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import RegexValidator
 from django.db import models
 
 from catalog.models import Title
@@ -87,7 +88,11 @@ class Profile(models.Model):
     account = models.ForeignKey(User, on_delete=models.CASCADE, related_name="profiles")
     name = models.CharField(max_length=50)
     maturity_limit = models.CharField(max_length=10, choices=Maturity.choices, default=Maturity.ALL)
-    avatar_color = models.CharField(max_length=7, default="#e50914")
+    # Rendered into a style attribute, so only a #rrggbb colour (what <input type="color"> sends).
+    avatar_color = models.CharField(
+        max_length=7, default="#e50914",
+        validators=[RegexValidator(r"\A#[0-9a-fA-F]{6}\Z", "Enter a colour as # and six hex digits, e.g. #e50914.")],
+    )
     # Onboarding picks: what a new profile said it likes, used before it has any history.
     favourite_genres = models.ManyToManyField("catalog.Genre", blank=True, related_name="fans")
     favourite_titles = models.ManyToManyField("catalog.Title", blank=True, related_name="fans")
