@@ -18,7 +18,7 @@ import argparse
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -27,111 +27,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "platform")]
 
+from catalog.synthetic_media import HEIGHT, WIDTH, SceneMaker, Truth, make_video  # noqa: E402
 from tagging.shots import detect_shots  # noqa: E402
 
-WIDTH, HEIGHT, FPS = 320, 180, 24.0
 TOLERANCE = 2
-
-
-@dataclass
-class Truth:
-    cuts: list[int] = field(default_factory=list)
-    gradual: list[tuple[int, int]] = field(default_factory=list)  # inclusive spans
-    frames: int = 0
-
-
-class SceneMaker:
-    """Textured scenes, each with its own palette, seen through a moving camera."""
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng = rng
-
-    def scene(self) -> np.ndarray:
-        rng = self.rng
-        big_w, big_h = WIDTH * 4, HEIGHT * 2
-        coarse = rng.random((6, 12, 3)).astype(np.float32)
-        base = cv2.resize(coarse, (big_w, big_h), interpolation=cv2.INTER_CUBIC)
-        detail = cv2.resize(rng.random((big_h // 6, big_w // 6, 3)).astype(np.float32), (big_w, big_h))
-        tint = rng.random(3).astype(np.float32)
-        img = np.clip(0.55 * base + 0.25 * detail + 0.35 * tint, 0, 1)
-        for _ in range(int(rng.integers(6, 14))):  # objects give edges and texture
-            centre = (int(rng.integers(0, big_w)), int(rng.integers(0, big_h)))
-            colour = tuple(float(c) for c in rng.random(3))
-            if rng.random() < 0.5:
-                cv2.circle(img, centre, int(rng.integers(10, 50)), colour, -1)
-            else:
-                size = rng.integers(15, 70, size=2)
-                cv2.rectangle(img, centre, (centre[0] + int(size[0]), centre[1] + int(size[1])), colour, -1)
-        return (img * 255).astype(np.uint8)
-
-    def shot(self, length: int, pan_speed: float) -> list[np.ndarray]:
-        scene = self.scene()
-        max_x, max_y = scene.shape[1] - WIDTH, scene.shape[0] - HEIGHT
-        x, y = float(self.rng.integers(0, max_x // 3)), float(self.rng.integers(0, max_y))
-        direction = 1.0
-        frames = []
-        for _ in range(length):
-            x += direction * pan_speed
-            if x < 0 or x > max_x:
-                direction *= -1
-                x = min(max(x, 0), max_x)
-            jitter = self.rng.normal(0, 0.6, size=2)
-            xi = int(min(max(x + jitter[0], 0), max_x))
-            yi = int(min(max(y + jitter[1], 0), max_y))
-            frame = scene[yi : yi + HEIGHT, xi : xi + WIDTH].copy()
-            noise = self.rng.normal(0, 3, frame.shape)
-            frames.append(np.clip(frame + noise, 0, 255).astype(np.uint8))
-        return frames
-
-
-def make_video(path: Path, seconds: float, seed: int) -> Truth:
-    rng = np.random.default_rng(seed)
-    maker = SceneMaker(rng)
-    total = int(seconds * FPS)
-    frames: list[np.ndarray] = []
-    truth = Truth()
-    previous: list[np.ndarray] | None = None
-    while len(frames) < total:
-        length = int(rng.integers(int(2 * FPS), int(4 * FPS)))
-        pan = float(rng.choice([0.0, 1.5, 4.0, 14.0, 24.0], p=[0.3, 0.2, 0.2, 0.15, 0.15]))  # px/frame
-        shot = maker.shot(length, pan)
-        if rng.random() < 0.25:  # a flash (lightning, camera flash) inside the shot: not a boundary
-            at = int(rng.integers(4, length - 4))
-            for k in range(int(rng.integers(1, 3))):
-                shot[at + k] = np.clip(shot[at + k].astype(np.int16) + 170, 0, 255).astype(np.uint8)
-        if previous is None:
-            frames.extend(shot)
-        else:
-            kind = rng.choice(["cut", "fade", "dissolve"], p=[0.6, 0.2, 0.2])
-            if kind == "cut":
-                truth.cuts.append(len(frames))
-                frames.extend(shot)
-            elif kind == "fade":
-                out_n, black_n, in_n = (int(rng.integers(6, 16)), int(rng.integers(2, 10)), int(rng.integers(6, 16)))
-                start = len(frames) - out_n
-                for k in range(out_n):
-                    alpha = 1 - (k + 1) / out_n
-                    frames[start + k] = (frames[start + k] * alpha).astype(np.uint8)
-                frames.extend([np.zeros((HEIGHT, WIDTH, 3), np.uint8)] * black_n)
-                for k in range(in_n):
-                    shot[k] = (shot[k] * ((k + 1) / in_n)).astype(np.uint8)
-                frames.extend(shot)
-                truth.gradual.append((start, start + out_n + black_n + in_n - 1))
-            else:
-                n = int(rng.integers(10, 24))
-                start = len(frames) - n
-                for k in range(n):
-                    alpha = (k + 1) / (n + 1)
-                    frames[start + k] = cv2.addWeighted(frames[start + k], 1 - alpha, shot[k], alpha, 0)
-                frames.extend(shot[n:])
-                truth.gradual.append((start, start + n - 1))
-        previous = shot
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (WIDTH, HEIGHT))
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
-    truth.frames = len(frames)
-    return truth
 
 
 def match(predicted: list[int], spans: list[tuple[int, int]]) -> int:

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
+from jobs import exclusive_job
+
 from .descriptors import COLOUR_NAMES
 from .models import LearnedTagger, TrainingLabel
 from .taggers import KeyframeInput, Suggested
@@ -23,6 +25,7 @@ from .taggers import KeyframeInput, Suggested
 SCALARS = ["brightness", "contrast", "saturation", "blue_cast", "colourfulness", "faces", "largest_face", "people",
            "motion", "text"]
 FEATURE_NAMES = SCALARS + [f"colour:{name}" for name in COLOUR_NAMES]
+LOCK_NAME = "tagging.retrain_learned_tagger"
 
 
 def feature_vector(features: dict, clip_dim: int = 0) -> np.ndarray | None:
@@ -83,7 +86,13 @@ def predict(params: dict, features: dict) -> float | None:
 
 
 def retrain(progress: Callable[[int, int, str], None] | None = None) -> dict[str, str]:
-    """Train every tag with enough labels; returns tag name -> what happened, for the task's result."""
+    """Train every tag with enough labels; tag name -> what happened. Raises JobAlreadyRunning if one is training."""
+    # The lock lives here, not in the task or the command, so every caller gets it.
+    with exclusive_job(LOCK_NAME):
+        return _retrain(progress)
+
+
+def _retrain(progress: Callable[[int, int, str], None] | None) -> dict[str, str]:
     minimum = settings.TAGGING_LEARNED_MIN_LABELS
     by_tag: dict[int, list[TrainingLabel]] = defaultdict(list)
     for label in TrainingLabel.objects.select_related("tag").order_by("id"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,12 +11,9 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from catalog.formats import HEAD_BYTES, UnsupportedMedia, check_media
+from catalog.media import MediaRejected, file_digest
 
 from .shots import VideoReadError, open_video
-
-
-class MediaRejected(Exception):
-    """The file cannot be processed; the message is the reason staff see on the asset."""
 
 
 @dataclass
@@ -32,16 +28,6 @@ class Probe:
     fps: float | None = None
     frames: int | None = None
     metadata: dict = field(default_factory=dict)
-
-
-def file_digest(path: Path) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
 
 
 def check_container(path: Path, name: str, expected_kind: str) -> str:
@@ -139,7 +125,8 @@ def probe_file(path: Path, *, name: str, expected_kind: str, max_pixels: int, ma
     if path.stat().st_size > max_bytes:
         raise MediaRejected(f"{name}: {path.stat().st_size:,} bytes is over the upload limit of {max_bytes:,}")
     fmt = check_container(path, name, expected_kind)
-    size, checksum = file_digest(path)
+    with path.open("rb") as handle:
+        checksum, size = file_digest(handle)
     if expected_kind == "video":
         return probe_video(path, name, fmt, size, checksum)
     image = load_image(path, name, max_pixels)

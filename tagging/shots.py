@@ -53,7 +53,7 @@ class DetectorParams:
 
 
 @dataclass
-class Shot:
+class DetectedShot:
     start_frame: int
     end_frame: int
     start_s: float
@@ -65,7 +65,7 @@ class Shot:
 class ShotList:
     fps: float
     frames: int
-    shots: list[Shot] = field(default_factory=list)
+    shots: list[DetectedShot] = field(default_factory=list)
     width: int = 0
     height: int = 0
 
@@ -280,7 +280,7 @@ def detect_shots_in_frames(
     for k, (start, kind) in enumerate(starts):
         end = starts[k + 1][0] - 1 if k + 1 < len(starts) else n - 1
         result.shots.append(
-            Shot(start_frame=start, end_frame=end, start_s=round(start / fps, 3),
+            DetectedShot(start_frame=start, end_frame=end, start_s=round(start / fps, 3),
                  end_s=round((end + 1) / fps, 3), transition=kind)
         )
     return result

@@ -129,7 +129,7 @@ class ClipTagger(Tagger):
         return clip_tags(keyframes)
 
 
-class LearnedTagger(Tagger):
+class LearnedTagClassifier(Tagger):
     """Per-tag classifiers trained on staff approvals and rejections, with calibrated confidence."""
 
     name = "learned"
@@ -141,7 +141,7 @@ class LearnedTagger(Tagger):
 
 
 TAGGERS: dict[str, type[Tagger]] = {
-    cls.name: cls for cls in (DescriptorTagger, SynopsisTagger, ClipTagger, LearnedTagger)
+    cls.name: cls for cls in (DescriptorTagger, SynopsisTagger, ClipTagger, LearnedTagClassifier)
 }
 
 

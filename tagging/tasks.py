@@ -5,7 +5,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from catalog.models import MediaAsset
-from jobs import JobAlreadyRunning, ProgressReporter, exclusive_job
+from jobs import JobAlreadyRunning, ProgressReporter
 
 from . import learning, pipeline, services
 
@@ -69,15 +69,7 @@ def retag_title(self, title_id: int) -> dict:
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
 def retrain_learned_tagger(self) -> dict:
     try:
-        with exclusive_job("tagging.retrain_learned_tagger"):
-            return learning.retrain(progress=ProgressReporter(self))
+        return learning.retrain(progress=ProgressReporter(self))
     except JobAlreadyRunning:
         return {"skipped": "another retraining is running"}
 
-
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
-def calibrate_synopsis_threshold(self) -> dict:
-    from .text_tags import calibrate
-
-    calibration = calibrate()
-    return {"calibration": str(calibration) if calibration else "too few known tags; default threshold kept"}

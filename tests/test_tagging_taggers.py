@@ -1,3 +1,5 @@
+import io
+
 import cv2
 import numpy as np
 import pytest
@@ -228,3 +230,20 @@ def test_retrain_task_uses_labels_from_reviewed_keyframes(settings, tmp_path):
     result = tasks.retrain_learned_tagger.apply().get()
     assert "sunset" in result
     assert TrainingLabel.objects.filter(tag=tag).count() == 6
+
+
+@pytest.mark.django_db
+def test_retraining_takes_the_job_lock_itself_so_every_caller_is_serialised():
+    from django.core.management import call_command
+
+    from jobs import JobAlreadyRunning, exclusive_job
+    from tagging import tasks
+
+    with exclusive_job(learning.LOCK_NAME):
+        with pytest.raises(JobAlreadyRunning):
+            learning.retrain()
+        assert tasks.retrain_learned_tagger.apply().get() == {"skipped": "another retraining is running"}
+        err = io.StringIO()
+        call_command("retrain_taggers", "--skip-synopsis", stderr=err)
+        assert "another retraining is running" in err.getvalue()
+    assert learning.retrain() == {}

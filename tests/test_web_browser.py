@@ -215,8 +215,8 @@ def test_a_real_video_plays_and_reports_its_progress(page, settings, tmp_path):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from catalog.demo import demo_video
     from catalog.models import MediaAsset
+    from catalog.synthetic_media import demo_video
 
     settings.MEDIA_ROOT = tmp_path
     settings.ROOT_URLCONF = "web_media_urls"

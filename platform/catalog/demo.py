@@ -5,7 +5,6 @@ real structure to learn; the same seed always builds the same world.
 """
 
 import hashlib
-import io
 import math
 import random
 import tempfile
@@ -21,12 +20,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from PIL import Image, ImageDraw, ImageFont
 
 from accounts.models import Plan, Profile, User
 from activity.models import MyListEntry, Rating, SearchQuery, ViewingEvent
 
 from .models import Genre, MediaAsset, Region, Tag, Title, TitleAvailability, TitleTag
+from .synthetic_media import demo_video, poster_png
 
 REGIONS = [("US", "United States"), ("GB", "United Kingdom"), ("DE", "Germany"), ("IN", "India"),
            ("BR", "Brazil"), ("JP", "Japan")]
@@ -104,86 +103,6 @@ class DemoReport:
     profiles: int = 0
     views: int = 0
     ratings: int = 0
-
-
-def _font(size: int):
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow without scalable default font
-        return ImageFont.load_default()
-
-
-def poster_png(title: str, year: int | None, colour: str, seed: int) -> bytes:
-    """A 240x360 poster: a two-colour gradient in the genre's colour with the title set on it."""
-    rng = random.Random(seed)
-    width, height = 240, 360
-    top = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float32)
-    bottom = top * rng.uniform(0.15, 0.4)
-    ramp = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
-    pixels = (top * (1 - ramp) + bottom * ramp).repeat(width, axis=1)
-    image = Image.fromarray(pixels.clip(0, 255).astype(np.uint8), "RGB")
-    draw = ImageDraw.Draw(image)
-    for _ in range(3):  # a few soft shapes so posters differ within a genre
-        x, y, r = rng.randrange(width), rng.randrange(height // 2), rng.randrange(20, 70)
-        draw.ellipse([x - r, y - r, x + r, y + r], outline=(255, 255, 255), width=2)
-    font, small = _font(22), _font(14)
-    words, lines, line = title.split(), [], ""
-    for word in words:
-        candidate = f"{line} {word}".strip()
-        if draw.textlength(candidate, font=font) > width - 24 and line:
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
-    lines.append(line)
-    y = height - 40 - 28 * len(lines)
-    for text in lines:
-        draw.text((12, y), text, fill=(255, 255, 255), font=font)
-        y += 28
-    if year:
-        draw.text((12, height - 30), str(year), fill=(220, 220, 220), font=small)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
-
-
-def demo_video(path: Path, seed: int, *, fps: int = 24, size: tuple[int, int] = (160, 96)) -> dict:
-    """Write a short WebM (VP8) with known hard cuts and one fade through black; return the truth."""
-    import cv2
-
-    # OpenCV warns that VP8 is not the WebM tag it expected, then writes VP8 correctly anyway.
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-    rng = random.Random(seed)
-    width, height = size
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), fps, (width, height))
-    if not writer.isOpened():
-        raise RuntimeError(f"{path}: OpenCV cannot write VP8 WebM here")
-    shot_lengths = [rng.randrange(fps, 2 * fps) for _ in range(5)]
-    frame_index, cuts, fades = 0, [], []
-    for shot, length in enumerate(shot_lengths):
-        base = np.array([rng.randrange(30, 230) for _ in range(3)], dtype=np.float32)
-        radius = rng.randrange(8, 24)
-        fade_out = shot == 2  # shot 3 fades to black and shot 4 fades in
-        fade_in = shot == 3
-        if shot and not fade_in:
-            cuts.append(frame_index)
-        if fade_in:
-            fades.append(frame_index)
-        for i in range(length):
-            frame = np.empty((height, width, 3), dtype=np.float32)
-            frame[:] = base
-            gain = 1.0
-            if fade_out and i >= length - fps // 2:
-                gain = (length - i) / (fps // 2)
-            if fade_in and i < fps // 2:
-                gain = i / (fps // 2)
-            x = int((i / length) * (width - 2 * radius)) + radius
-            cv_frame = (frame * gain).astype(np.uint8)
-            cv2.circle(cv_frame, (x, height // 2), radius, tuple(int(255 - c) for c in base * gain), -1)
-            writer.write(cv_frame)
-            frame_index += 1
-    writer.release()
-    return {"fps": fps, "frames": frame_index, "generated_cuts": cuts, "generated_fades": fades}
 
 
 class DemoWorld:

@@ -1,6 +1,11 @@
-"""Storage-level facts about media files: size, checksum and, for images, safe dimensions."""
+"""Storage-level facts about media files: size, checksum and, for images, safe dimensions.
+
+The one owner of media rejection (`MediaRejected`) and of the checksum (`file_digest`); the tagging
+pipeline's probe uses both.
+"""
 
 import hashlib
+from typing import BinaryIO
 
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
@@ -12,14 +17,19 @@ class MediaRejected(Exception):
     """The file is not what it claims to be, or is unsafe to decode; the message is for staff."""
 
 
-def sha256_of(asset: MediaAsset) -> tuple[str, int]:
+def file_digest(handle: BinaryIO) -> tuple[str, int]:
+    """(sha256 hex digest, size in bytes) of an open binary file, read in 1 MiB chunks."""
     digest = hashlib.sha256()
     size = 0
-    with asset.file.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-            size += len(chunk)
+    for chunk in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(chunk)
+        size += len(chunk)
     return digest.hexdigest(), size
+
+
+def sha256_of(asset: MediaAsset) -> tuple[str, int]:
+    with asset.file.open("rb") as handle:
+        return file_digest(handle)
 
 
 def image_size(asset: MediaAsset) -> tuple[int, int]:

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from jobs import JobAlreadyRunning, exclusive_job
+from jobs import JobAlreadyRunning
 from tagging import learning
 from tagging.text_tags import calibrate
 
@@ -25,8 +25,7 @@ class Command(BaseCommand):
             bar.update(done - bar.n)
 
         try:
-            with exclusive_job("tagging.retrain_learned_tagger"):
-                outcome = learning.retrain(progress=progress)
+            outcome = learning.retrain(progress=progress)
         except JobAlreadyRunning:
             self.stderr.write("another retraining is running; try again later")
             return
