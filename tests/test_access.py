@@ -91,3 +91,19 @@ def test_cached_sign_in_and_profile_follow_changes_at_once(client, owner_profile
     account.set_password("a-brand-new-passphrase")
     account.save()  # a password change signs out every other session, cache or not
     assert client.get(reverse("storefront:profiles"))["Location"].startswith(reverse("storefront:login"))
+
+
+def test_logs_are_read_only_in_the_admin(admin_client):
+    """Impressions, viewing events, searches and task results are written by the platform, never added by hand."""
+    for name in ("activity_impression", "activity_viewingevent", "activity_searchquery",
+                 "django_celery_results_taskresult"):
+        add_url = reverse(f"admin:{name}_add")
+        assert admin_client.get(add_url).status_code == 403, name
+        listing = admin_client.get(reverse(f"admin:{name}_changelist"))
+        assert listing.status_code == 200 and f'href="{add_url}"' not in listing.content.decode(), name
+
+
+def test_the_admin_is_branded_marquee(admin_client):
+    body = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Marquee administration" in body and "Django administration" not in body
+    assert "storefront/admin.css" in body  # the dashboard link's own colours

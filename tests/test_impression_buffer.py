@@ -95,3 +95,18 @@ def test_a_failed_insert_puts_the_batch_back(buffer, monkeypatch):
     assert buffered_pages() == 1 and Impression.objects.count() == 0
     monkeypatch.undo()
     assert flush_impressions() == {"pages": 1, "written": 1, "dropped": 0, "malformed": 0}
+
+
+def test_beat_flushes_impressions_only_where_a_buffer_exists(settings):
+    from django_celery_beat.models import PeriodicTask
+
+    def flush_enabled() -> bool:
+        return PeriodicTask.objects.get(name=impressions.FLUSH_SCHEDULE_NAME).enabled
+
+    settings.IMPRESSION_BUFFER_URL = ""
+    assert impressions.sync_flush_schedule() is False
+    assert not flush_enabled()
+
+    settings.IMPRESSION_BUFFER_URL = "redis://127.0.0.1:6379/9"
+    assert impressions.sync_flush_schedule() is True
+    assert flush_enabled()

@@ -1,12 +1,14 @@
 from django.contrib import admin
 
+from jobs.admin import ReadOnlyLogAdmin
+
 from .models import Impression, MyListEntry, Rating, SearchQuery, ViewingEvent
 
 # Activity tables grow with every page view: raw-id widgets and no count-heavy filters.
 
 
 @admin.register(ViewingEvent)
-class ViewingEventAdmin(admin.ModelAdmin):
+class ViewingEventAdmin(ReadOnlyLogAdmin):
     list_display = ["profile", "title", "started_at", "seconds_watched", "completion", "hidden_at"]
     search_fields = ["title__name", "profile__account__email"]
     raw_id_fields = ["profile", "title"]
@@ -27,7 +29,7 @@ class RatingAdmin(admin.ModelAdmin):
 
 
 @admin.register(SearchQuery)
-class SearchQueryAdmin(admin.ModelAdmin):
+class SearchQueryAdmin(ReadOnlyLogAdmin):
     list_display = ["text", "profile", "results_count", "opened_title", "created_at"]
     search_fields = ["text", "normalized_text"]
     raw_id_fields = ["profile", "opened_title"]
@@ -37,7 +39,7 @@ class SearchQueryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Impression)
-class ImpressionAdmin(admin.ModelAdmin):
+class ImpressionAdmin(ReadOnlyLogAdmin):
     list_display = ["title", "profile", "surface", "position", "artwork", "policy", "propensity", "shown_at"]
     list_filter = ["shown_at", "surface", "policy"]  # date ranges use the BRIN index; no date drill-down scans
     raw_id_fields = ["profile", "title", "artwork"]

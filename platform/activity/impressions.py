@@ -65,6 +65,23 @@ def buffer_url() -> str:
     return getattr(settings, "IMPRESSION_BUFFER_URL", "")
 
 
+FLUSH_SCHEDULE_NAME = "Activity: flush buffered impressions"  # created by migration 0003
+
+
+def sync_flush_schedule() -> bool:
+    """Enable beat's 10-second flush only where a buffer exists (called when beat starts).
+
+    Without a buffer the pages write impressions themselves and every run would be a no-op.
+    Returns whether the flush is scheduled.
+    """
+    from django_celery_beat.models import PeriodicTask, PeriodicTasks
+
+    wanted = bool(buffer_url())
+    if PeriodicTask.objects.filter(name=FLUSH_SCHEDULE_NAME).exclude(enabled=wanted).update(enabled=wanted):
+        PeriodicTasks.update_changed()
+    return wanted
+
+
 def encode_cards(shown: Sequence[Shown]) -> str:
     """The cards of a page in the buffer's JSON form: encode once, log many times (cached pages)."""
     return json.dumps([[s.title_id, s.surface[:40], s.position, s.artwork_id, s.policy, s.propensity] for s in shown],

@@ -12,9 +12,18 @@ for _path in (_repo_root, _repo_root / "platform"):
         sys.path.append(str(_path))
 
 from celery import Celery  # noqa: E402
+from celery.signals import beat_init  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marquee.settings")
 
 app = Celery("marquee")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@beat_init.connect
+def _schedule_only_what_has_work(sender=None, **kwargs) -> None:
+    """Schedules that depend on this deployment's settings are switched on or off as beat starts."""
+    from activity.impressions import sync_flush_schedule
+
+    sync_flush_schedule()
