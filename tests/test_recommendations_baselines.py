@@ -4,8 +4,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from recommendations.baselines import BASELINES, EASE, UserKNN, best_baseline, make_baseline
+from recommendations.baselines import BASELINES, EASE, Popularity, UserKNN, best_baseline, make_baseline
 from recommendations.dataset import RATING, Events, SignalWeights, fold_events
 from recommendations.evaluation import make_split, recommend_for
 
@@ -76,3 +77,24 @@ def test_admin_chart_draws_each_versions_strongest_baseline_as_the_bar():
     svg = str(metrics_chart_svg(history))
     assert "Best baseline (the bar) v1: 0.2800" in svg and "Best baseline (the bar) v2: 0.2500" in svg
     assert "EASE^R v1: 0.2800" in svg and "User-kNN v2: 0.2500" in svg
+
+
+def test_two_stage_ranks_only_unseen_titles_the_generators_proposed():
+    from recommendations.two_stage import TwoStageRecommender
+
+    data, pairs = two_taste_groups(n_users=40)
+    data.item_descriptors = lambda: sp.identity(data.n_items, format="csr")
+    split = make_split(pairs, "time")
+
+    def generators():
+        return {"ease": EASE(lambdas=(10.0,)), "user_knn": UserKNN(neighbours=(5,)), "popularity": Popularity()}
+
+    model = TwoStageRecommender(generators, per_generator=4)
+    model.fit(data, split.train)
+    seen = split.train.matrix(data.n_users, data.n_items, positive_only=False, binary=True)
+    scores = model.score(np.arange(data.n_users))
+    assert model.training_rows > 0
+    for user in range(data.n_users):
+        finite = set(np.flatnonzero(np.isfinite(scores[user])).tolist())
+        assert finite and not finite & set(seen[user].indices.tolist())
+        assert len(finite) <= 3 * 4  # at most per_generator from each of the three generators
