@@ -7,6 +7,22 @@ from django.db.models import Count
 from accounts.models import Plan, Profile, User
 from catalog.models import Genre, Region, Title
 
+MAX_ID = 2**63 - 1  # the database's bigint
+
+
+class IdChoicesField(forms.ModelMultipleChoiceField):
+    """Choices by id where an id that no bigint can hold is an invalid choice, not a database
+    OverflowError (SQLite's driver raises one for a 20-digit id in an IN list)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk)
+            if not (text.isdigit() and len(text) <= 19 and int(text) <= MAX_ID):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
 
 class SignupForm(forms.Form):
     email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
@@ -54,10 +70,10 @@ class ProfileForm(forms.ModelForm):
 
 
 class OnboardingForm(forms.Form):
-    genres = forms.ModelMultipleChoiceField(
+    genres = IdChoicesField(
         Genre.objects.all(), label="Genres you like", required=False, widget=forms.CheckboxSelectMultiple
     )
-    titles = forms.ModelMultipleChoiceField(
+    titles = IdChoicesField(
         Title.objects.none(), label="Titles you like", required=False, widget=forms.CheckboxSelectMultiple
     )
 

@@ -79,4 +79,5 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     picked = {str(pk) for pk in (form["titles"].value() or [])}
     rows = build_rows(profile, [RowSpec("onboarding", "Pick titles", [(pk, "") for pk in choices.values_list("pk", flat=True)])])
     cards = [(card.title, card.image_url, str(card.title.pk) in picked) for card in (rows[0].cards if rows else [])]
-    return render(request, "storefront/onboarding.html", {"form": form, "title_cards": cards})
+    status = 400 if request.method == "POST" else 200  # a refused pick names its field on the page
+    return render(request, "storefront/onboarding.html", {"form": form, "title_cards": cards}, status=status)

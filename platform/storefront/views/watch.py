@@ -1,6 +1,7 @@
 """The watch page and its progress endpoint: one ViewingEvent per session, growing as playback reports."""
 
 import json
+import math
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -45,6 +46,25 @@ def watch(request: HttpRequest, title_id: int) -> HttpResponse:
     return render(request, "storefront/watch.html", context)
 
 
+MAX_ID = 2**63 - 1  # the database's bigint; larger ids overflow SQLite's driver
+
+
+def _seconds(value) -> float | None:
+    """A non-negative finite number of seconds from the JSON value, or None when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        seconds = float(value)
+    except (ValueError, OverflowError):  # OverflowError: an integer of hundreds of digits
+        return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _is_id(value: int | str) -> bool:
+    text = str(value)
+    return text.isdigit() and len(text) <= 19 and 1 <= int(text) <= MAX_ID
+
+
 @profile_required
 @require_POST
 def watch_progress(request: HttpRequest, title_id: int) -> JsonResponse:
@@ -52,12 +72,25 @@ def watch_progress(request: HttpRequest, title_id: int) -> JsonResponse:
     title = get_object_or_404(Title.objects.visible_to(request.profile), pk=title_id)
     try:
         body = json.loads(request.body or b"{}")
-        position = max(0.0, float(body.get("position", 0)))
-        watched = max(0.0, float(body.get("watched", 0)))
-        event_id = body.get("event")
-        event_id = int(event_id) if event_id not in (None, "") else None
-    except (ValueError, TypeError, AttributeError):
-        return JsonResponse({"error": "body must be JSON with numeric position, watched and event"}, status=400)
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply for the parser
+        return JsonResponse({"error": "body must be a JSON object"}, status=400)
+    if not isinstance(body, dict):
+        return JsonResponse({"error": "body must be a JSON object"}, status=400)
+    errors, values = {}, {}
+    for name in ("position", "watched"):
+        values[name] = _seconds(body.get(name, 0))
+        if values[name] is None:
+            errors[name] = "must be a finite number of seconds"
+    event_id = body.get("event")
+    if event_id in (None, ""):
+        event_id = None
+    elif isinstance(event_id, bool) or not isinstance(event_id, (int, str)) or not _is_id(event_id):
+        errors["event"] = "must be an event id or null"
+    else:
+        event_id = int(event_id)
+    if errors:
+        return JsonResponse({"error": "invalid progress report", "fields": errors}, status=400)
+    position, watched = values["position"], values["watched"]
     # The server's duration, never the client's: a report cannot claim more than the title runs.
     duration = _duration_s(title, _video_for(title))
     if event_id is None:

@@ -1,0 +1,127 @@
+"""Crafted request bodies are 400s that name the field, never 500s; a Hypothesis fuzz of every JSON endpoint.
+
+MARQUEE_FUZZ_EXAMPLES sets the examples per endpoint (100 in the suite; docs/benchmarks.md has a larger run).
+"""
+# ruff: noqa: F811  (pytest fixtures imported from support_engine are redefined as arguments)
+
+import json
+import os
+
+import pytest
+from django.core.cache import cache
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from support_engine import small_engine, support_engine  # noqa: F401  (fixtures)
+
+from accounts.access import SESSION_PROFILE_KEY
+from activity.models import ViewingEvent
+from factories import make_account, make_genre, make_profile, make_title
+
+pytestmark = pytest.mark.django_db
+FUZZ_EXAMPLES = int(os.environ.get("MARQUEE_FUZZ_EXAMPLES", "100"))
+HUGE = int("9" * 400)
+DEEP = "[" * 50_000 + "]" * 50_000
+TWENTY_DIGITS = "1" * 20
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def viewer(client):
+    profile = make_profile(make_account())
+    client.force_login(profile.account)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = profile.pk
+    session.save()
+    client.raise_request_exception = False  # a server error is a 500 answer here, which the tests assert on
+    return client, profile
+
+
+def post_json(client, url: str, body: str | bytes):
+    return client.post(url, data=body, content_type="application/json")
+
+
+def test_a_400_digit_integer_in_watch_progress_is_a_400_naming_the_field(viewer):
+    client, _ = viewer
+    title = make_title(runtime_minutes=10)
+    url = f"/watch/{title.pk}/progress/"
+
+    for field in ("position", "watched", "event"):
+        response = post_json(client, url, json.dumps({"position": 1, field: HUGE}))
+        assert response.status_code == 400
+        assert field in response.json()["fields"]
+    assert not ViewingEvent.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["/watch/{title}/progress/", "/api/support/ask", "/api/support/feedback"])
+def test_json_nested_50000_levels_deep_is_a_400(viewer, url):
+    client, _ = viewer
+    response = post_json(client, url.format(title=make_title().pk), DEEP)
+    assert response.status_code == 400
+
+
+def test_a_20_digit_id_in_onboarding_is_a_400_naming_the_field(viewer):
+    client, _ = viewer
+    make_genre("Drama")
+    response = client.post("/welcome/", {"genres": [TWENTY_DIGITS], "titles": [TWENTY_DIGITS]})
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert set(form.errors) == {"genres", "titles"}
+
+
+# --- fuzz --------------------------------------------------------------------------------------
+big_ints = st.one_of(st.integers(), st.integers(min_value=10**18, max_value=10**400), st.just(HUGE), st.just(-HUGE))
+scalars = st.one_of(st.none(), st.booleans(), big_ints, st.floats(allow_nan=True, allow_infinity=True),
+                    st.text(max_size=50), st.just(TWENTY_DIGITS))
+json_values = st.recursive(scalars, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+                           max_leaves=12)
+
+
+def bodies(fields: list[str]):
+    """A JSON object over the endpoint's own fields (and strangers), any JSON at all, or raw bytes."""
+    objects = st.fixed_dictionaries({}, optional={name: json_values for name in fields}) | st.dictionaries(
+        st.text(max_size=10), json_values, max_size=4)
+    encoded = st.one_of(objects, json_values).map(json.dumps)
+    nested = st.integers(min_value=1, max_value=60_000).map(lambda depth: "[" * depth + "]" * depth)
+    return st.one_of(encoded, encoded, encoded, nested, st.binary(max_size=200))
+
+
+ENDPOINTS = {
+    "progress": ("/watch/{title}/progress/", ["position", "watched", "event"]),
+    "ask": ("/api/support/ask", ["question", "choice"]),
+    "feedback": ("/api/support/feedback", ["message_id", "helpful"]),
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))
+def test_no_generated_body_gets_a_server_error(viewer, support_engine, endpoint, django_settings_for_fuzz, capsys):
+    client, _ = viewer
+    template, fields = ENDPOINTS[endpoint]
+    url = template.format(title=make_title(runtime_minutes=10).pk)
+    sent = []
+
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                     HealthCheck.data_too_large])
+    @given(body=bodies(fields))
+    @example(body=DEEP)
+    @example(body=json.dumps({name: HUGE for name in fields}))
+    def check(body):
+        response = post_json(client, url, body)
+        sent.append(response.status_code)
+        assert response.status_code < 500, (body[:200], response.content[:300])
+
+    check()
+    with capsys.disabled():
+        print(f"\nfuzz {endpoint}: {len(sent)} requests, {sum(s >= 500 for s in sent)} server errors")
+
+
+@pytest.fixture
+def django_settings_for_fuzz(settings):
+    settings.SUPPORT_BOT_RATE_LIMIT = 10**6  # the fuzz is about bodies, not about being refused
+    return settings
