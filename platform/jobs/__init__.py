@@ -1,7 +1,10 @@
 """Shared job plumbing for every app: enqueue after commit, non-overlapping locks, task progress."""
 
 from .locks import JobAlreadyRunning, exclusive_job
-from .progress import ProgressReporter
+from .progress import Progress, ProgressReporter, TaskProgress, TqdmProgress
 from .queue import enqueue_on_commit
 
-__all__ = ["JobAlreadyRunning", "ProgressReporter", "enqueue_on_commit", "exclusive_job"]
+__all__ = [
+    "JobAlreadyRunning", "Progress", "ProgressReporter", "TaskProgress", "TqdmProgress",
+    "enqueue_on_commit", "exclusive_job",
+]

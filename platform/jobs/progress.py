@@ -1,13 +1,20 @@
-"""Report a Celery task's progress so the admin (django-celery-results) can show it."""
+"""Progress of long work: one callback type, shown in the admin from a task or as a bar in a command.
 
-from typing import Any
+Services take an optional `Progress` callback, so they run the same from a task, a command or a test.
+Some feature modules still declare their own copy of the type (`tagging.pipeline.Progress`,
+`recommendations.training.Progress`, `support_bot.engine.Reporter`, `support_bot.finetune.Reporter`):
+they are the same `Callable[[int, int, str], None]` and should import this one when next edited.
+"""
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+# report(done, total, note): `done` of `total` steps finished; `note` says what is running now.
+Progress = Callable[[int, int, str], None]
 
 
-class ProgressReporter:
-    """Callable passed into services: `report(done, total, note)` updates the task's PROGRESS state.
-
-    Services take an optional reporter, so they run the same from a task, a command or a test.
-    """
+class TaskProgress:
+    """A `Progress` that updates a Celery task's PROGRESS state (django-celery-results shows it)."""
 
     def __init__(self, task: Any | None = None, *, every: int = 1) -> None:
         self.task = task
@@ -25,3 +32,41 @@ class ProgressReporter:
             state="PROGRESS",
             meta={"done": done, "total": total, "percent": round(100 * done / total, 1) if total else 0, "note": note},
         )
+
+
+# The tasks of recommendations/, tagging/, support_bot/ and storefront/ import the old name.
+ProgressReporter = TaskProgress
+
+
+class TqdmProgress:
+    """A `Progress` that draws a tqdm bar, for management commands; use it as a context manager.
+
+    `note_in` is where the note goes: the bar's postfix, its description, or nowhere.
+    `disable=None` hides the bar when the output is not a terminal (tqdm's own rule).
+    """
+
+    def __init__(self, *, desc: str | None = None, unit: str = "it", total: int | None = None,
+                 disable: bool | None = False, leave: bool = True, file: Any = None,
+                 note_in: Literal["postfix", "description"] | None = "postfix") -> None:
+        from tqdm import tqdm  # only commands draw bars: web and worker processes never import it
+
+        self.bar = tqdm(desc=desc, unit=unit, total=total, disable=disable, leave=leave, file=file)
+        self.note_in = note_in
+
+    def __call__(self, done: int, total: int, note: str = "") -> None:
+        self.bar.total = total
+        self.bar.n = done
+        if self.note_in == "postfix":
+            self.bar.set_postfix_str(note, refresh=False)
+        elif self.note_in == "description":
+            self.bar.set_description(note, refresh=False)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()
+
+    def __enter__(self) -> "TqdmProgress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,9 +1,8 @@
 """python manage.py train_recommender [--search N]: train, evaluate, gate and activate in the foreground."""
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
-from jobs import JobAlreadyRunning
+from jobs import JobAlreadyRunning, TqdmProgress
 from recommendations import training
 from recommendations.models import ModelVersion
 
@@ -22,25 +21,16 @@ class Command(BaseCommand):
         if if_missing and ModelVersion.objects.filter(is_active=True).exists():
             self.stdout.write("A recommender model is already active: not retraining.")
             return
-        bar = tqdm(total=1, disable=no_progress, leave=False)
-
-        def progress(done: int, total: int, note: str = "") -> None:
-            bar.total = total
-            bar.n = done
-            bar.set_description(note)
-            bar.refresh()
-
         try:
-            if search:
-                search_id = training.run_hyperparameter_search(trials=search, progress=progress)
-                self.stdout.write(f"hyperparameter search {search_id}: {search} trials stored")
-            version = training.train_recommender(progress=progress)
+            with TqdmProgress(total=1, disable=no_progress, leave=False, note_in="description") as progress:
+                if search:
+                    search_id = training.run_hyperparameter_search(trials=search, progress=progress)
+                    self.stdout.write(f"hyperparameter search {search_id}: {search} trials stored")
+                version = training.train_recommender(progress=progress)
         except JobAlreadyRunning:
             raise CommandError("another recommender training is running (lock recommendations.train); try later") from None
         except training.NotEnoughData as error:
             raise CommandError(str(error)) from None
-        finally:
-            bar.close()
         self.stdout.write(f"v{version.version}: {version.get_status_display()}  "
                           f"held-out NDCG@10 {version.ndcg}  training {version.training_seconds}s")
         if version.note:

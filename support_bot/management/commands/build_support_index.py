@@ -1,9 +1,8 @@
 """Build the support engine from the knowledge base now (what the rebuild task does), with progress."""
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
-from jobs import JobAlreadyRunning
+from jobs import JobAlreadyRunning, TqdmProgress
 from support_bot.index import build_index
 
 
@@ -14,22 +13,13 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="build a new version even if the KB is unchanged")
 
     def handle(self, *args, **options):
-        bar = tqdm(total=1, desc="support engine", unit="step")
-
-        def report(done: int, total: int, note: str = "") -> None:
-            bar.total = total
-            bar.n = done
-            bar.set_postfix_str(note)
-            bar.refresh()
-
         try:
-            record = build_index(report=report, force=options["force"])
+            with TqdmProgress(total=1, desc="support engine", unit="step") as report:
+                record = build_index(report=report, force=options["force"])
         except JobAlreadyRunning:
             raise CommandError("another build is running; try again when it finishes") from None
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        finally:
-            bar.close()
         metrics = record.metrics or {}
         self.stdout.write(
             f"v{record.version} active: {record.entries} entries, {record.questions} questions, "

@@ -4,8 +4,8 @@ import json as jsonlib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
+from jobs import TqdmProgress
 from tagging.shots import VideoReadError, detect_shots
 
 
@@ -20,18 +20,12 @@ class Command(BaseCommand):
         if not video.is_file():
             raise CommandError(f"{video}: no such file")
         # Progress goes to stderr so --json output stays machine-readable.
-        bar = tqdm(desc="frames", unit=" frames", file=self.stderr._out, disable=None, leave=False)
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
         try:
-            result = detect_shots(video, progress=progress)
+            with TqdmProgress(desc="frames", unit=" frames", file=self.stderr._out, disable=None, leave=False,
+                              note_in=None) as progress:
+                result = detect_shots(video, progress=progress)
         except VideoReadError as error:
             raise CommandError(str(error)) from None
-        finally:
-            bar.close()
         if options["json"]:
             self.stdout.write(_dumps(result.as_json()))
             return

@@ -1,9 +1,8 @@
 """python manage.py retrain_taggers [--skip-synopsis]"""
 
 from django.core.management.base import BaseCommand
-from tqdm import tqdm
 
-from jobs import JobAlreadyRunning
+from jobs import JobAlreadyRunning, TqdmProgress
 from tagging import learning
 from tagging.text_tags import calibrate
 
@@ -18,19 +17,12 @@ class Command(BaseCommand):
         if not skip_synopsis:
             calibration = calibrate()
             self.stdout.write(str(calibration) if calibration else "synopsis: too few known tags to calibrate")
-        bar = tqdm(desc="tags", unit=" tags", disable=None, leave=False)
-
-        def progress(done: int, total: int, note: str = "") -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
         try:
-            outcome = learning.retrain(progress=progress)
+            with TqdmProgress(desc="tags", unit=" tags", disable=None, leave=False, note_in=None) as progress:
+                outcome = learning.retrain(progress=progress)
         except JobAlreadyRunning:
             self.stderr.write("another retraining is running; try again later")
             return
-        finally:
-            bar.close()
         for tag, verdict in sorted(outcome.items()):
             self.stdout.write(f"{tag}: {verdict}")
         if not outcome:
