@@ -77,7 +77,3 @@ def embed_texts(texts: list[str], *, batch_size: int = 64, quantized: bool = Fal
             pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
             chunks.append(torch.nn.functional.normalize(pooled, dim=1).numpy())
     return np.vstack(chunks).astype(np.float32)
-
-
-def embed_text(text: str) -> np.ndarray:
-    return embed_texts([text])[0]

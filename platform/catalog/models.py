@@ -126,10 +126,6 @@ class Title(models.Model):
 
         return reverse("storefront:title", args=[self.pk])
 
-    @property
-    def poster(self) -> "MediaAsset | None":
-        return self.media_assets.filter(role=MediaAsset.Role.POSTER, status=MediaAsset.Status.READY).first()
-
 
 class TitleTag(models.Model):
     """A tag on a title, with where it came from and how sure that source is."""

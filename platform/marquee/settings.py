@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-from celery.schedules import crontab  # noqa: F401  (handy for beat defaults in migrations)
 from django.core.exceptions import ImproperlyConfigured
 
 from .database import database_settings
