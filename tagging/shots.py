@@ -8,7 +8,10 @@ second pass over those scalars (memory is a few floats per frame, whatever the v
 - cut: the frame difference stands well above the local average (so a fast pan, which is busy
   everywhere, is not a cut) and above an absolute floor, and the picture does not come back within
   a few frames (a flash);
-- fade: a run of black frames between two shots;
+- cut at black: a run of black frames entered or left in one step is a hard cut (into or out of
+  black); only a gradual ramp of luminance over several frames into or out of it makes a fade;
+- a frame difference that a change of brightness alone explains (each frame's luma, normalised by
+  its own mean and spread, is unchanged) is a fade step, not a cut;
 - dissolve: over a window the change is spread across frames, monotone and linear (a pan is neither).
 
 Boundaries closer than the minimum shot length are merged, keeping the stronger one.
@@ -28,6 +31,7 @@ SMALL_WIDTH = 64
 COARSE_WIDTH = 16
 HIST_BINS = (8, 4, 4)
 MAX_FLASH_FRAMES = 3
+DECODE_THREADS = 2  # FFmpeg's own decoder threads; more buys little on one worker's core budget
 
 
 class VideoReadError(Exception):
@@ -50,6 +54,8 @@ class DetectorParams:
     dissolve_max_step: float = 0.45  # largest single step, relative to the change (1 ~ a cut)
     dissolve_max_dip: float = 0.85  # middle frame's luma variance over its ends' (a blend is flatter)
     dissolve_strong_dip: float = 0.45  # a dip this deep needs no linearity test (motion spoils that one)
+    cut_min_structure: float = 0.12  # normalised-luma change a cut must also show (brightness alone is a fade)
+    black_step_share: float = 0.6  # share of the luma drop into black taken in one frame that makes it a cut
 
 
 @dataclass
@@ -68,6 +74,8 @@ class ShotList:
     shots: list[DetectedShot] = field(default_factory=list)
     width: int = 0
     height: int = 0
+    analysed_width: int = 0  # the small frame the detector actually looked at
+    analysed_height: int = 0
 
     def as_json(self) -> dict:
         """The public `detect_shots --json` contract: fps, frames and shots only."""
@@ -79,19 +87,33 @@ class _Frame:
     luma: np.ndarray  # float32, 0..1
     hist: np.ndarray  # float32, sums to 1
     coarse: np.ndarray  # luma at COARSE_WIDTH: camera moves of a few pixels vanish here
+    shape: np.ndarray  # luma minus its mean over its spread: unchanged by a brightness ramp
+
+
+def downscale(frame: np.ndarray) -> np.ndarray:
+    """The small BGR frame analysed: nearest-neighbour decimation first (cheap on 720p/1080p), then area."""
+    height, width = frame.shape[:2]
+    small_h = max(8, round(SMALL_WIDTH * height / max(width, 1)))
+    step = width // (4 * SMALL_WIDTH)
+    if step > 1:
+        frame = frame[::step, ::step]
+    return cv2.resize(frame, (SMALL_WIDTH, small_h), interpolation=cv2.INTER_AREA)
 
 
 def _features(frame: np.ndarray) -> _Frame:
-    height, width = frame.shape[:2]
-    small_h = max(8, round(SMALL_WIDTH * height / max(width, 1)))
-    small = cv2.resize(frame, (SMALL_WIDTH, small_h), interpolation=cv2.INTER_AREA)
+    small = downscale(frame)
+    small_h = small.shape[0]
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     hist = cv2.calcHist([hsv], [0, 1, 2], None, list(HIST_BINS), [0, 180, 0, 256, 0, 256]).ravel()
     hist *= 1.0 / (SMALL_WIDTH * small_h)
     luma = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
     luma *= 1.0 / 255.0
     coarse = cv2.resize(luma, (COARSE_WIDTH, max(4, small_h // 4)), interpolation=cv2.INTER_AREA)
-    return _Frame(luma=luma, hist=hist, coarse=coarse)
+    mean, std = cv2.meanStdDev(luma)
+    spread = float(std[0, 0])
+    # A flat frame (black, or one grey level) has no shape: all zeros, so a fade of flat frames never cuts.
+    shape = (luma - float(mean[0, 0])) / spread if spread > 0.02 else np.zeros_like(luma)
+    return _Frame(luma=luma, hist=hist, coarse=coarse, shape=shape)
 
 
 def _mean_abs(a: np.ndarray, b: np.ndarray) -> float:
@@ -114,6 +136,7 @@ class _Signals:
         self.recent: deque[_Frame] = deque(maxlen=2 * half + 1)
         self.diff: list[float] = []  # diff[i]: frame i-1 -> i (0 for frame 0)
         self.step: list[float] = []  # mean |luma| step i-1 -> i
+        self.structure: list[float] = []  # normalised-luma change i-1 -> i (0 for a pure brightness change)
         self.skip: list[list[float]] = []  # skip[i][f-1]: frame i-1 -> i+f, filled later
         self.mean_luma: list[float] = []
         self.std_luma: list[float] = []
@@ -128,6 +151,7 @@ class _Signals:
         previous = self.recent[-1] if self.recent else None
         self.diff.append(_difference(previous, feats) if previous is not None else 0.0)
         self.step.append(_mean_abs(previous.coarse, feats.coarse) if previous is not None else 0.0)
+        self.structure.append(0.25 * _mean_abs(previous.shape, feats.shape) if previous is not None else 0.0)
         self.skip.append([1.0] * MAX_FLASH_FRAMES)
         mean, std = cv2.meanStdDev(feats.luma)
         self.mean_luma.append(float(mean[0, 0]))
@@ -183,11 +207,28 @@ def _boundaries(sig: _Signals, fps: float) -> list[tuple[int, str, float]]:
     suppressed = np.zeros(n, dtype=bool)
     found: list[tuple[int, str, float]] = []
 
+    luma = np.asarray(sig.mean_luma)
+
+    def abrupt(before: int, after: int, direction: int) -> bool:
+        """Whether the luma change between the black run and its neighbour happened in one step, not a ramp."""
+        if not (0 <= before < n and 0 <= after < n):
+            return False
+        far = min(max(before - 4 * direction, 0), n - 1)
+        step = abs(luma[before] - luma[after])
+        ramp = abs(luma[far] - luma[after])
+        return step >= 2 * p.black_luma and step >= p.black_step_share * max(ramp, 1e-6)
+
     for start, end in _runs(black):
         lo, hi = max(0, start - 2), min(n, end + 3)
         suppressed[lo:hi] = True
-        if start == 0 or end == n - 1:
-            continue  # black lead-in or tail belongs to the first or last shot
+        cut_in = start > 0 and abrupt(start - 1, start, 1)  # content -> black in one frame
+        cut_out = end < n - 1 and abrupt(end + 1, end, -1)  # black -> content in one frame
+        if cut_in:
+            found.append((start, "cut", 2.0))
+        if cut_out:
+            found.append((end + 1, "cut", 2.0))
+        if start == 0 or end == n - 1 or cut_in or cut_out:
+            continue  # a black lead-in or tail faded into belongs to the first or last shot
         found.append(((start + end + 1) // 2, "fade", 2.0))
 
     change = np.asarray(sig.dissolve_change)
@@ -231,6 +272,8 @@ def _boundaries(sig: _Signals, fps: float) -> list[tuple[int, str, float]]:
         d = diff[i]
         if suppressed[i] or d < p.cut_floor or d < p.cut_ratio * local[i]:
             continue
+        if sig.structure[i] < p.cut_min_structure:
+            continue  # brightness alone changed: a fade step or a lighting change, not a new shot
         if d < diff[max(0, i - 1)] or (i + 1 < n and d < diff[i + 1]):
             continue  # not the peak of its neighbourhood
         # A flash: the picture before the jump comes back within a few frames (or this jump
@@ -274,6 +317,8 @@ def detect_shots_in_frames(
             progress(len(sig.diff))
     n = len(sig.diff)
     result = ShotList(fps=float(fps), frames=n, width=width, height=height)
+    if sig.recent:
+        result.analysed_height, result.analysed_width = sig.recent[-1].luma.shape
     if n == 0:
         return result
     starts = [(0, "start")] + [(frame, kind) for frame, kind, _ in _boundaries(sig, fps)]
@@ -286,9 +331,18 @@ def detect_shots_in_frames(
     return result
 
 
-def open_video(path: str | Path) -> tuple[cv2.VideoCapture, float, int]:
-    """An opened capture, its frame rate and declared frame count; VideoReadError if it is not a video."""
-    capture = cv2.VideoCapture(str(path))
+def open_video(path: str | Path, *, decode_threads: int = 0) -> tuple[cv2.VideoCapture, float, int]:
+    """An opened capture, its frame rate and declared frame count; VideoReadError if it is not a video.
+
+    `decode_threads` > 0 asks FFmpeg for threaded decoding (where the codec has it): decoding a
+    720p or 1080p frame is most of the cost of detection.
+    """
+    if decode_threads > 0:
+        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, decode_threads])
+        if not capture.isOpened():
+            capture = cv2.VideoCapture(str(path))
+    else:
+        capture = cv2.VideoCapture(str(path))
     if not capture.isOpened():
         raise VideoReadError(f"{path}: not a readable video (no demuxer or decoder could open it)")
     fps = capture.get(cv2.CAP_PROP_FPS)
@@ -314,7 +368,7 @@ def detect_shots(
     progress: Callable[[int, int], None] | None = None,
 ) -> ShotList:
     """Detect the shots of the video file at `path`; `progress(done, total)` reports frames read."""
-    capture, fps, declared = open_video(path)
+    capture, fps, declared = open_video(path, decode_threads=DECODE_THREADS)
     # Frames are tiny: OpenCV's thread pool costs more than it saves here, and a worker
     # process is the unit of parallelism anyway.
     threads = cv2.getNumThreads()

@@ -84,3 +84,43 @@ def test_a_video_without_frames_raises_a_read_error(tmp_path):
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(VideoReadError):
         detect_shots(path)
+
+
+def test_a_cut_into_black_and_a_cut_out_of_black_are_hard_cuts():
+    black = [np.zeros_like(frame) for frame in shot(1, 20)]
+    frames = shot(1, 30) + black + shot(2, 30)
+    found = boundaries(detect_shots_in_frames(frames, FPS))
+    assert found == [(30, "cut"), (50, "cut")]
+
+
+def test_a_luminance_ramp_into_and_out_of_black_is_a_fade_not_a_cut():
+    # The picture is kept still so only the brightness changes: a ramp over 12 frames each way.
+    still = [shot(3, 1, pan=0)[0]] * 40
+    ramp_out = [(still[0] * (1 - (k + 1) / 12)).astype(np.uint8) for k in range(12)]
+    ramp_in = [(shot(4, 1, pan=0)[0] * ((k + 1) / 12)).astype(np.uint8) for k in range(12)]
+    black = [np.zeros_like(still[0])] * 4
+    frames = still + ramp_out + black + ramp_in + [shot(4, 1, pan=0)[0]] * 40
+    found = boundaries(detect_shots_in_frames(frames, FPS))
+    assert [kind for _, kind in found] == ["fade"]
+    assert 40 <= found[0][0] <= 68
+
+
+def test_text_fading_in_over_fast_motion_is_not_a_cut():
+    import cv2
+
+    frames = shot(5, 47, pan=2.0)  # a fast pan (2 px a frame on a 96 px frame), never wrapping the scene
+    for k in range(15, 47):
+        alpha = min(1.0, (k - 15) / 10)  # the title fades in over 10 frames and stays
+        overlay = frames[k].copy()
+        cv2.putText(overlay, "TITLE", (6, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (255, 255, 255), 3)
+        frames[k] = cv2.addWeighted(overlay, alpha, frames[k], 1 - alpha, 0)
+    assert boundaries(detect_shots_in_frames(frames, FPS)) == []
+
+
+def test_a_720p_input_is_downscaled_before_analysis():
+    import cv2
+
+    frames = [cv2.resize(frame, (1280, 720), interpolation=cv2.INTER_NEAREST) for frame in shot(6, 12)]
+    result = detect_shots_in_frames(frames, FPS)
+    assert (result.width, result.height) == (1280, 720)
+    assert (result.analysed_width, result.analysed_height) == (64, 36)
