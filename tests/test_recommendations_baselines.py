@@ -98,3 +98,18 @@ def test_two_stage_ranks_only_unseen_titles_the_generators_proposed():
         finite = set(np.flatnonzero(np.isfinite(scores[user])).tolist())
         assert finite and not finite & set(seen[user].indices.tolist())
         assert len(finite) <= 3 * 4  # at most per_generator from each of the three generators
+
+
+def test_every_recommender_setting_read_in_code_is_declared_in_settings_and_readme():
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(__file__).resolve().parents[1]
+    names = set()
+    for path in (root / "recommendations").rglob("*.py"):
+        names |= set(re.findall(r"RECOMMENDER_[A-Z_]+", path.read_text()))
+    readme = (root / "README.md").read_text()
+    assert names and all(hasattr(settings, n) for n in names), sorted(n for n in names if not hasattr(settings, n))
+    assert all(n in readme for n in names), sorted(n for n in names if n not in readme)

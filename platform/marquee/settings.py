@@ -234,6 +234,17 @@ RECOMMENDER_CANDIDATES = env_int("RECOMMENDER_CANDIDATES", 100)
 RECOMMENDER_EXPLORATION_SHARE = env_float("RECOMMENDER_EXPLORATION_SHARE", 0.15)
 RECOMMENDER_MMR_LAMBDA = env_float("RECOMMENDER_MMR_LAMBDA", 0.7)
 RECOMMENDER_THREADS = env_int("RECOMMENDER_THREADS", 2)
+# Stars at or below which a rating is a dislike at request time (the offline signal uses the same 2.0).
+RECOMMENDER_DISLIKE_AT = env_float("RECOMMENDER_DISLIKE_AT", 2.0)
+# Stored per profile/title by batch scoring: "viewers like you" candidates and similar-title neighbours.
+RECOMMENDER_PEER_CANDIDATES = env_int("RECOMMENDER_PEER_CANDIDATES", 50)
+RECOMMENDER_NEIGHBOURS = env_int("RECOMMENDER_NEIGHBOURS", 20)
+# Model versions whose artefacts and candidates are kept (the active one and rollbacks).
+RECOMMENDER_KEEP_VERSIONS = env_int("RECOMMENDER_KEEP_VERSIONS", 3)
+# The trending row: decay half-life, how far back it looks, how long its scores are cached.
+RECOMMENDER_TRENDING_HALF_LIFE_DAYS = env_float("RECOMMENDER_TRENDING_HALF_LIFE_DAYS", 7.0)
+RECOMMENDER_TRENDING_WINDOW_DAYS = env_int("RECOMMENDER_TRENDING_WINDOW_DAYS", 60)
+RECOMMENDER_TRENDING_CACHE_SECONDS = env_int("RECOMMENDER_TRENDING_CACHE_SECONDS", 600)
 # Hyperparameters and signal weights used until a search stores better ones: the time-split winner of
 # bench/recommend.py on MovieLens (only rating weights and the decay could be judged there; view, list
 # and search weights are reasoned defaults until the storefront has logged enough of those signals).
