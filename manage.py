@@ -16,6 +16,13 @@ for path in (REPO_ROOT, REPO_ROOT / "platform"):
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["detect_shots"]:
+        # Shot detection needs no Django: skip its start-up (tagging/cli.py).
+        from tagging.cli import fast_detect_shots
+
+        code = fast_detect_shots(sys.argv[2:])
+        if code is not None:
+            sys.exit(code)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marquee.settings")
     from django.core.management import execute_from_command_line
 

@@ -124,3 +124,18 @@ def test_a_720p_input_is_downscaled_before_analysis():
     result = detect_shots_in_frames(frames, FPS)
     assert (result.width, result.height) == (1280, 720)
     assert (result.analysed_width, result.analysed_height) == (64, 36)
+
+
+def test_the_plain_command_runs_without_django_and_prints_the_same_json(tmp_path, capsys):
+    from tagging.cli import fast_detect_shots
+
+    path, _ = video_with_cuts(tmp_path / "cuts.avi", [20, 30])
+    assert fast_detect_shots([str(path), "--json"]) == 0
+    fast = capsys.readouterr().out
+    out = StringIO()
+    call_command("detect_shots", str(path), "--json", stdout=out)
+    assert json.loads(fast) == json.loads(out.getvalue())
+    assert [s["transition"] for s in json.loads(fast)["shots"]] == ["start", "cut"]
+    assert fast_detect_shots([str(path), "--verbosity", "2"]) is None  # left to Django's command
+    assert fast_detect_shots([str(tmp_path / "missing.avi")]) == 1
+    assert "no such file" in capsys.readouterr().err

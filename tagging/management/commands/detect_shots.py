@@ -1,12 +1,10 @@
-"""python manage.py detect_shots VIDEO [--json]"""
+"""python manage.py detect_shots VIDEO [--json] (manage.py runs the plain form without Django: tagging.cli)"""
 
-import json as jsonlib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jobs import TqdmProgress
-from tagging.shots import VideoReadError, detect_shots
+from tagging.cli import DetectShotsError, run
 
 
 class Command(BaseCommand):
@@ -17,25 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print only the JSON document on stdout")
 
     def handle(self, video: Path, **options):
-        if not video.is_file():
-            raise CommandError(f"{video}: no such file")
-        # Progress goes to stderr so --json output stays machine-readable.
         try:
-            with TqdmProgress(desc="frames", unit=" frames", file=self.stderr._out, disable=None, leave=False,
-                              note_in=None) as progress:
-                result = detect_shots(video, progress=progress)
-        except VideoReadError as error:
+            run(video, as_json=options["json"], out=self.stdout, err=self.stderr._out)
+        except DetectShotsError as error:
             raise CommandError(str(error)) from None
-        if options["json"]:
-            self.stdout.write(_dumps(result.as_json()))
-            return
-        self.stdout.write(f"{video}: {result.frames} frames at {result.fps:g} fps, {len(result.shots)} shots")
-        for k, shot in enumerate(result.shots):
-            self.stdout.write(
-                f"{k:>4}  frames {shot.start_frame:>7}-{shot.end_frame:<7} {shot.start_s:>9.3f}-{shot.end_s:<9.3f} s  "
-                f"{shot.transition}"
-            )
-
-
-def _dumps(document: dict) -> str:
-    return jsonlib.dumps(document)
