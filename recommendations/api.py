@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework.decorators import api_view
@@ -36,6 +37,14 @@ def _item_payload(profile, items: list[services.RowItem]) -> list[dict]:
 
 
 def _rows_payload(profile, limit: int) -> dict:
+    """Cached like the home page's rows (same TTL, same per-profile version bumped on every action)."""
+    return services.cached_for_profile(
+        profile.pk, f"recommendations:api-rows:{limit}", lambda: _ranked_payload(profile, limit),
+        ttl=getattr(settings, "STOREFRONT_ROWS_CACHE_SECONDS", 120),
+    )
+
+
+def _ranked_payload(profile, limit: int) -> dict:
     rows = services.rows_for(profile, limit=limit)
     every = [item for row in rows for item in row.items]
     payload = {i["title_id"]: i for i in _item_payload(profile, every)}

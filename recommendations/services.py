@@ -143,6 +143,31 @@ def similar_titles(title: Title, *, limit: int = 12, profile: Profile | None = N
     return [RowItem(n.title_id, round(float(n.score), 6), f"Similar to {title.name}") for n in neighbours[:limit]]
 
 
+def rows_version_key(profile_id: int) -> str:
+    """Cache key of the version of a profile's rows; the storefront bumps it whenever the profile acts."""
+    return f"storefront:rows-version:{profile_id}"  # the name predates this owner: kept so live caches stay valid
+
+
+def cached_for_profile(profile_id: int, kind: str, compute, *, ttl: int) -> object:
+    """`compute()` cached per profile until `ttl` or the profile's next rows change, in one cache read.
+
+    The entry carries the version it was computed for, so the version and the entry are one
+    `get_many`; a stale version counts as a miss.
+    """
+    from django.core.cache import cache
+
+    version_key, key = rows_version_key(profile_id), f"{kind}:{profile_id}"
+    found = cache.get_many([version_key, key]) if ttl else {}
+    version = found.get(version_key, 0)
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = compute()
+    if ttl:
+        cache.set(key, (version, value), ttl)
+    return value
+
+
 def enqueue_training() -> str:
     """Queue a retraining now (the admin's button); returns the Celery task id."""
     from .tasks import train_recommender_task

@@ -52,3 +52,32 @@ def test_session_pointing_at_another_accounts_profile_is_404(world, client):
 
 def test_anonymous_is_refused(world, client):
     assert client.get("/api/recommendations/rows/").status_code in (401, 403)
+
+
+def test_rows_api_is_cached_until_the_profile_acts(world, client, settings, monkeypatch):
+    from django.core.cache import cache
+
+    from recommendations import services
+    from storefront.rows import rows_changed
+
+    settings.STOREFRONT_ROWS_CACHE_SECONDS = 120
+    cache.clear()
+    training.train_recommender()
+    fan = world.fans["action"][0]
+    calls = []
+    real = services.rows_for
+
+    def counting(profile, **kwargs):
+        calls.append(profile.pk)
+        return real(profile, **kwargs)
+
+    monkeypatch.setattr(services, "rows_for", counting)
+    c = signed_in(client, fan)
+    first = c.get("/api/recommendations/rows/?limit=5").json()
+    again = c.get("/api/recommendations/rows/?limit=5").json()
+    assert again == first and calls == [fan.pk]  # the second request did not rank
+    c.get("/api/recommendations/rows/?limit=6")
+    assert calls == [fan.pk, fan.pk]  # another limit is another entry
+    rows_changed(fan)  # what every action and profile save does
+    c.get("/api/recommendations/rows/?limit=5")
+    assert calls == [fan.pk] * 3

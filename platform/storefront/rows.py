@@ -29,7 +29,8 @@ T = TypeVar("T")
 
 
 def _version_key(profile_id: int) -> str:
-    return f"storefront:rows-version:{profile_id}"
+    # One version per profile, owned by recommendations: its rows API caches against it too.
+    return recommendations.rows_version_key(profile_id)
 
 
 def rows_changed(profile: Profile | int) -> None:
