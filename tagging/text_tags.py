@@ -36,8 +36,32 @@ def similarities(synopses: list[str], tags: list[Tag]) -> np.ndarray:
     return embed_texts(synopses) @ _tag_embeddings(tuple(tag_text(tag) for tag in tags)).T
 
 
+TARGET_PRECISION = 0.8  # settings.TAGGING_SYNOPSIS_TARGET_PRECISION overrides
+
+
+def threshold_for_precision(scores: np.ndarray, labels: np.ndarray, target: float) -> tuple[float, float, float] | None:
+    """(threshold, precision, recall) of the lowest threshold whose precision is at least `target`; None if none is.
+
+    The lowest such threshold keeps the most recall while a suggestion is still right `target` of the time.
+    """
+    order = np.argsort(-scores, kind="stable")
+    ranked, hits = scores[order], np.cumsum(labels[order])
+    predicted = np.arange(1, len(ranked) + 1)
+    best = None
+    for k in range(len(ranked)):
+        if k + 1 < len(ranked) and ranked[k + 1] == ranked[k]:
+            continue  # a threshold takes every tie at once
+        precision = hits[k] / predicted[k]
+        if precision >= target and hits[k] > 0:
+            best = (float(ranked[k]), float(precision), float(hits[k] / max(labels.sum(), 1)))
+    return best
+
+
 def calibrate(max_titles: int = 2000, *, min_positives: int = 5) -> SynopsisCalibration | None:
-    """Fit the threshold (best F1) and a Platt scaling on titles whose tags are known (imported or staff).
+    """Fit the threshold and a Platt scaling on titles whose tags are known (imported or staff).
+
+    The threshold is the lowest whose precision reaches the target (TAGGING_SYNOPSIS_TARGET_PRECISION,
+    0.8); when no threshold reaches it, the one with the best F1.
 
     None when there are too few known tags to fit on; the default threshold stays in use.
     """
@@ -68,6 +92,11 @@ def calibrate(max_titles: int = 2000, *, min_positives: int = 5) -> SynopsisCali
         f1 = 2 * precision * recall / (precision + recall)
         if f1 > best_f1:
             best_f1, best_threshold = f1, float(threshold)
+    target = getattr(settings, "TAGGING_SYNOPSIS_TARGET_PRECISION", TARGET_PRECISION)
+    chosen = threshold_for_precision(scores, labels, target)
+    if chosen is not None:
+        best_threshold, precision, recall = chosen
+        best_f1 = 2 * precision * recall / (precision + recall)
     from sklearn.linear_model import LogisticRegression
 
     platt = LogisticRegression(C=100.0).fit(scores.reshape(-1, 1), labels)

@@ -247,3 +247,14 @@ def test_retraining_takes_the_job_lock_itself_so_every_caller_is_serialised():
         call_command("retrain_taggers", "--skip-synopsis", stderr=err)
         assert "another retraining is running" in err.getvalue()
     assert learning.retrain() == {}
+
+
+def test_the_synopsis_threshold_is_the_lowest_that_reaches_the_target_precision():
+    from tagging.text_tags import threshold_for_precision
+
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    labels = np.array([True, True, False, True, False, False])
+    # At 0.6: 3 right of 4 (0.75); at 0.8: 2 of 2. At 0.7, 2 of 3 (0.667).
+    assert threshold_for_precision(scores, labels, 0.75) == (0.6, 0.75, 1.0)
+    assert threshold_for_precision(scores, labels, 0.8) == (0.8, 1.0, 2 / 3)
+    assert threshold_for_precision(scores, labels[::-1] & False, 0.5) is None
