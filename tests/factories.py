@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from accounts.access import SESSION_PROFILE_KEY
 from accounts.models import Plan, Profile, User
 from activity.models import Rating, ViewingEvent
 from catalog.models import Genre, Region, Tag, Title, TitleTag
@@ -62,3 +63,12 @@ def watch(profile: Profile, title: Title, completion: float = 1.0, when: datetim
         profile=profile, title=title, completion=completion, seconds_watched=int(seconds * completion),
         started_at=when or timezone.now() - timedelta(hours=1),
     )
+
+
+def signed_in(client, profile: Profile, *, account: User | None = None):
+    """`client` signed in as `profile`'s account (or `account`, to forge a session) with `profile` chosen."""
+    client.force_login(account or profile.account)
+    session = client.session
+    session[SESSION_PROFILE_KEY] = profile.pk
+    session.save()
+    return client

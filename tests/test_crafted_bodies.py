@@ -13,9 +13,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support_engine import small_engine, support_engine  # noqa: F401  (fixtures)
 
-from accounts.access import SESSION_PROFILE_KEY
 from activity.models import ViewingEvent
-from factories import make_account, make_genre, make_profile, make_title
+from factories import make_account, make_genre, make_profile, make_title, signed_in
 
 pytestmark = pytest.mark.django_db
 FUZZ_EXAMPLES = int(os.environ.get("MARQUEE_FUZZ_EXAMPLES", "100"))
@@ -34,10 +33,7 @@ def _fresh_cache():
 @pytest.fixture
 def viewer(client):
     profile = make_profile(make_account())
-    client.force_login(profile.account)
-    session = client.session
-    session[SESSION_PROFILE_KEY] = profile.pk
-    session.save()
+    signed_in(client, profile)
     client.raise_request_exception = False  # a server error is a 500 answer here, which the tests assert on
     return client, profile
 

@@ -2,21 +2,12 @@
 
 import pytest
 
-from accounts.access import SESSION_PROFILE_KEY
-from factories import make_account, make_profile
+from factories import make_account, make_profile, signed_in
 from recommendations import training
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["recommendations_world"]
 PASSWORD = "correct-horse-battery"
-
-
-def signed_in(client, profile):
-    client.force_login(profile.account)
-    session = client.session
-    session[SESSION_PROFILE_KEY] = profile.pk
-    session.save()
-    return client
 
 
 def test_owner_gets_rows_for_the_current_profile(world, client):
@@ -43,10 +34,7 @@ def test_outsider_gets_404_for_another_accounts_profile(world, client):
 
 def test_session_pointing_at_another_accounts_profile_is_404(world, client):
     outsider = make_profile(make_account(), name="outsider")
-    client.force_login(outsider.account)
-    session = client.session
-    session[SESSION_PROFILE_KEY] = world.fans["romance"][0].pk
-    session.save()
+    signed_in(client, world.fans["romance"][0], account=outsider.account)
     assert client.get("/api/recommendations/rows/").status_code == 404
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from support_engine import small_engine, support_engine  # noqa: F401  (fixtures)
 
-from factories import make_account, make_plan, make_profile, make_region
+from factories import make_account, make_plan, make_profile, make_region, signed_in
 from support_bot.models import Message, SupportTicket
 
 ASK = "/api/support/ask"
@@ -175,18 +175,12 @@ def test_an_agents_reply_appears_in_the_subscribers_chat_only(client, subscriber
 
 
 def test_the_widget_is_on_subscriber_pages(client, subscriber):
-    from accounts.access import SESSION_PROFILE_KEY
-
-    client.force_login(subscriber)
-    session = client.session
-    session[SESSION_PROFILE_KEY] = subscriber.profiles.first().pk
-    session.save()
+    signed_in(client, subscriber.profiles.first())
     page = client.get("/", follow=True).content.decode()  # a new profile lands on onboarding first
     assert 'id="support-chat"' in page and "support_bot/chat.js" in page
 
 
 def test_recommend_like_x_suggests_titles_for_the_askers_profile_and_region(client, support_engine):
-    from accounts.access import SESSION_PROFILE_KEY
     from catalog.models import TitleAvailability
     from factories import make_title
 
@@ -199,10 +193,7 @@ def test_recommend_like_x_suggests_titles_for_the_askers_profile_and_region(clie
     french_only = make_title("Le Dessin Animé", genres=["Animation"], maturity_rating="G")
     TitleAvailability.objects.create(title=french_only, region=fr)
     make_title("Documentary", genres=["Documentary"], maturity_rating="G")
-    client.force_login(account)
-    session = client.session
-    session[SESSION_PROFILE_KEY] = kid.pk
-    session.save()
+    signed_in(client, kid)
     body = ask(client, "Recommend me something like Toy Story").json()
     assert body["faq_id"] == "recommend-similar"
     titles = [link["title"] for link in body["links"]]

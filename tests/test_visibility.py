@@ -17,10 +17,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from support_engine import small_engine, support_engine  # noqa: F401  (fixtures)
 
-from accounts.access import SESSION_PROFILE_KEY
 from activity.models import MyListEntry
 from catalog.models import Title, TitleAvailability
-from factories import make_account, make_profile, make_region, make_title, watch
+from factories import make_account, make_profile, make_region, make_title, signed_in, watch
 
 pytestmark = pytest.mark.django_db
 
@@ -110,14 +109,6 @@ def world():
     return {"home": home, "seed": seed, "visible": visible, "rated_r": rated_r, "foreign": foreign}
 
 
-def _signed_in_as(client, profile):
-    client.force_login(profile.account)
-    session = client.session
-    session[SESSION_PROFILE_KEY] = profile.pk
-    session.save()
-    return client
-
-
 def _viewers(world):
     kid = make_profile(make_account(region=world["home"]), "Kid", maturity_limit="kids", onboarded_at=timezone.now())
     adult = make_profile(make_account(region=world["home"]), "Adult", onboarded_at=timezone.now())
@@ -147,7 +138,7 @@ def test_no_surface_shows_a_title_the_profile_may_not_see(client, world, support
         if surface.watched_hidden:
             for key in ("rated_r", "foreign"):
                 watch(profile, world[key], completion=0.2)
-        _signed_in_as(client, profile)
+        signed_in(client, profile)
         response = _request(client, name, surface, world["seed"])
         assert response.status_code < 500, (name, who)
         body = response.content.decode()
@@ -163,7 +154,7 @@ def test_no_surface_shows_a_title_the_profile_may_not_see(client, world, support
 def test_the_rows_of_another_own_profile_keep_to_that_profiles_limit(client, world):
     parent = make_profile(make_account(region=world["home"]), "Parent", onboarded_at=timezone.now())
     kid = make_profile(parent.account, "Kid", maturity_limit="kids", onboarded_at=timezone.now())
-    _signed_in_as(client, parent)
+    signed_in(client, parent)
     body = client.get(reverse("recommendations:profile-rows", args=[kid.pk])).content.decode()
     assert RATED_R not in body and FOREIGN not in body
 

@@ -5,9 +5,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import SESSION_PROFILE_KEY
 from activity.models import Impression
-from factories import make_genre, make_profile, make_title, rate, watch
+from factories import make_genre, make_profile, make_title, rate, signed_in, watch
 from storefront.rows import rows_changed
 
 pytestmark = pytest.mark.django_db
@@ -35,10 +34,7 @@ def world():
 @pytest.fixture
 def viewer(client):
     profile = make_profile(name="Viewer", onboarded_at=timezone.now())
-    client.force_login(profile.account)
-    session = client.session
-    session[SESSION_PROFILE_KEY] = profile.pk
-    session.save()
+    signed_in(client, profile)
     return client, profile
 
 
@@ -56,10 +52,7 @@ def no_model_calls(monkeypatch):
 
 def test_a_new_profile_is_sent_to_onboarding_first(client):
     profile = make_profile()
-    client.force_login(profile.account)
-    session = client.session
-    session[SESSION_PROFILE_KEY] = profile.pk
-    session.save()
+    signed_in(client, profile)
 
     assert client.get(reverse("storefront:home"))["Location"] == reverse("storefront:onboarding")
     watch(profile, make_title("Seen Before Onboarding"))  # e.g. an imported MovieLens profile
@@ -190,10 +183,7 @@ def test_a_cached_home_page_still_carries_a_working_csrf_token_and_shows_flash_m
     profile = make_profile(name="Viewer", onboarded_at=timezone.now())
     watch(profile, world[1])
     client = Client(enforce_csrf_checks=True)
-    client.force_login(profile.account)
-    session = client.session
-    session[SESSION_PROFILE_KEY] = profile.pk
-    session.save()
+    signed_in(client, profile)
     client.get(reverse("storefront:home"))
     cached = client.get(reverse("storefront:home")).content.decode()  # served from the page cache
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', cached).group(1)

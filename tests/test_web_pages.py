@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.access import SESSION_PROFILE_KEY
-from accounts.models import Profile, User
+from accounts.models import User
 from activity.models import MyListEntry, Rating, ViewingEvent
-from factories import make_account, make_genre, make_profile, make_region, make_title, watch
+from factories import make_account, make_genre, make_profile, make_region, make_title, signed_in, watch
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
@@ -23,14 +23,6 @@ def _fast_hashing_and_fresh_rate_limits(settings):
     cache.clear()
     yield
     cache.clear()
-
-
-def signed_in(client: Client, profile: Profile) -> Client:
-    client.force_login(profile.account)
-    session = client.session
-    session[SESSION_PROFILE_KEY] = profile.pk
-    session.save()
-    return client
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from accounts.access import SESSION_PROFILE_KEY
 from activity.models import Impression, SearchQuery
-from factories import make_account, make_profile, make_region, make_title, watch
+from factories import make_account, make_profile, make_region, make_title, signed_in, watch
 from storefront import search
 
 pytestmark = pytest.mark.django_db
@@ -15,10 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def viewer(client):
     profile = make_profile(name="Searcher")
-    client.force_login(profile.account)
-    session = client.session
-    session[SESSION_PROFILE_KEY] = profile.pk
-    session.save()
+    signed_in(client, profile)
     return client, profile
 
 
