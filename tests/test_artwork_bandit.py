@@ -1,0 +1,174 @@
+"""Artwork candidates, approval, bandit serving with true propensities, the learner and the gate."""
+
+import io
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image
+
+from activity.models import Impression, ViewingEvent
+from artwork import bandits, candidates, gate, learning
+from artwork.models import BanditPolicy, PolicyState
+from artwork.services import arm_probabilities, choose_artwork, forget_live_state
+from catalog.models import MediaAsset
+from factories import make_profile, make_title
+
+pytestmark = pytest.mark.django_db
+
+
+def png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def textured(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (120, 180, 3))
+
+
+def image_asset(title, pixels, role="artwork"):
+    asset = MediaAsset(title=title, kind="image", role=role, status="ready")
+    asset.file.save(f"{role}-{title.pk}.png", ContentFile(png(pixels)), save=True)
+    return asset
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def live(name):
+    BanditPolicy.objects.update(is_live=False)
+    BanditPolicy.objects.filter(name=name).update(is_live=True)
+    forget_live_state()
+    return BanditPolicy.objects.get(name=name)
+
+
+def test_black_and_blurred_frames_score_below_a_sharp_one_and_duplicates_are_marked(media):
+    title = make_title("Scored")
+    sharp = candidates.add_candidate(image_asset(title, textured(1)))
+    black = candidates.add_candidate(image_asset(title, np.zeros((120, 180, 3))))
+    blurred = candidates.add_candidate(image_asset(title, np.full((120, 180, 3), 128) + np.linspace(0, 20, 180)[None, :, None]))
+    again = candidates.add_candidate(image_asset(title, textured(1)))
+
+    assert black.components["black_penalty"] == 1.0 and blurred.components["blur_penalty"] == 1.0
+    assert sharp.score > blurred.score and sharp.score > black.score
+    assert again.duplicate_of == sharp and again.score < sharp.score
+    assert set(sharp.crops) == {"2:3", "16:9"}
+    x, y, w, h = sharp.crops["2:3"]
+    assert abs(w / h - 2 / 3) < 0.02 and x + w <= 180 and y + h <= 120
+
+
+def test_only_approved_candidates_are_served_and_the_poster_is_the_fallback(media):
+    live("uniform")
+    profile, title = make_profile(), make_title("Approval")
+    poster = image_asset(title, textured(2), role="poster")
+    shown = candidates.add_candidate(image_asset(title, textured(3)))
+    hidden = candidates.add_candidate(image_asset(title, textured(4)))
+
+    assert choose_artwork(profile, [title])[title.pk].asset_id == poster.pk  # nothing approved yet
+    candidates.approve([shown])
+    served = {choose_artwork(profile, [title], session=f"s{i}")[title.pk].asset_id for i in range(30)}
+    assert served == {shown.asset_id}
+    assert hidden.asset_id not in served
+
+
+@pytest.mark.parametrize("policy", ["uniform", "epsilon-greedy", "thompson", "linear-ts"])
+def test_logged_propensities_are_the_policys_and_sum_to_one_over_a_titles_arms(media, policy):
+    live(policy)
+    profile, title = make_profile(), make_title("Arms")
+    arms = [candidates.add_candidate(image_asset(title, textured(10 + i))) for i in range(3)]
+    candidates.approve(arms)
+
+    probabilities = arm_probabilities(profile, title, session="one")
+    assert set(probabilities) == {a.asset_id for a in arms}
+    assert sum(probabilities.values()) == pytest.approx(1.0)
+    assert min(probabilities.values()) > 0  # exploration is never zero
+    choice = choose_artwork(profile, [title], session="one")[title.pk]
+    assert choice.policy == policy and choice.propensity == pytest.approx(probabilities[choice.asset_id])
+
+
+def test_a_profile_sees_the_same_artwork_within_a_session(media):
+    live("uniform")
+    profile, title = make_profile(), make_title("Stable")
+    candidates.approve([candidates.add_candidate(image_asset(title, textured(20 + i))) for i in range(4)])
+    first = choose_artwork(profile, [title], session="abc")[title.pk]
+    assert all(choose_artwork(profile, [title], session="abc")[title.pk] == first for _ in range(5))
+    assert len({choose_artwork(profile, [title], session=f"x{i}")[title.pk].asset_id for i in range(40)}) > 1
+
+
+def test_a_row_costs_one_query_once_the_policy_and_segment_are_cached(media, django_assert_num_queries):
+    live("thompson")
+    profile = make_profile()
+    titles = [make_title(f"Row {i}") for i in range(5)]
+    for title in titles:
+        candidates.approve([candidates.add_candidate(image_asset(title, textured(title.pk)))])
+    choose_artwork(profile, titles)  # warms the live state and the profile's segment
+    with django_assert_num_queries(1):
+        choose_artwork(profile, titles)
+
+
+def _log(profile, title, asset, shown_at, played: bool):
+    Impression.objects.create(profile=profile, title=title, surface="home", artwork_id=asset.pk,
+                              policy="uniform", propensity=0.5, shown_at=shown_at)
+    if played:
+        ViewingEvent.objects.create(profile=profile, title=title, started_at=shown_at + timedelta(minutes=5))
+
+
+def test_the_learner_folds_closed_windows_once_and_rerunning_changes_nothing(media):
+    policy = live("thompson")
+    # The reward is a play of the title, so the two arms are shown to different profiles.
+    profile, other, title = make_profile(), make_profile(), make_title("Learn")
+    good, bad = (candidates.add_candidate(image_asset(title, textured(30 + i))) for i in range(2))
+    now = timezone.now()
+    old = now - timedelta(days=3)
+    for i in range(6):
+        _log(profile, title, good, old + timedelta(minutes=i), played=True)
+        _log(other, title, bad, old + timedelta(minutes=i), played=False)
+    _log(other, title, good, now - timedelta(minutes=1), played=False)  # its window is still open
+
+    state = learning.learn(policy, now=now)
+    assert state.version == 1
+    assert learning.learn(policy, now=now) is None  # idempotent
+    assert PolicyState.objects.filter(policy=policy).count() == 1
+    counts = state.params["segments"]["new"]
+    assert counts[str(good.asset_id)] == [6.0, 0.0] and counts[str(bad.asset_id)] == [0.0, 6.0]
+
+    later = learning.learn(policy, now=now + timedelta(days=2))  # the open window has closed now
+    assert later.version == 2 and later.params["segments"]["new"][str(good.asset_id)] == [6.0, 1.0]
+
+
+def test_the_gate_refuses_a_policy_whose_doubly_robust_estimate_is_worse(media):
+    profile, other, title = make_profile(), make_profile(), make_title("Gate")
+    good, bad = (candidates.add_candidate(image_asset(title, textured(40 + i))) for i in range(2))
+    candidates.approve([good, bad])
+    old = timezone.now() - timedelta(days=3)
+    for i in range(20):
+        _log(profile, title, good, old + timedelta(minutes=i), played=True)
+        _log(other, title, bad, old + timedelta(minutes=i), played=False)
+    greedy = live("epsilon-greedy")
+    learning.learn(greedy)  # it learns that `good` wins and shows it 95% of the time
+    uniform = BanditPolicy.objects.get(name="uniform")
+
+    refused = gate.promote(uniform)
+    assert not refused.promoted and refused.candidate.estimate < refused.live.estimate
+    assert BanditPolicy.objects.get(is_live=True) == greedy
+    forget_live_state()
+    BanditPolicy.objects.filter(pk=greedy.pk).update(is_live=False)
+    BanditPolicy.objects.filter(pk=uniform.pk).update(is_live=True)
+    assert gate.promote(greedy).promoted
+
+
+def test_bandit_vectors_are_distributions_for_every_kind():
+    arms = [bandits.Arm(i, {"faces": i % 2, "brightness": i / 4}) for i in range(4)]
+    for kind in ("uniform", "epsilon", "thompson", "lints"):
+        p = bandits.probabilities(kind, {}, "Drama", arms, rng=bandits.stable_rng(kind))
+        assert p.sum() == pytest.approx(1.0) and (p > 0).all()
