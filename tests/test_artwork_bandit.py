@@ -172,3 +172,22 @@ def test_bandit_vectors_are_distributions_for_every_kind():
     for kind in ("uniform", "epsilon", "thompson", "lints"):
         p = bandits.probabilities(kind, {}, "Drama", arms, rng=bandits.stable_rng(kind))
         assert p.sum() == pytest.approx(1.0) and (p > 0).all()
+
+
+def test_staff_see_candidate_take_rates_and_the_gate_refuses_through_the_admin(media, client):
+    from django.urls import reverse
+
+    from factories import make_account
+
+    client.force_login(make_account("boss@x.test", is_staff=True, is_superuser=True))
+    profile, title = make_profile(), make_title("Admin")
+    shown = candidates.add_candidate(image_asset(title, textured(50)))
+    _log(profile, title, shown, timezone.now() - timedelta(days=2), played=True)
+    page = client.get(reverse("admin:artwork_artworkcandidate_changelist"))
+    assert page.status_code == 200 and "1/1 = 1.000" in page.content.decode()
+    uniform = BanditPolicy.objects.get(name="uniform")
+    page = client.post(reverse("admin:artwork_banditpolicy_changelist"),
+                       {"action": "promote", "_selected_action": [BanditPolicy.objects.get(name="thompson").pk]},
+                       follow=True)
+    assert page.status_code == 200
+    assert BanditPolicy.objects.get(is_live=True) == uniform  # nothing logged to compare on: refused
