@@ -48,13 +48,15 @@ def _floor(p: np.ndarray, floor: float) -> np.ndarray:
 
 
 def probabilities(kind: str, params: dict, segment: str, arms: list[Arm], *, epsilon: float = 0.1,
-                  rng: np.random.Generator | None = None) -> np.ndarray:
+                  rng=None) -> np.ndarray:
     """The policy's probability of each arm (sums to 1) for this segment."""
     k = len(arms)
     if k == 1:
         return np.ones(1)
     if kind == "uniform":
         return np.full(k, 1 / k)
+    if callable(rng):  # a factory: only the sampling policies pay for building a generator
+        rng = rng()
     rng = rng or np.random.default_rng(0)
     counts = params.get("arms", {})
     if kind == "epsilon":
@@ -92,6 +94,16 @@ def linear_posterior(params: dict) -> tuple[np.ndarray, np.ndarray]:
     b = np.array(params["b"]) if "b" in params else np.zeros(JOINT_DIM)
     a_inv = np.linalg.inv(a)
     return a_inv, a_inv @ b
+
+
+def stable_uniform(*parts: object) -> float:
+    """A number in [0, 1) fixed by its parts: the session-stable draw, without building a generator."""
+    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def draw(p: np.ndarray, u: float) -> int:
+    return min(int(np.searchsorted(np.cumsum(p), u, side="right")), len(p) - 1)
 
 
 def stable_rng(*parts: object) -> np.random.Generator:

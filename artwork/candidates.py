@@ -7,13 +7,15 @@ from PIL import Image, UnidentifiedImageError
 
 from catalog.models import MediaAsset, Title
 
-from . import aesthetics
 from .models import ArtworkCandidate
 
 log = logging.getLogger(__name__)
 
 
-def assess_asset(asset: MediaAsset) -> aesthetics.Assessment | None:
+def assess_asset(asset: MediaAsset):
+    """The asset's `aesthetics.Assessment`, or None when it is not a readable image."""
+    from . import aesthetics  # OpenCV is loaded by the work that scores, not by every web process
+
     try:
         with asset.file.open("rb") as handle, Image.open(handle) as image:
             image.load()
@@ -26,6 +28,8 @@ def assess_asset(asset: MediaAsset) -> aesthetics.Assessment | None:
 @transaction.atomic
 def add_candidate(asset: MediaAsset, source: str = ArtworkCandidate.Source.UPLOAD) -> ArtworkCandidate | None:
     """Score an image asset as a candidate of its title (idempotent per asset); marks near-duplicates."""
+    from . import aesthetics
+
     assessed = assess_asset(asset)
     if assessed is None:
         return None

@@ -115,8 +115,9 @@ def choose_artwork(profile: Profile | None, titles: Iterable[Title], *, session:
         title_arms = arms.get(title.pk)
         if title_arms and state:
             p = bandits.probabilities(state.kind, state.params, segment, [a for a, _ in title_arms],
-                                      epsilon=state.epsilon, rng=bandits.stable_rng(session, title.pk, state.version))
-            index = int(bandits.stable_rng("draw", session, title.pk, state.version).choice(len(p), p=p))
+                                      epsilon=state.epsilon,
+                                      rng=lambda t=title.pk: bandits.stable_rng(session, t, state.version))
+            index = bandits.draw(p, bandits.stable_uniform("draw", session, title.pk, state.version))
             arm, file = title_arms[index]
             choices[title.pk] = ArtworkChoice(arm.arm_id, storage.url(file), state.policy, float(p[index]))
         elif title.pk in posters:
@@ -136,5 +137,5 @@ def arm_probabilities(profile: Profile | None, title: Title, *, session: str | N
         return {}
     session = session or _session_key(profile)
     p = bandits.probabilities(state.kind, state.params, taste_segment(profile), arms, epsilon=state.epsilon,
-                              rng=bandits.stable_rng(session, title.pk, state.version))
+                              rng=lambda t=title.pk: bandits.stable_rng(session, t, state.version))
     return {arm.arm_id: float(q) for arm, q in zip(arms, p, strict=True)}

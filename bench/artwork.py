@@ -139,8 +139,8 @@ def serving_cost(world, seed: int, rows: int = 300):
             start = time.perf_counter()
             for title in range(40):
                 arms = [bandits.Arm(title * ARMS + a, f) for a, f in enumerate(world[title % len(world)])]
-                p = bandits.probabilities(kind, params, "Drama", arms, rng=bandits.stable_rng(r, title))
-                bandits.stable_rng("draw", r, title).choice(ARMS, p=p)
+                p = bandits.probabilities(kind, params, "Drama", arms, rng=lambda r=r, t=title: bandits.stable_rng(r, t))
+                bandits.draw(p, bandits.stable_uniform("draw", r, title))
             times.append(time.perf_counter() - start)
         out[kind] = float(np.percentile(times, 99) * 1000)
     return out
