@@ -24,6 +24,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def wait_until(page, expression: str, timeout_ms: int = 30_000) -> None:
+    """page.wait_for_function, but evaluated through the DevTools protocol: wait_for_function compiles
+    its predicate in the page, which the Content-Security-Policy (no 'unsafe-eval') rightly refuses."""
+    for _ in range(max(1, timeout_ms // 100)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not shutil.which(CHROMIUM):
@@ -129,9 +139,9 @@ def test_open_a_title_rate_it_play_it_and_progress_is_recorded(page, small_catal
     page.get_by_role("link", name="▶ Play").click()
     page.wait_for_url("**/watch/*/")
     page.locator("#simulated-play").click()
-    page.wait_for_function("document.getElementById('progress-status').dataset.seconds > 60")
+    wait_until(page, "document.getElementById('progress-status').dataset.seconds > 60")
     page.locator("#simulated-play").click()  # pause: reports once more
-    page.wait_for_function("document.getElementById('progress-status').textContent.startsWith('Saved')")
+    wait_until(page, "document.getElementById('progress-status').textContent.startsWith('Saved')")
 
     events = list(ViewingEvent.objects.filter(profile=profile))
     assert len(events) == 1 and events[0].seconds_watched > 60 and events[0].title.name == title_name
@@ -206,7 +216,7 @@ def test_staff_sign_in_and_retrain_from_the_dashboard(page, small_catalog, inlin
     page.get_by_role("button", name="Retrain recommendations now").click()
     row = page.locator("tr.task").first
     assert "Retrain recommendations" in row.inner_text()
-    page.wait_for_function("document.querySelector('tr.task').dataset.status === 'SUCCESS'", timeout=60_000)
+    wait_until(page, "document.querySelector('tr.task').dataset.status === 'SUCCESS'", timeout_ms=60_000)
     assert metrics_history(), "the retrain produced no model version"
 
 
@@ -236,8 +246,8 @@ def test_a_real_video_plays_and_reports_its_progress(page, settings, tmp_path):
     page.get_by_role("button", name="Cinema").click()
     page.goto(f"/watch/{title.pk}/")
     page.locator("video").evaluate("v => { v.muted = true; return v.play(); }")
-    page.wait_for_function("document.querySelector('video').ended", timeout=30_000)
-    page.wait_for_function("document.getElementById('progress-status').textContent.startsWith('Saved: 100%')")
+    wait_until(page, "document.querySelector('video').ended", timeout_ms=30_000)
+    wait_until(page, "document.getElementById('progress-status').textContent.startsWith('Saved: 100%')")
 
     event = ViewingEvent.objects.get(profile=profile)
     assert event.title == title and event.completion == 1.0
