@@ -235,11 +235,12 @@ def test_retrain_task_uses_labels_from_reviewed_keyframes(settings, tmp_path):
 @pytest.mark.django_db
 def test_retraining_takes_the_job_lock_itself_so_every_caller_is_serialised():
     from django.core.management import call_command
+    from job_locks import lock_held_elsewhere
 
-    from jobs import JobAlreadyRunning, exclusive_job
+    from jobs import JobAlreadyRunning
     from tagging import tasks
 
-    with exclusive_job(learning.LOCK_NAME):
+    with lock_held_elsewhere(learning.LOCK_NAME):
         with pytest.raises(JobAlreadyRunning):
             learning.retrain()
         assert tasks.retrain_learned_tagger.apply().get() == {"skipped": "another retraining is running"}
