@@ -1,10 +1,9 @@
 """A real worker on Redis trains, gates and activates a model from the `ml` queue (PostgreSQL leg only)."""
 
-import time
-
 import pytest
 from django_celery_results.models import TaskResult
 from recommendations_world import World
+from waiting import wait_for
 
 from recommendations.models import Candidate, ModelVersion
 from recommendations.tasks import train_recommender_task
@@ -23,12 +22,10 @@ def worker_artifacts(tmp_path, monkeypatch, settings):
 def test_the_worker_trains_and_activates_a_model(worker_artifacts, celery_worker_process):
     world = World(profiles_per_taste=6)
     task_id = train_recommender_task.apply_async(queue="ml").id
-    deadline = time.monotonic() + 180
-    result = None
-    while time.monotonic() < deadline and result is None:
-        result = TaskResult.objects.filter(task_id=task_id, status__in=["SUCCESS", "FAILURE"]).first()
-        time.sleep(0.5)
-    assert result is not None, "the worker did not finish training in time"
+    result = wait_for(
+        lambda: TaskResult.objects.filter(task_id=task_id, status__in=["SUCCESS", "FAILURE"]).first(),
+        180, "the worker did not finish training in time", interval=0.5,
+    )
     assert result.status == "SUCCESS", result.traceback
     version = ModelVersion.objects.get(is_active=True)
     assert Candidate.objects.filter(model_version=version, profile=world.fans["action"][0]).exists()

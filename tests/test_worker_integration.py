@@ -2,12 +2,12 @@
 
 import hashlib
 import io
-import time
 
 import pytest
 from django.core.files.base import ContentFile
 from django_celery_results.models import TaskResult
 from PIL import Image
+from waiting import wait_for
 
 from catalog.models import MediaAsset
 from catalog.tasks import fingerprint_media_asset
@@ -17,13 +17,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
 def wait_for_result(task_id: str, timeout: float = 60) -> TaskResult:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = TaskResult.objects.filter(task_id=task_id, status__in=["SUCCESS", "FAILURE"]).first()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"no result for task {task_id} within {timeout}s")
+    return wait_for(
+        lambda: TaskResult.objects.filter(task_id=task_id, status__in=["SUCCESS", "FAILURE"]).first(),
+        timeout, f"no result for task {task_id} within {timeout}s",
+    )
 
 
 def add_asset(name: str, data: bytes, kind=MediaAsset.Kind.IMAGE) -> MediaAsset:
