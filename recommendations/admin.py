@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from . import services, training
+from . import services
 from .baselines import BASELINES
 from .charts import metrics_chart_svg
 from .models import Candidate, HyperparameterTrial, ItemNeighbour, ModelVersion
@@ -44,6 +44,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to roll back to.", messages.ERROR)
             return
+        from . import training  # admin actions only: web processes do not load the training stack
+
         try:
             version = training.rollback(queryset.get())
         except training.RollbackError as error:

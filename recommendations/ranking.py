@@ -24,6 +24,7 @@ from accounts.models import Profile
 from activity.models import MyListEntry, Rating, ViewingEvent
 from catalog.models import Title
 
+from .artifacts import artifact_path
 from .behaviour import profile_feature_names, title_features
 from .hybrid import Embeddings
 from .models import Candidate, ItemNeighbour, ModelVersion
@@ -193,8 +194,6 @@ def _popularity_at(path: str, modified_ns: int) -> dict[int, float]:
 
 def _artifact_key(version: ModelVersion | None) -> tuple[str, int] | None:
     """(path, mtime): a retrained or restored file is reloaded; otherwise it is read once per process."""
-    from .training import artifact_path
-
     if version is None or not version.artifact:
         return None
     path = artifact_path(version)

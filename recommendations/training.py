@@ -7,11 +7,9 @@ new candidates are written under the new version's id and only the final one-row
 from __future__ import annotations
 
 import logging
-import os
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,6 +21,7 @@ from django.utils import timezone
 from activity.models import Rating, ViewingEvent
 from jobs import exclusive_job
 
+from .artifacts import artifact_path, load_artifact, save_artifact  # noqa: F401 (public here too)
 from .baselines import BASELINES, make_baseline
 from .behaviour import dataset_from_database
 from .dataset import Dataset, Pairs, SignalWeights, fold_events
@@ -98,24 +97,6 @@ def best_params() -> HybridParams:
         trial = HyperparameterTrial.objects.filter(search_id=latest).order_by("-validation_ndcg").first()
         return HybridParams.from_dict(trial.params)
     return HybridParams.from_dict(setting("RECOMMENDER_DEFAULT_PARAMS", {}))
-
-
-def artifact_path(version: ModelVersion) -> Path:
-    return Path(settings.MODEL_ARTIFACT_DIR) / version.artifact
-
-
-def save_artifact(version: ModelVersion, embeddings: Embeddings) -> str:
-    directory = Path(settings.MODEL_ARTIFACT_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
-    name = f"recommender-v{version.version}.npz"
-    temporary = directory / f".{name}.{uuid.uuid4().hex}.tmp"
-    temporary.write_bytes(embeddings.to_bytes())
-    os.replace(temporary, directory / name)  # readers never see a half-written file
-    return name
-
-
-def load_artifact(version: ModelVersion) -> Embeddings:
-    return Embeddings.from_bytes(artifact_path(version).read_bytes())
 
 
 def train_recommender(

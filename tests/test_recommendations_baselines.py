@@ -113,3 +113,17 @@ def test_every_recommender_setting_read_in_code_is_declared_in_settings_and_read
     readme = (root / "README.md").read_text()
     assert names and all(hasattr(settings, n) for n in names), sorted(n for n in names if not hasattr(settings, n))
     assert all(n in readme for n in names), sorted(n for n in names if n not in readme)
+
+
+def test_the_request_path_does_not_import_training():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import django, os, sys; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'marquee.settings'); "
+            "django.setup(); import recommendations.api, recommendations.services, recommendations.ranking; "
+            "print('recommendations.training' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "PYTHONPATH": f"{root}:{root / 'platform'}"})
+    assert out.stdout.strip().splitlines()[-1] == "False"
