@@ -117,7 +117,7 @@ def test_a_row_costs_one_query_once_the_policy_and_segment_are_cached(media, dja
 
 
 def _log(profile, title, asset, shown_at, played: bool):
-    Impression.objects.create(profile=profile, title=title, surface="home", artwork_id=asset.pk,
+    Impression.objects.create(profile=profile, title=title, surface="home", artwork_id=asset.asset_id,
                               policy="uniform", propensity=0.5, shown_at=shown_at)
     if played:
         ViewingEvent.objects.create(profile=profile, title=title, started_at=shown_at + timedelta(minutes=5))
