@@ -87,10 +87,12 @@ def probe_asset(asset_id: int, progress: Progress = _noop) -> bool:
         return False
     # Claim the row unless something (this pipeline before, or the catalog's own fingerprinting)
     # already failed it: that reason stays what staff see, and a failed file is not re-read.
-    claimed = MediaAsset.objects.filter(pk=asset.pk).exclude(status=MediaAsset.Status.FAILED).update(
-        status=MediaAsset.Status.PROCESSING, error=""
-    )
-    if not claimed:
+    live = MediaAsset.objects.filter(pk=asset.pk).exclude(status=MediaAsset.Status.FAILED)
+    # An asset that was ready stays ready while it is reprocessed, so the storefront keeps showing the last
+    # good artwork (a re-tag used to hide every poster until its chain finished); the probe below still
+    # fails it if its file no longer passes.
+    claimed = live.exclude(status=MediaAsset.Status.READY).update(status=MediaAsset.Status.PROCESSING, error="")
+    if not claimed and not live.filter(status=MediaAsset.Status.READY).exists():
         return False
     if not asset.file:
         fail(asset, "no file attached")

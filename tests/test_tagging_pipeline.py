@@ -252,3 +252,26 @@ def test_an_image_with_an_exif_rotation_is_measured_upright(tmp_path):
     asset.refresh_from_db()
     assert asset.status == "ready", asset.error
     assert (asset.width, asset.height) == (64, 96)
+
+
+def test_a_ready_poster_stays_on_screen_while_it_is_reprocessed(tmp_path):
+    from artwork.services import choose_artwork
+    from factories import make_profile
+
+    title = make_title()
+    poster = MediaAsset(title=title, kind="image", role="poster", original_name="poster.png")
+    poster.file.save("poster.png", ContentFile(write_png(tmp_path / "poster.png").read_bytes()), save=False)
+    poster.save()
+    run_all(poster.pk)
+    poster.refresh_from_db()
+    assert poster.status == "ready", poster.error
+
+    pipeline.probe_asset(poster.pk)  # a re-tag starts its chain again
+    poster.refresh_from_db()
+    assert poster.status == "ready"
+    assert choose_artwork(make_profile(), [title])[title.pk].asset_id == poster.pk
+
+    fresh = add_asset(title, write_png(tmp_path / "still.png"), "image")
+    pipeline.probe_asset(fresh.pk)
+    fresh.refresh_from_db()
+    assert fresh.status == "processing"  # a new asset is not shown until its chain has finished
