@@ -51,7 +51,7 @@ def account_context(user: Any) -> dict[str, Any]:
     billing = getattr(user, "next_billing_date", None)
     return {
         "plan": plan.name if plan else "(no plan)",
-        "plan_price": f"{plan.monthly_price} a month" if plan else "(no price)",
+        "plan_price": f"{plan.price_label} a month" if plan else "(no price)",
         "next_billing_date": billing.strftime("%-d %B %Y") if billing else "(no date scheduled)",
         "profiles": ", ".join(profiles) if profiles else "no profiles yet",
         "profile_count": str(len(profiles)),
@@ -79,7 +79,7 @@ def plan_summary(plan: Any) -> str:
     """One plan as answers describe it, read from its row so no answer can contradict the plan table."""
     screens = "1 screen" if plan.max_streams == 1 else f"{plan.max_streams} screens"
     downloads = "downloads" if plan.has_downloads else "no downloads"
-    return f"{plan.name} ({screens}, {plan.video_quality}, {downloads}, {plan.monthly_price} a month)"
+    return f"{plan.name} ({screens}, {plan.video_quality}, {downloads}, {plan.price_label} a month)"
 
 
 def plans_on_offer() -> str:

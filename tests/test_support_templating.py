@@ -13,7 +13,7 @@ def test_it_fills_placeholders_from_the_asking_account(db):
     make_profile(account, "Grace")
     text = render_answer("{plan} at {plan_price}, next {next_billing_date}; {profiles} in {region}",
                          account_context(account))
-    assert text == "Premium at 9.99 a month, next 4 March 2030; Ada, Grace in United Kingdom"
+    assert text == "Premium at $9.99 a month, next 4 March 2030; Ada, Grace in United Kingdom"
 
 
 def test_it_rejects_unknown_placeholders_and_attribute_access():

@@ -145,9 +145,10 @@ def test_title_page_query_count_is_pinned(viewer, world, no_model_calls, django_
 
 
 # The session, the user and the profile come from the cache once a page has been seen.
-# Fresh rows: titles, artwork and one bulk insert of impressions however many cards, with the
-# recommender's ranking queries on top. Cached rows: the impressions insert alone.
-HOME_QUERIES_FRESH = 3
+# Fresh rows: titles, artwork, whether the profile has watched anything (the greeting) and one bulk
+# insert of impressions however many cards, with the recommender's ranking queries on top.
+# Cached rows: the impressions insert alone.
+HOME_QUERIES_FRESH = 4
 HOME_QUERIES_WARM = 1
 # title, its genres, its tags; hero artwork; rating, My List, video; then the "More like this"
 # cards: titles, artwork, impressions (the neighbours lookup on top).

@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.access import SESSION_PROFILE_KEY
 from accounts.models import User
@@ -276,3 +277,23 @@ def test_a_hex_avatar_colour_is_saved(viewer):
     assert response.status_code == 302
     profile.refresh_from_db()
     assert profile.avatar_color == "#A1b2C3"
+
+
+def test_a_new_profile_is_welcomed_and_a_returning_one_welcomed_back(client):
+    profile = make_profile(name="Newcomer", onboarded_at=timezone.now())
+    signed_in(client, profile)
+    assert "Welcome, Newcomer" in client.get(reverse("storefront:home")).content.decode()
+    watch(profile, make_title("Seen"))
+    cache.clear()
+    assert "Welcome back, Newcomer" in client.get(reverse("storefront:home")).content.decode()
+
+
+def test_the_account_page_shows_the_price_with_its_currency(client):
+    from factories import make_plan
+
+    plan = make_plan("standard")
+    plan.currency = "EUR"
+    plan.save()
+    profile = make_profile(make_account(plan=plan))
+    signed_in(client, profile)
+    assert "€9.99 a month" in client.get(reverse("storefront:account")).content.decode()

@@ -18,12 +18,21 @@ class Plan(models.Model):
     max_streams = models.PositiveSmallIntegerField(default=1)
     video_quality = models.CharField(max_length=10, default="HD")
     has_downloads = models.BooleanField(default=False)
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code of the monthly price")
 
     class Meta:
         ordering = ["monthly_price"]
 
     def __str__(self) -> str:
         return self.name
+
+    _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+    @property
+    def price_label(self) -> str:
+        """The monthly price with its currency, as subscribers read it: "$9.99", "€7.99", "CHF 12.00"."""
+        symbol = self._SYMBOLS.get(self.currency)
+        return f"{symbol}{self.monthly_price}" if symbol else f"{self.currency} {self.monthly_price}"
 
 
 class UserManager(BaseUserManager["User"]):

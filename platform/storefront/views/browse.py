@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Profile
 from activity.impressions import log_impressions
-from activity.models import MyListEntry, Rating
+from activity.models import MyListEntry, Rating, ViewingEvent
 from artwork.services import choose_artwork
 from catalog.models import MediaAsset, Title
 
@@ -27,7 +27,9 @@ CSRF_PLACEHOLDER = "__marquee_csrf_token__"
 
 def _home_page(request: HttpRequest, profile: Profile, csrf_token: str) -> tuple[str, str]:
     rows, shown = row_service.home_rows_markup(profile)
-    context = {"profile": profile, "home": rows, "csrf_token": csrf_token}
+    # "Welcome back" only to a profile that has watched something; a new one is simply welcomed.
+    welcome_back = ViewingEvent.objects.filter(profile=profile).exists()
+    context = {"profile": profile, "home": rows, "csrf_token": csrf_token, "welcome_back": welcome_back}
     return render_to_string("storefront/home.html", context, request), shown
 
 
