@@ -68,7 +68,10 @@ def retag_title(title_id: int, progress=None) -> dict:
             progress(done, len(assets), f"asset {asset.pk}")
     pipeline.tag_title_text(title.pk)
     scores = pipeline.aggregate_title(title.pk)
-    return {"title": title.pk, "retagged_assets": retagged, "queued_assets": queued, "tags": scores}
+    # Queued assets are still running their own chains: say so, rather than look finished with no tags.
+    note = (f"re-tagged {len(retagged)} processed asset(s); {len(queued)} asset(s) queued for the full "
+            "pipeline, whose tags arrive when it finishes" if queued else f"re-tagged {len(retagged)} asset(s)")
+    return {"title": title.pk, "retagged_assets": retagged, "queued_assets": queued, "tags": scores, "note": note}
 
 
 def ingest_file(path: Path, title: Title, role: str | None = None) -> MediaAsset:

@@ -275,3 +275,11 @@ def test_a_ready_poster_stays_on_screen_while_it_is_reprocessed(tmp_path):
     pipeline.probe_asset(fresh.pk)
     fresh.refresh_from_db()
     assert fresh.status == "processing"  # a new asset is not shown until its chain has finished
+
+
+def test_retagging_says_which_assets_are_still_queued(tmp_path, django_capture_on_commit_callbacks):
+    title = make_title()
+    with django_capture_on_commit_callbacks(execute=False):
+        add_asset(title, write_png(tmp_path / "still.png"), "image")  # not processed yet
+        result = services.retag_title(title.pk)
+    assert len(result["queued_assets"]) == 1 and "queued for the full pipeline" in result["note"]

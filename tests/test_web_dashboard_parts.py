@@ -119,4 +119,4 @@ def test_retrain_and_retag_buttons_enqueue_their_tasks(staff_client, monkeypatch
     assert sent[1][1]["args"] == [title.pk]
     labels = [task["label"] for task in staff_client.session["marquee_dashboard_tasks"]]
     assert labels == [f"Re-tag {title}", "Retrain recommendations"]
-    assert "Re-tag:" in bad.content.decode()
+    assert "Re-tag: there is no title with id &#x27;987654&#x27;." in bad.content.decode()

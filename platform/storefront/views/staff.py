@@ -72,7 +72,8 @@ def retrain(request: HttpRequest) -> HttpResponse:
 def retag(request: HttpRequest) -> HttpResponse:
     form = RetagForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Re-tag: {form.errors.as_text()}")
+        asked = (request.POST.get("title") or "").strip()[:20]
+        messages.error(request, f"Re-tag: there is no title with id {asked!r}." if asked else "Re-tag: enter a title id.")
         return redirect("marquee_dashboard:index")
     title = form.cleaned_data["title"]
     _remember_task(request, f"Re-tag {title}", tagging.enqueue_retag(title.pk))
