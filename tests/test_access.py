@@ -83,7 +83,7 @@ def test_cached_sign_in_and_profile_follow_changes_at_once(client, owner_profile
 
     owner_profile.name = "Renamed"
     owner_profile.save()
-    assert b"Welcome back, Renamed" in client.get(reverse("storefront:home")).content
+    assert b"Welcome, Renamed" in client.get(reverse("storefront:home")).content
 
     owner_profile.delete()  # e.g. removed from another device: back to "Who's watching?"
     assert client.get(reverse("storefront:home"))["Location"] == reverse("storefront:profiles")
