@@ -48,22 +48,10 @@ def row_specs(profile: Profile, *, limit: int = ROW_LIMIT) -> list[RowSpec]:
 
 
 def cached_for_profile(profile: Profile, kind: str, compute: Callable[[], T], *, limit: int = ROW_LIMIT) -> T:
-    """`compute()` cached per profile until its TTL or the profile's next `rows_changed`, in one cache read.
-
-    The entry carries the version it was computed for, so reading the version and the entry is a
-    single `get_many`; a stale version counts as a miss.
-    """
+    """`compute()` cached per profile until its TTL or the profile's next `rows_changed`, in one cache read
+    (the versioned cache is the recommendations app's, shared with the rows API)."""
     ttl = getattr(settings, "STOREFRONT_ROWS_CACHE_SECONDS", 120)
-    version_key, key = _version_key(profile.pk), f"storefront:{kind}:{profile.pk}:{limit}"
-    found = cache.get_many([version_key, key]) if ttl else {}
-    version = found.get(version_key, 0)
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        return entry[1]
-    value = compute()
-    if ttl:
-        cache.set(key, (version, value), ttl)
-    return value
+    return recommendations.cached_for_profile(profile.pk, f"storefront:{kind}:{limit}", compute, ttl=ttl)
 
 
 def _resolved(profile: Profile, limit: int) -> tuple[list[CardRow], str]:
