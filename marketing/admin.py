@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from jobs import enqueue_on_commit
 
-from . import campaigns, charts, segments, sending, templating
+from . import campaigns, reports, segments, sending, templating
 from .models import (
     Campaign,
     ChurnModelRun,
@@ -41,8 +41,10 @@ class SegmentAdmin(admin.ModelAdmin):
     change_form_template = "admin/marketing/segment/change_form.html"
 
     def get_urls(self):
-        return [path("preview/", self.admin_site.admin_view(self.preview_view), name="marketing_segment_preview"),
-                *super().get_urls()]
+        return [
+            path("preview/", self.admin_site.admin_view(self.preview_view), name="marketing_segment_preview"),
+            *super().get_urls(),
+        ]
 
     def preview_view(self, request):
         """The size and sample of the form's unsaved rules, as staff edit them (POSTed by the change form)."""
@@ -62,11 +64,16 @@ class SegmentAdmin(admin.ModelAdmin):
             try:
                 found = segments.preview(obj)
             except segments.SegmentError as error:
-                return format_html('<div id="segment-preview"><strong style="color:#b00">{}</strong></div>',
-                                   "; ".join(error.messages))
+                return format_html(
+                    '<div id="segment-preview"><strong style="color:#b00">{}</strong></div>',
+                    "; ".join(error.messages),
+                )
         sample = format_html_join(", ", "{}", ((m["email"],) for m in found["sample"])) or "none"
-        return format_html('<div id="segment-preview"><strong>{}</strong> members now. Sample: {}</div>',
-                           found["size"], sample)
+        return format_html(
+            '<div id="segment-preview"><strong>{}</strong> members now. Sample: {}</div>',
+            found["size"],
+            sample,
+        )
 
     @admin.action(description="Refresh stored membership now")
     def refresh_membership(self, request, queryset):
@@ -89,14 +96,34 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "segment", "status", "scheduled_at", "started_at", "holdout_share", "results_at"]
     list_filter = ["status"]
     inlines = [OfferInline]
-    readonly_fields = ["status", "seed", "started_at", "finished_at", "placeholders", "message_preview",
-                       "results_view", "results_at"]
+    readonly_fields = [
+        "status",
+        "seed",
+        "started_at",
+        "finished_at",
+        "placeholders",
+        "message_preview",
+        "results_view",
+        "results_at",
+    ]
     fieldsets = [
         (None, {"fields": ["name", "segment", "status"]}),
         ("Message", {"fields": ["subject", "html_body", "text_body", "placeholders", "message_preview"]}),
-        ("Schedule and measurement", {"fields": ["scheduled_at", "holdout_share", "frequency_cap_days",
-                                                  "attribution_days", "exploration_share", "seed",
-                                                  "started_at", "finished_at"]}),
+        (
+            "Schedule and measurement",
+            {
+                "fields": [
+                    "scheduled_at",
+                    "holdout_share",
+                    "frequency_cap_days",
+                    "attribution_days",
+                    "exploration_share",
+                    "seed",
+                    "started_at",
+                    "finished_at",
+                ]
+            },
+        ),
         ("Results", {"fields": ["results_view", "results_at"]}),
     ]
     actions = ["schedule", "start_now", "pause", "resume", "refresh_results", "send_test_to_me"]
@@ -113,19 +140,31 @@ class CampaignAdmin(admin.ModelAdmin):
             shown = campaigns.preview(obj, sample=3)
         except segments.SegmentError as error:
             return "; ".join(error.messages)
-        return format_html_join(
-            "", '<details><summary>{} — {}</summary><iframe sandbox srcdoc="{}" style="width:100%;height:320px;'
-            'border:1px solid #ccc;background:#fff"></iframe><pre>{}</pre></details>',
-            ((p["email"], p["subject"], p["html"], p["text"]) for p in shown),
-        ) or "The segment has no members yet."
+        return (
+            format_html_join(
+                "",
+                '<details><summary>{} — {}</summary><iframe sandbox srcdoc="{}" style="width:100%;height:320px;'
+                'border:1px solid #ccc;background:#fff"></iframe><pre>{}</pre></details>',
+                ((p["email"], p["subject"], p["html"], p["text"]) for p in shown),
+            )
+            or "The segment has no members yet."
+        )
 
     @admin.display(description="Results")
     def results_view(self, obj: Campaign) -> str:
-        return charts.results_html(obj.results) if obj.results else "No results yet (refreshed every 15 minutes)."
+        return (
+            reports.results_html(obj.results)
+            if obj.results
+            else "No results yet (refreshed every 15 minutes)."
+        )
 
     @admin.action(description="Schedule (starts at its scheduled time)")
     def schedule(self, request, queryset):
-        n = queryset.filter(status=Campaign.Status.DRAFT).exclude(scheduled_at=None).update(status=Campaign.Status.SCHEDULED)
+        n = (
+            queryset.filter(status=Campaign.Status.DRAFT)
+            .exclude(scheduled_at=None)
+            .update(status=Campaign.Status.SCHEDULED)
+        )
         self.message_user(request, f"Scheduled {n} campaign(s).")
 
     @admin.action(description="Start now (draws the holdout, then sends)")
@@ -134,7 +173,9 @@ class CampaignAdmin(admin.ModelAdmin):
         startable = queryset.filter(status__in=[Campaign.Status.DRAFT, Campaign.Status.SCHEDULED])
         for campaign in startable:
             enqueue_on_commit(start_campaign_task, campaign.pk)
-        self.message_user(request, f"Starting {startable.count()} campaign(s): the holdout is drawn, then sending begins.")
+        self.message_user(
+            request, f"Starting {startable.count()} campaign(s): the holdout is drawn, then sending begins."
+        )
 
     @admin.action(description="Pause sending")
     def pause(self, request, queryset):
@@ -169,8 +210,18 @@ class CampaignAdmin(admin.ModelAdmin):
 
 @admin.register(Recipient)
 class RecipientAdmin(admin.ModelAdmin):
-    list_display = ["account", "campaign", "group", "offer", "propensity", "state", "sent_at", "opened_at",
-                    "clicked_at", "converted_at"]
+    list_display = [
+        "account",
+        "campaign",
+        "group",
+        "offer",
+        "propensity",
+        "state",
+        "sent_at",
+        "opened_at",
+        "clicked_at",
+        "converted_at",
+    ]
     list_filter = ["campaign", "group", "state", "offer_policy"]
     search_fields = ["account__email"]
     raw_id_fields = ["account", "featured_title", "offer"]
@@ -212,7 +263,7 @@ class OfferModelAdmin(admin.ModelAdmin):
 
     @admin.display(description="Uplift by decile and Qini per offer")
     def charts_view(self, obj: OfferModel) -> str:
-        return charts.offer_model_html(obj.metrics)
+        return reports.offer_model_html(obj.metrics)
 
 
 @admin.register(ChurnModelRun)
@@ -242,7 +293,7 @@ class ChurnModelRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="Time-split evaluation")
     def report(self, obj: ChurnModelRun) -> str:
-        return charts.churn_html(obj.metrics)
+        return reports.churn_html(obj.metrics)
 
 
 @admin.register(TasteCluster)

@@ -9,15 +9,70 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from charts import Series, line_chart
+
 from . import services
-from .baselines import BASELINES
-from .charts import metrics_chart_svg
+from .baselines import BASELINE_LABELS, BASELINES, best_baseline
 from .models import Candidate, HyperparameterTrial, ItemNeighbour, ModelVersion
+
+_BASELINE_COLOURS = {
+    "item_knn": "#1f77b4",
+    "popularity": "#7f7f7f",
+    "lightfm_default": "#2ca02c",
+    "user_knn": "#9467bd",
+    "ease": "#ff7f0e",
+}
+
+
+def metrics_chart(history: list[dict], metric: str = "ndcg@10"):
+    """One line per model over versions (oldest left), baselines dashed, plus each version's strongest
+    baseline on its split (the bar to beat); versions without the metric leave a gap."""
+    evaluated = [h for h in history if (h.get("metrics") or {}).get("hybrid", {}).get(metric) is not None]
+
+    def values(pick) -> list[float | None]:
+        return [pick(h.get("metrics") or {}) for h in evaluated]
+
+    def best(metrics: dict) -> float | None:
+        name = best_baseline(metrics, metric)
+        return metrics[name][metric] if name else None
+
+    series = [Series("Hybrid (this model)", values(lambda m: m["hybrid"][metric]), "#e50914")]
+    series += [
+        Series(
+            label,
+            values(lambda m, n=name: (m.get(n) or {}).get(metric)),
+            _BASELINE_COLOURS.get(name),
+            dashed=True,
+        )
+        for name, label in BASELINE_LABELS.items()
+    ]
+    series.append(Series("Best baseline (the bar)", values(best), "#000000"))
+    series = [s for s in series if any(v is not None for v in s.values)]
+    names = [f"v{h['version']}" for h in evaluated]
+    labels = [f"{name}{' ★' if h.get('is_active') else ''}" for name, h in zip(names, evaluated, strict=True)]
+    return line_chart(
+        labels,
+        series,
+        point_names=names,
+        value_format=lambda v: f"{v:.4f}",
+        width=720,
+        height=260,
+        title=f"{metric} on the held-out time split, per model version (★ = serving)",
+        empty="No evaluated model versions yet: the chart appears after a training.",
+    )
 
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["version", "status", "is_active", "ndcg_vs_baselines", "training_seconds", "created_at", "activated_at"]
+    list_display = [
+        "version",
+        "status",
+        "is_active",
+        "ndcg_vs_baselines",
+        "training_seconds",
+        "created_at",
+        "activated_at",
+    ]
     list_filter = ["status", "is_active"]
     readonly_fields = [f.name for f in ModelVersion._meta.fields]
     actions = ["roll_back_to_version"]
@@ -33,13 +88,20 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def ndcg_vs_baselines(self, obj: ModelVersion) -> str:
         if obj.ndcg is None:
             return "—"
-        baselines = {k: v.get("ndcg@10", 0) for k, v in obj.metrics.items() if k in BASELINES and isinstance(v, dict)}
+        baselines = {
+            k: v.get("ndcg@10", 0) for k, v in obj.metrics.items() if k in BASELINES and isinstance(v, dict)
+        }
         if not baselines:
             return f"{obj.ndcg:.4f}"
         best = max(baselines, key=baselines.get)
-        return f"{obj.ndcg:.4f} vs {best} {baselines[best]:.4f} (×{obj.ndcg / max(baselines[best], 1e-12):.2f})"
+        return (
+            f"{obj.ndcg:.4f} vs {best} {baselines[best]:.4f} (×{obj.ndcg / max(baselines[best], 1e-12):.2f})"
+        )
 
-    @admin.action(description="Roll back: make the selected (previously active) version active again", permissions=["change"])
+    @admin.action(
+        description="Roll back: make the selected (previously active) version active again",
+        permissions=["change"],
+    )
     def roll_back_to_version(self, request: HttpRequest, queryset) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to roll back to.", messages.ERROR)
@@ -69,7 +131,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
         from .tasks import hyperparameter_search_task
 
         enqueue_on_commit(hyperparameter_search_task, 8)
-        self.message_user(request, "Hyperparameter search queued (8 trials); trials appear under Hyperparameter trials.")
+        self.message_user(
+            request, "Hyperparameter search queued (8 trials); trials appear under Hyperparameter trials."
+        )
         return HttpResponseRedirect(reverse("admin:recommendations_modelversion_changelist"))
 
     def retrain_view(self, request: HttpRequest):
@@ -77,16 +141,20 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if not (self.has_add_permission_for_training(request) and self.has_change_permission(request)):
             return HttpResponseRedirect(reverse("admin:index"))
         task_id = services.enqueue_training()
-        self.message_user(request, f"Training queued (task {task_id}); progress shows above the list.", messages.SUCCESS)
+        self.message_user(
+            request, f"Training queued (task {task_id}); progress shows above the list.", messages.SUCCESS
+        )
         return HttpResponseRedirect(reverse("admin:recommendations_modelversion_changelist"))
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         from django_celery_results.models import TaskResult
 
         history = services.metrics_history()
-        task = TaskResult.objects.filter(task_name="recommendations.tasks.train_recommender_task").order_by(
-            "-date_created"
-        ).first()
+        task = (
+            TaskResult.objects.filter(task_name="recommendations.tasks.train_recommender_task")
+            .order_by("-date_created")
+            .first()
+        )
         progress = None
         if task and task.status == "PROGRESS" and task.result:
             try:
@@ -94,7 +162,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             except ValueError:
                 progress = None
         extra_context = (extra_context or {}) | {
-            "metric_charts": [metrics_chart_svg(history, "ndcg@10"), metrics_chart_svg(history, "coverage")],
+            "metric_charts": [metrics_chart(history, "ndcg@10"), metrics_chart(history, "coverage")],
             "training_task": task,
             "training_progress": progress,
         }
@@ -105,7 +173,15 @@ class ModelVersionAdmin(admin.ModelAdmin):
 class HyperparameterTrialAdmin(admin.ModelAdmin):
     list_display = ["pk", "search_id", "protocol", "validation_ndcg", "seconds", "created_at"]
     list_filter = ["protocol"]
-    readonly_fields = ["search_id", "protocol", "params", "metrics", "validation_ndcg", "seconds", "created_at"]
+    readonly_fields = [
+        "search_id",
+        "protocol",
+        "params",
+        "metrics",
+        "validation_ndcg",
+        "seconds",
+        "created_at",
+    ]
 
 
 @admin.register(Candidate)

@@ -20,12 +20,16 @@ def two_taste_groups(n_users=24, items_per_group=12, seed=0):
         for j, item in enumerate(rng.choice(items_per_group, 8, replace=False)):
             rows.append((u, offset + int(item), RATING, 5.0, float(j)))
     u, i, k, v, t = (np.array(c) for c in zip(*rows, strict=True))
-    events = Events(u.astype(np.int32), i.astype(np.int32), k.astype(np.int8), v.astype(np.float32), t.astype(np.float64))
+    events = Events(
+        u.astype(np.int32), i.astype(np.int32), k.astype(np.int8), v.astype(np.float32), t.astype(np.float64)
+    )
     data = SimpleNamespace(n_users=n_users, n_items=2 * items_per_group)
     return data, fold_events(events, SignalWeights())
 
 
-@pytest.mark.parametrize("model", [EASE(lambdas=(1.0, 10.0)), UserKNN(neighbours=(3, 6))], ids=["ease", "user_knn"])
+@pytest.mark.parametrize(
+    "model", [EASE(lambdas=(1.0, 10.0)), UserKNN(neighbours=(3, 6))], ids=["ease", "user_knn"]
+)
 def test_baseline_recommends_unseen_titles_from_the_users_own_taste_group(model):
     data, pairs = two_taste_groups()
     split = make_split(pairs, "time")
@@ -66,15 +70,29 @@ def test_every_baseline_is_made_for_a_protocol_and_the_best_one_is_named():
 
 
 def test_admin_chart_draws_each_versions_strongest_baseline_as_the_bar():
-    from recommendations.charts import metrics_chart_svg
+    from recommendations.admin import metrics_chart
 
     history = [
-        {"version": 1, "is_active": False, "metrics": {"hybrid": {"ndcg@10": 0.30}, "ease": {"ndcg@10": 0.28},
-                                                      "item_knn": {"ndcg@10": 0.20}}},
-        {"version": 2, "is_active": True, "metrics": {"hybrid": {"ndcg@10": 0.31}, "ease": {"ndcg@10": 0.10},
-                                                     "user_knn": {"ndcg@10": 0.25}}},
+        {
+            "version": 1,
+            "is_active": False,
+            "metrics": {
+                "hybrid": {"ndcg@10": 0.30},
+                "ease": {"ndcg@10": 0.28},
+                "item_knn": {"ndcg@10": 0.20},
+            },
+        },
+        {
+            "version": 2,
+            "is_active": True,
+            "metrics": {
+                "hybrid": {"ndcg@10": 0.31},
+                "ease": {"ndcg@10": 0.10},
+                "user_knn": {"ndcg@10": 0.25},
+            },
+        },
     ]
-    svg = str(metrics_chart_svg(history))
+    svg = str(metrics_chart(history))
     assert "Best baseline (the bar) v1: 0.2800" in svg and "Best baseline (the bar) v2: 0.2500" in svg
     assert "EASE^R v1: 0.2800" in svg and "User-kNN v2: 0.2500" in svg
 
@@ -87,7 +105,11 @@ def test_two_stage_ranks_only_unseen_titles_the_generators_proposed():
     split = make_split(pairs, "time")
 
     def generators():
-        return {"ease": EASE(lambdas=(10.0,)), "user_knn": UserKNN(neighbours=(5,)), "popularity": Popularity()}
+        return {
+            "ease": EASE(lambdas=(10.0,)),
+            "user_knn": UserKNN(neighbours=(5,)),
+            "popularity": Popularity(),
+        }
 
     model = TwoStageRecommender(generators, per_generator=4)
     model.fit(data, split.train)
@@ -111,7 +133,9 @@ def test_every_recommender_setting_read_in_code_is_declared_in_settings_and_read
     for path in (root / "recommendations").rglob("*.py"):
         names |= set(re.findall(r"RECOMMENDER_[A-Z_]+", path.read_text()))
     readme = (root / "README.md").read_text()
-    assert names and all(hasattr(settings, n) for n in names), sorted(n for n in names if not hasattr(settings, n))
+    assert names and all(hasattr(settings, n) for n in names), sorted(
+        n for n in names if not hasattr(settings, n)
+    )
     assert all(n in readme for n in names), sorted(n for n in names if n not in readme)
 
 
@@ -121,9 +145,17 @@ def test_the_request_path_does_not_import_training():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    code = ("import django, os, sys; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'marquee.settings'); "
-            "django.setup(); import recommendations.api, recommendations.services, recommendations.ranking; "
-            "print('recommendations.training' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
-                         env={**__import__("os").environ, "PYTHONPATH": f"{root}:{root / 'platform'}"})
+    code = (
+        "import django, os, sys; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'marquee.settings'); "
+        "django.setup(); import recommendations.api, recommendations.services, recommendations.ranking; "
+        "print('recommendations.training' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**__import__("os").environ, "PYTHONPATH": f"{root}:{root / 'platform'}"},
+    )
     assert out.stdout.strip().splitlines()[-1] == "False"

@@ -8,26 +8,25 @@ from django_celery_results.models import TaskResult
 
 from activity.models import SearchQuery
 from factories import make_account, make_profile
-from storefront import charts, dashboard
+from storefront import dashboard
 
 pytestmark = pytest.mark.django_db
 
 
-def test_charts_are_svg_with_escaped_labels():
-    line = charts.line_chart([("<b>", 1.0), ("Mon", 3.0)], title="Views & more")
-    bars = charts.grouped_bar_chart(["v1", "v2"], {"hybrid": [0.2, 0.3], "popularity": [0.1, None]}, title="ndcg@10")
-
-    assert line.startswith("<svg") and "&lt;b&gt;" in line and "Views &amp; more" in line and "<b>" not in line
-    assert bars.count("<rect") == 3 + 2  # three bars plus two legend swatches
-    assert "No model versions yet" in charts.grouped_bar_chart([], {}, title="empty")
-
-
 def test_metric_charts_put_each_version_beside_its_baselines():
     history = [
-        {"version": 1, "created_at": "2026-01-01", "is_active": False,
-         "metrics": {"hybrid": {"ndcg@10": 0.2}, "popularity": {"ndcg@10": 0.1}}},
-        {"version": 2, "created_at": "2026-01-02", "is_active": True,
-         "metrics": {"hybrid": {"ndcg@10": 0.3, "recall@10": 0.4}, "item_knn": {"ndcg@10": 0.25}}},
+        {
+            "version": 1,
+            "created_at": "2026-01-01",
+            "is_active": False,
+            "metrics": {"hybrid": {"ndcg@10": 0.2}, "popularity": {"ndcg@10": 0.1}},
+        },
+        {
+            "version": 2,
+            "created_at": "2026-01-02",
+            "is_active": True,
+            "metrics": {"hybrid": {"ndcg@10": 0.3, "recall@10": 0.4}, "item_knn": {"ndcg@10": 0.25}},
+        },
     ]
     rendered = dashboard.metric_charts(history)
 
@@ -38,23 +37,35 @@ def test_metric_charts_put_each_version_beside_its_baselines():
 def test_search_term_lists_count_normalised_queries():
     profile = make_profile()
     for text, found in [("Heist", 3), ("heist!", 3), ("zzqxv", 0), ("ZZQXV", 0), ("space", 0)]:
-        SearchQuery.objects.create(profile=profile, text=text, normalized_text=text.lower().strip("!"),
-                                   results_count=found)
+        SearchQuery.objects.create(
+            profile=profile, text=text, normalized_text=text.lower().strip("!"), results_count=found
+        )
 
-    assert dashboard.search_terms(zero_results=True) == [{"normalized_text": "zzqxv", "n": 2},
-                                                         {"normalized_text": "space", "n": 1}]
+    assert dashboard.search_terms(zero_results=True) == [
+        {"normalized_text": "zzqxv", "n": 2},
+        {"normalized_text": "space", "n": 1},
+    ]
     assert dashboard.search_terms(zero_results=False)[0] == {"normalized_text": "heist", "n": 2}
 
 
 def test_task_status_reads_progress_and_results():
-    TaskResult.objects.create(task_id="t-progress", status="PROGRESS",
-                              result=json.dumps({"done": 2, "total": 4, "percent": 50.0, "note": "half"}))
+    TaskResult.objects.create(
+        task_id="t-progress",
+        status="PROGRESS",
+        result=json.dumps({"done": 2, "total": 4, "percent": 50.0, "note": "half"}),
+    )
     TaskResult.objects.create(task_id="t-done", status="SUCCESS", result=json.dumps({"embedded": 4}))
 
     assert dashboard.task_status("t-missing")["status"] == "PENDING"
     assert dashboard.task_status("t-progress")["result"]["percent"] == 50.0
-    assert dashboard.task_status("t-done") | {} == {"task_id": "t-done", "name": None, "status": "SUCCESS",
-                                                   "result": {"embedded": 4}, "traceback": "", "done": True}
+    assert dashboard.task_status("t-done") | {} == {
+        "task_id": "t-done",
+        "name": None,
+        "status": "SUCCESS",
+        "result": {"embedded": 4},
+        "traceback": "",
+        "done": True,
+    }
 
 
 def test_only_staff_reach_the_dashboard_endpoints(client):
@@ -65,8 +76,9 @@ def test_only_staff_reach_the_dashboard_endpoints(client):
     assert response.status_code == 302 and reverse("admin:login") in response["Location"]
 
 
-def test_rebuild_button_enqueues_after_commit_and_the_job_is_listed(client, monkeypatch,
-                                                                   django_capture_on_commit_callbacks):
+def test_rebuild_button_enqueues_after_commit_and_the_job_is_listed(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
     from storefront import tasks
 
     sent = []
@@ -78,7 +90,10 @@ def test_rebuild_button_enqueues_after_commit_and_the_job_is_listed(client, monk
 
     assert response.status_code == 302
     assert len(sent) == 1 and sent[0]["queue"] == "ml"
-    assert client.session["marquee_dashboard_tasks"][0] == {"id": sent[0]["task_id"], "label": "Rebuild search index"}
+    assert client.session["marquee_dashboard_tasks"][0] == {
+        "id": sent[0]["task_id"],
+        "label": "Rebuild search index",
+    }
 
 
 @pytest.fixture
@@ -99,14 +114,19 @@ def test_the_admin_index_links_to_the_dashboard_which_renders_charts_and_terms(s
     assert "qwzx" in page
 
 
-def test_retrain_and_retag_buttons_enqueue_their_tasks(staff_client, monkeypatch, django_capture_on_commit_callbacks):
+def test_retrain_and_retag_buttons_enqueue_their_tasks(
+    staff_client, monkeypatch, django_capture_on_commit_callbacks
+):
     from factories import make_title
     from recommendations import tasks as recommendation_tasks
     from tagging import tasks as tagging_tasks
 
     sent = []
-    monkeypatch.setattr(recommendation_tasks.train_recommender_task, "apply_async",
-                        lambda *a, **kw: sent.append(("train", kw)))
+    monkeypatch.setattr(
+        recommendation_tasks.train_recommender_task,
+        "apply_async",
+        lambda *a, **kw: sent.append(("train", kw)),
+    )
     monkeypatch.setattr(tagging_tasks.retag_title, "apply_async", lambda *a, **kw: sent.append(("retag", kw)))
     title = make_title("Needs Tags")
 

@@ -11,9 +11,8 @@ from django_celery_results.models import TaskResult
 from accounts.models import User
 from activity.models import SearchQuery, ViewingEvent
 from catalog.models import Title
+from charts import Series, bar_chart, line_chart
 from recommendations.baselines import BASELINE_LABELS
-
-from .charts import grouped_bar_chart, line_chart
 
 ACTIVE_DAYS = 30
 METRIC_MODELS = ["hybrid", *BASELINE_LABELS]  # the baseline names have one owner: recommendations.baselines
@@ -25,7 +24,9 @@ def headline_numbers() -> dict:
         "catalog_size": Title.objects.count(),
         "subscribers": User.objects.filter(is_staff=False).count(),
         # Active: an account one of whose profiles watched something in the window.
-        "active_subscribers": User.objects.filter(profiles__viewing_events__started_at__gte=since).distinct().count(),
+        "active_subscribers": User.objects.filter(profiles__viewing_events__started_at__gte=since)
+        .distinct()
+        .count(),
         "active_days": ACTIVE_DAYS,
     }
 
@@ -40,27 +41,43 @@ def views_per_day(days: int = 30) -> list[tuple[str, float]]:
         .annotate(n=Count("id"))
         .values_list("day", "n")
     )
-    return [((since + timedelta(days=i)).strftime("%b %d"), float(counts.get(since + timedelta(days=i), 0))) for i in range(days)]
+    return [
+        ((since + timedelta(days=i)).strftime("%b %d"), float(counts.get(since + timedelta(days=i), 0)))
+        for i in range(days)
+    ]
 
 
 def views_chart(days: int = 30):
-    return line_chart(views_per_day(days), title=f"Views per day (last {days} days)")
+    points = views_per_day(days)
+    return line_chart(
+        [label for label, _ in points],
+        [Series("views", [v for _, v in points])],
+        title=f"Views per day (last {days} days)",
+        partial_last=True,
+    )
 
 
 def metric_charts(history: list[dict], metric_names: tuple[str, ...] = ("ndcg@10", "recall@10")) -> list:
     """One grouped bar chart per metric: each model version's hybrid model beside its baselines."""
     history = sorted(history, key=lambda h: str(h.get("created_at")))[-8:]
     groups = [f"v{h['version']}{' ★' if h.get('is_active') else ''}" for h in history]
-    charts = []
+    rendered = []
     for metric in metric_names:
-        series = {}
+        series = []
         for model in METRIC_MODELS:
             values = [(h.get("metrics") or {}).get(model, {}).get(metric) for h in history]
             if any(v is not None for v in values):
-                series[model] = [float(v) if v is not None else None for v in values]
+                series.append(Series(model, [float(v) if v is not None else None for v in values]))
         if series or metric == metric_names[0]:
-            charts.append(grouped_bar_chart(groups, series, title=f"{metric} per model version (★ = serving)"))
-    return charts
+            rendered.append(
+                bar_chart(
+                    groups,
+                    series,
+                    title=f"{metric} per model version (★ = serving)",
+                    empty="No model versions yet",
+                )
+            )
+    return rendered
 
 
 def search_terms(*, zero_results: bool, days: int = 30, limit: int = 15) -> list[dict]:
