@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "artwork",
     "support_bot",
     "marketing",
+    "insights",
     # presentation
     "storefront",
 ]
