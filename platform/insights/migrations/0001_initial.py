@@ -5,57 +5,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Trend',
+            name="Trend",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.DateField()),
-                ('kind', models.CharField(choices=[('genre', 'Genre'), ('tag', 'Tag'), ('title', 'Title'), ('search', 'Search term')], max_length=10)),
-                ('key', models.CharField(max_length=200)),
-                ('label', models.CharField(max_length=300)),
-                ('count', models.PositiveIntegerField()),
-                ('total', models.PositiveIntegerField()),
-                ('share', models.FloatField()),
-                ('baseline_share', models.FloatField(help_text='time-decayed share over the preceding weeks')),
-                ('z', models.FloatField()),
-                ('p_value', models.FloatField()),
-                ('q_value', models.FloatField(help_text='Benjamini-Hochberg adjusted p-value')),
-                ('significant', models.BooleanField(default=False)),
-                ('computed_at', models.DateTimeField()),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("week", models.DateField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("genre", "Genre"),
+                            ("tag", "Tag"),
+                            ("title", "Title"),
+                            ("search", "Search term"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                ("label", models.CharField(max_length=300)),
+                ("count", models.PositiveIntegerField()),
+                ("total", models.PositiveIntegerField()),
+                ("share", models.FloatField()),
+                (
+                    "baseline_share",
+                    models.FloatField(help_text="time-decayed share over the preceding weeks"),
+                ),
+                ("z", models.FloatField()),
+                ("p_value", models.FloatField()),
+                ("q_value", models.FloatField(help_text="Benjamini-Hochberg adjusted p-value")),
+                ("significant", models.BooleanField(default=False)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.region"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['region_id', 'week', 'kind', 'q_value'],
-                'indexes': [models.Index(fields=['region', 'week', 'kind', 'significant'], name='insights_tr_region__aded06_idx')],
-                'constraints': [models.UniqueConstraint(fields=('region', 'week', 'kind', 'key'), name='one_trend_per_key')],
+                "ordering": ["region_id", "week", "kind", "q_value"],
+                "indexes": [
+                    models.Index(
+                        fields=["region", "week", "kind", "significant"],
+                        name="insights_tr_region__aded06_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("region", "week", "kind", "key"), name="one_trend_per_key"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WeeklyCount',
+            name="WeeklyCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.DateField(help_text='Monday of the ISO week (UTC)')),
-                ('kind', models.CharField(choices=[('genre', 'Genre'), ('tag', 'Tag'), ('title', 'Title'), ('search', 'Search term')], max_length=10)),
-                ('key', models.CharField(max_length=200)),
-                ('label', models.CharField(max_length=300)),
-                ('count', models.PositiveIntegerField()),
-                ('total', models.PositiveIntegerField()),
-                ('unmet', models.PositiveIntegerField(default=0)),
-                ('no_results', models.PositiveIntegerField(default=0)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("week", models.DateField(help_text="Monday of the ISO week (UTC)")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("genre", "Genre"),
+                            ("tag", "Tag"),
+                            ("title", "Title"),
+                            ("search", "Search term"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                ("label", models.CharField(max_length=300)),
+                ("count", models.PositiveIntegerField()),
+                ("total", models.PositiveIntegerField()),
+                ("unmet", models.PositiveIntegerField(default=0)),
+                ("no_results", models.PositiveIntegerField(default=0)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.region"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['region_id', 'kind', 'week', '-count'],
-                'indexes': [models.Index(fields=['region', 'kind', 'week'], name='insights_we_region__1cdb02_idx')],
-                'constraints': [models.UniqueConstraint(fields=('region', 'week', 'kind', 'key'), name='one_weekly_count_per_key')],
+                "ordering": ["region_id", "kind", "week", "-count"],
+                "indexes": [
+                    models.Index(fields=["region", "kind", "week"], name="insights_we_region__1cdb02_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("region", "week", "kind", "key"), name="one_weekly_count_per_key"
+                    )
+                ],
             },
         ),
     ]

@@ -9,9 +9,14 @@ NAME = "Insights: weekly counts and trends"
 
 def create_schedule(apps, schema_editor):
     ensure_periodic_task(
-        apps, NAME, "insights.tasks.refresh_trends_task", queue="ml", crontab={"minute": "40"}, expire_seconds=3000,
+        apps,
+        NAME,
+        "insights.tasks.refresh_trends_task",
+        queue="ml",
+        crontab={"minute": "40"},
+        expire_seconds=3000,
         description="Recount this week's and last week's views and searches per region (SQL aggregates) and "
-                    "flag significant share changes (two-proportion z-test, Benjamini-Hochberg).",
+        "flag significant share changes (two-proportion z-test, Benjamini-Hochberg).",
     )
 
 
