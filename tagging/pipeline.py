@@ -187,8 +187,9 @@ def ensure_tags(names: set[str]) -> dict[str, Tag]:
     """Catalog tags by name, creating descriptor tags the vocabulary lacks (other taggers only use existing tags)."""
     found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
     for name in names - set(found):
+        kind = Tag.Kind.DESCRIPTOR if name in DESCRIPTOR_TAGS else Tag.Kind.OTHER
         found[name], _ = Tag.objects.get_or_create(
-            slug=slugify(name)[:100], defaults={"name": name, "description": DESCRIPTOR_TAGS.get(name, "")}
+            slug=slugify(name)[:100], defaults={"name": name, "description": DESCRIPTOR_TAGS.get(name, ""), "kind": kind}
         )
     return found
 
@@ -291,7 +292,11 @@ def aggregate_title(title_id: int) -> dict[str, float]:
 
 
 def sync_model_tags(title: Title) -> None:
-    """Mirror title-level suggestions at or above the acceptance threshold into TitleTag(source="model")."""
+    """Mirror title-level suggestions at or above the acceptance threshold into TitleTag(source="model").
+
+    A tag staff approved or the catalogue imported keeps its row; the model only adds, updates and removes
+    its own rows.
+    """
     threshold = settings.TAGGING_MODEL_TAG_THRESHOLD
     accepted: dict[int, float] = {}
     rows = TagSuggestion.objects.filter(title=title, keyframe__isnull=True, confidence__gte=threshold).exclude(
@@ -307,9 +312,12 @@ def sync_model_tags(title: Title) -> None:
     with transaction.atomic():
         TitleTag.objects.filter(title=title, source=TitleTag.Source.MODEL).exclude(tag_id__in=accepted).delete()
         for tag_id, confidence in accepted.items():
-            TitleTag.objects.update_or_create(
-                title=title, tag_id=tag_id, source=TitleTag.Source.MODEL, defaults={"confidence": round(confidence, 4)}
+            # One row per (title, tag): a staff or imported row already states the tag and is left as it is.
+            row, created = TitleTag.objects.get_or_create(
+                title=title, tag_id=tag_id, defaults={"source": TitleTag.Source.MODEL, "confidence": round(confidence, 4)}
             )
+            if not created and row.source == TitleTag.Source.MODEL and row.confidence != round(confidence, 4):
+                TitleTag.objects.filter(pk=row.pk).update(confidence=round(confidence, 4))
 
 
 def finish_asset(asset_id: int, progress: Progress = _noop) -> bool:

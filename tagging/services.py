@@ -105,9 +105,10 @@ def _decide(suggestion_ids, user, status: str) -> int:
             titles.add(suggestion.title_id)
             approved = status == TagSuggestion.Status.APPROVED
             if approved:
+                # The title's one row of this tag becomes staff's, whichever source stated it before.
                 TitleTag.objects.update_or_create(
-                    title_id=suggestion.title_id, tag_id=suggestion.tag_id, source=TitleTag.Source.STAFF,
-                    defaults={"confidence": 1.0},
+                    title_id=suggestion.title_id, tag_id=suggestion.tag_id,
+                    defaults={"source": TitleTag.Source.STAFF, "confidence": 1.0},
                 )
             elif suggestion.keyframe is None:
                 # Staff judged the tag for the whole title: every pending title-level proposal of it goes.

@@ -12,8 +12,9 @@ class GenreAdmin(admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "description", "is_active", "created_at"]
-    list_filter = ["is_active"]
+    list_display = ["name", "kind", "description", "is_active", "created_at"]
+    list_editable = ["kind"]  # only genres, moods and themes reach subscribers
+    list_filter = ["kind", "is_active"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
 

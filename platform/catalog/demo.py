@@ -79,6 +79,9 @@ TAGS = {
     "animals": "a story about animals and the people who love them",
     "magic": "wizards, spells and a hidden magical world",
 }
+# Every other vocabulary word is a theme; all are subscriber-facing kinds.
+TAG_KINDS = {"feel-good": Tag.Kind.MOOD, "dark humour": Tag.Kind.MOOD, "slow burn": Tag.Kind.MOOD,
+             "satire": Tag.Kind.GENRE}
 ADJECTIVES = ["Last", "Silent", "Midnight", "Golden", "Broken", "Hidden", "Crimson", "Frozen", "Electric", "Lost",
               "Wild", "Iron", "Paper", "Velvet", "Burning", "Secret", "Distant", "Hollow", "Final", "Northern"]
 NOUNS = ["Harbor", "Protocol", "Garden", "Empire", "Signal", "River", "Kingdom", "Orchard", "Frontier", "Circuit",
@@ -135,7 +138,10 @@ class DemoWorld:
         self.genres = [Genre.objects.get_or_create(name=n, defaults={"slug": slugify(n)})[0] for n in GENRES]
         self.tags = []
         for name, description in TAGS.items():
-            tag, _ = Tag.objects.get_or_create(name=name, defaults={"slug": slugify(name), "description": description})
+            kind = TAG_KINDS.get(name, Tag.Kind.THEME)
+            tag, _ = Tag.objects.get_or_create(
+                name=name, defaults={"slug": slugify(name), "description": description, "kind": kind}
+            )
             self.tags.append(tag)
 
     def _titles(self) -> None:

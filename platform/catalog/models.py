@@ -25,10 +25,24 @@ class Genre(models.Model):
 class Tag(models.Model):
     """A word in the tag vocabulary. The description is what text and image taggers match against."""
 
+    class Kind(models.TextChoices):
+        GENRE = "genre", "Genre"
+        MOOD = "mood", "Mood"
+        THEME = "theme", "Theme"
+        DESCRIPTOR = "descriptor", "Picture descriptor (colour, text, people, framing)"
+        OTHER = "other", "Not classified yet"
+
+    # Kinds a subscriber may see; descriptors and unclassified words (e.g. fresh MovieLens tags) stay internal.
+    SUBSCRIBER_KINDS = (Kind.GENRE, Kind.MOOD, Kind.THEME)
+
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True, help_text="Inactive tags are kept but no tagger suggests them.")
+    kind = models.CharField(
+        max_length=12, choices=Kind.choices, default=Kind.OTHER, db_index=True,
+        help_text="Only genres, moods and themes are shown to subscribers.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -127,13 +141,38 @@ class Title(models.Model):
         return reverse("storefront:title", args=[self.pk])
 
 
+class TitleTagQuerySet(models.QuerySet):
+    def shown_to_subscribers(self) -> "TitleTagQuerySet":
+        """The title tags a subscriber may see: the one rule every subscriber surface uses.
+
+        A tag of a subscriber-facing kind (genre, mood, theme) that a person stated (staff, or the imported
+        catalogue), or that a model proposed with at least SUBSCRIBER_MODEL_TAG_MIN_CONFIDENCE. Descriptor
+        tags (colour, on-screen text, people) and unclassified words stay internal whatever their source.
+        """
+        stated = Q(source__in=[TitleTag.Source.STAFF, TitleTag.Source.IMPORTED])
+        confident = Q(source=TitleTag.Source.MODEL, confidence__gte=settings.SUBSCRIBER_MODEL_TAG_MIN_CONFIDENCE)
+        return self.filter(stated | confident, tag__kind__in=Tag.SUBSCRIBER_KINDS)
+
+
+def subscriber_tag_names(title: "Title") -> list[str]:
+    """The names of `title`'s tags a subscriber may see, sorted (the title page lists them)."""
+    return sorted(TitleTag.objects.filter(title=title).shown_to_subscribers().values_list("tag__name", flat=True))
+
+
 class TitleTag(models.Model):
-    """A tag on a title, with where it came from and how sure that source is."""
+    """A tag on a title, with where it came from and how sure that source is.
+
+    One row per (title, tag): a person's word outranks a model's (SOURCE_RANK), so staff approval turns a
+    model row into a staff row and a model never overwrites a staff or imported one.
+    """
 
     class Source(models.TextChoices):
         IMPORTED = "imported", "Imported"
         STAFF = "staff", "Staff"
         MODEL = "model", "Model"
+
+    # Which source a (title, tag) row keeps when two would state it: higher wins.
+    SOURCE_RANK = {Source.STAFF: 3, Source.IMPORTED: 2, Source.MODEL: 1}
 
     title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="title_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="title_tags")
@@ -141,9 +180,11 @@ class TitleTag(models.Model):
     confidence = models.FloatField(default=1.0)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TitleTagQuerySet.as_manager()
+
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["title", "tag", "source"], name="unique_title_tag_source"),
+            models.UniqueConstraint(fields=["title", "tag"], name="unique_title_tag"),
             models.CheckConstraint(
                 condition=Q(confidence__gte=0) & Q(confidence__lte=1), name="title_tag_confidence_0_1"
             ),

@@ -474,14 +474,19 @@ class MovieLensImporter:
                 names.setdefault(slug, name)
                 pairs.add((self._title_ids[ml_movie], slug))
             self._ensure_tags(names, tags)
-            existing = set(
-                TitleTag.objects.filter(
-                    source=TitleTag.Source.IMPORTED, title_id__in={t for t, _ in pairs}
-                ).values_list("title_id", "tag_id")
-            )
-            new = {
-                (title_id, tags[slug]) for title_id, slug in pairs if (title_id, tags[slug]) not in existing
+            # One row per (title, tag), whatever its source: a model's row of the same tag becomes imported
+            # (a person applied it), a staff row stays staff's.
+            existing = {
+                (title_id, tag_id): source for title_id, tag_id, source in TitleTag.objects.filter(
+                    title_id__in={t for t, _ in pairs}
+                ).values_list("title_id", "tag_id", "source")
             }
+            keyed = {(title_id, tags[slug]) for title_id, slug in pairs}
+            new = {pair for pair in keyed if pair not in existing}
+            for title_id, tag_id in (pair for pair in keyed if existing.get(pair) == TitleTag.Source.MODEL):
+                TitleTag.objects.filter(title_id=title_id, tag_id=tag_id).update(
+                    source=TitleTag.Source.IMPORTED, confidence=1.0
+                )
             now = timezone.now()
             insert_rows(TitleTag, ["title_id", "tag_id", "source", "confidence", "created_at"],
                         [(t, g, TitleTag.Source.IMPORTED, 1.0, now) for t, g in new])

@@ -298,6 +298,9 @@ TAGGING_CLIP_MIN_PROBABILITY = env_float("TAGGING_CLIP_MIN_PROBABILITY", 0.2)
 TAGGING_LEARNED_MIN_LABELS = env_int("TAGGING_LEARNED_MIN_LABELS", 4)  # approvals and rejections each, per tag
 TAGGING_LEARNED_MIN_CONFIDENCE = env_float("TAGGING_LEARNED_MIN_CONFIDENCE", 0.5)
 TAGGING_MODEL_TAG_THRESHOLD = env_float("TAGGING_MODEL_TAG_THRESHOLD", 0.3)  # title score accepted as a model tag
+# A model tag is shown to subscribers only from this confidence up (and only for genres, moods and themes:
+# catalog.models.TitleTagQuerySet.shown_to_subscribers).
+SUBSCRIBER_MODEL_TAG_MIN_CONFIDENCE = env_float("SUBSCRIBER_MODEL_TAG_MIN_CONFIDENCE", 0.8)
 TAGGING_IMAGE_WEIGHT_S = env_float("TAGGING_IMAGE_WEIGHT_S", 1.0)  # a still counts like a shot this long
 TAGGING_VIDEO_TASK_TIME_LIMIT = env_int("TAGGING_VIDEO_TASK_TIME_LIMIT", 3 * 60 * 60)  # seconds, shots/keyframes steps
 

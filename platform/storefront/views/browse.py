@@ -12,7 +12,7 @@ from accounts.models import Profile
 from activity.impressions import log_impressions
 from activity.models import MyListEntry, Rating, ViewingEvent
 from artwork.services import choose_artwork
-from catalog.models import MediaAsset, Title
+from catalog.models import MediaAsset, Title, subscriber_tag_names
 
 from .. import rows as row_service
 from ..cards import Card
@@ -74,7 +74,7 @@ def rows_api(request: HttpRequest) -> JsonResponse:
 @profile_required
 def title_detail(request: HttpRequest, title_id: int) -> HttpResponse:
     profile = request.profile
-    title = get_object_or_404(Title.objects.visible_to(profile).prefetch_related("genres", "tags"), pk=title_id)
+    title = get_object_or_404(Title.objects.visible_to(profile).prefetch_related("genres"), pk=title_id)
     if "from_search" in request.GET:
         record_opened(profile, request.GET["from_search"], title)
     choice = choose_artwork(profile, [title])[title.pk]
@@ -87,7 +87,7 @@ def title_detail(request: HttpRequest, title_id: int) -> HttpResponse:
         "on_list": MyListEntry.objects.filter(profile=profile, title=title).exists(),
         "has_video": title.media_assets.filter(kind=MediaAsset.Kind.VIDEO, status=MediaAsset.Status.READY).exists(),
         "similar": row_service.more_like_this(profile, title),
-        "tags": sorted({tag.name for tag in title.tags.all()}),
+        "tags": subscriber_tag_names(title),
     }
     return render(request, "storefront/title.html", context)
 
