@@ -121,3 +121,46 @@ def test_no_generated_body_gets_a_server_error(viewer, support_engine, endpoint,
 def django_settings_for_fuzz(settings):
     settings.SUPPORT_BOT_RATE_LIMIT = 10**6  # the fuzz is about bodies, not about being refused
     return settings
+
+
+# --- query strings -----------------------------------------------------------------------------
+# Every GET a subscriber can make, with the parameters its view reads (and strangers): any value is
+# an answer below 500. Admin and staff pages are Django's own changelists (they 400 on a bad lookup).
+QUERY_PAGES = {
+    "/": [], "/api/rows/": [], "/title/{title}/": ["from_search"], "/watch/{title}/": [], "/search/": ["q", "page"],
+    "/search/suggest/": ["q"], "/my-list/": [], "/history/": ["page"], "/account/": [], "/welcome/": [],
+    "/profiles/": [], "/api/recommendations/rows/": ["limit"], "/api/recommendations/titles/{title}/similar/": ["limit"],
+    "/api/support/replies": ["after"],
+}
+query_values = st.one_of(st.text(max_size=80), st.just(TWENTY_DIGITS), big_ints.map(str), st.just("\x00"),
+                         st.just("-1"), st.just("1e309"), st.just("NaN"))
+
+
+def query_strings(names: list[str]):
+    """Pairs over the page's own parameters and strangers, repeated keys included, URL-encoded."""
+    from urllib.parse import urlencode
+
+    keys = st.sampled_from(names) if names else st.text(max_size=8)
+    pairs = st.lists(st.tuples(st.one_of(keys, st.text(max_size=8)), query_values), max_size=5)
+    return pairs.map(urlencode) | st.binary(max_size=60).map(lambda raw: raw.hex())
+
+
+@pytest.mark.parametrize("page", sorted(QUERY_PAGES))
+def test_no_generated_query_string_gets_a_server_error(viewer, support_engine, page, django_settings_for_fuzz, capsys):
+    client, _ = viewer
+    url = page.format(title=make_title(runtime_minutes=10).pk)
+    sent = []
+
+    @settings(max_examples=max(10, FUZZ_EXAMPLES // 4), deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(query=query_strings(QUERY_PAGES[page]))
+    @example(query="&".join(f"{name}={HUGE}" for name in QUERY_PAGES[page]))
+    @example(query="&".join(f"{name}=%00" for name in QUERY_PAGES[page]))
+    def check(query):
+        response = client.get(f"{url}?{query}")
+        sent.append(response.status_code)
+        assert response.status_code < 500, (query[:200], response.content[:300])
+
+    check()
+    with capsys.disabled():
+        print(f"\nfuzz GET {page}: {len(sent)} requests, {sum(s >= 500 for s in sent)} server errors")

@@ -55,6 +55,40 @@ def test_concurrent_bad_logins_never_exceed_the_bucket_on_the_shared_memory_cach
         assert hammer(limiter, f"{uuid.uuid4()}@example.test", threads=12) == 5
 
 
+def _attempt_in_a_process(scope: str, identity: str, start, allowed) -> None:
+    limiter = RateLimit(scope, limit=5, window_seconds=60, clock=FakeClock(WINDOW_START + 10))
+    start.wait()
+    if limiter.take(identity):
+        with allowed.get_lock():
+            allowed.value += 1
+
+
+def test_concurrent_processes_never_exceed_the_bucket_on_the_file_cache(tmp_path):
+    """`make run`'s web and worker share a file cache, whose incr alone is a read then a write."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    cache_settings = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                  "LOCATION": str(tmp_path / "cache")}}
+    with override_settings(CACHES=cache_settings):
+        caches._settings = None
+        try:
+            for _ in range(5):  # five bursts of 12 processes, each for a fresh e-mail
+                start, allowed = context.Barrier(12), context.Value("i", 0)
+                scope, identity = f"test-{uuid.uuid4()}", f"{uuid.uuid4()}@example.test"
+                workers = [context.Process(target=_attempt_in_a_process, args=(scope, identity, start, allowed))
+                           for _ in range(12)]
+                for worker in workers:
+                    worker.start()
+                for worker in workers:
+                    worker.join(60)
+                assert [worker.exitcode for worker in workers] == [0] * 12
+                assert allowed.value == 5
+        finally:
+            caches["default"].close()
+    caches._settings = None
+
+
 @pytest.mark.redis
 def test_concurrent_bad_logins_never_exceed_the_bucket_on_redis(redis_url):
     cache_settings = {"default": {"BACKEND": "marquee.cache.RedisCache", "LOCATION": redis_url}}

@@ -55,7 +55,13 @@ TITLE_SURFACES = {
 }
 NO_TITLES = {
     "storefront:signup": "sign-up form",
+    "storefront:signup_sent": "check-your-e-mail page",
+    "storefront:signup_confirm": "finishes a sign-up, redirects to onboarding",
     "storefront:login": "sign-in form",
+    "storefront:password_reset": "password-reset form",
+    "storefront:password_reset_done": "check-your-e-mail page",
+    "storefront:password_reset_confirm": "new-password form",
+    "storefront:password_reset_complete": "password-changed page",
     "storefront:logout": "signs out",
     "storefront:profiles": "profile picker: names and avatars",
     "storefront:profile_create": "profile form",

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 
 from accounts.models import User
@@ -102,6 +103,10 @@ def sign_up(page, email="newcomer@example.test", profile_name="Robin"):
     page.get_by_label("Password").fill("a-long-unusual-passphrase")
     page.get_by_label("Your profile name").fill(profile_name)
     page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url("**/signup/sent/")
+    link = next(word for word in mail.outbox[-1].body.split() if "/signup/confirm/" in word)
+    page.goto(link)
+    page.get_by_role("button", name="Create my account").click()
     page.wait_for_url("**/welcome/")
 
 

@@ -119,3 +119,21 @@ class Profile(models.Model):
     def allowed_ratings(self) -> frozenset[str] | None:
         """Title maturity ratings this profile may see; None means every rating."""
         return self.ALLOWED_RATINGS.get(self.maturity_limit)
+
+
+class SignupRequest(models.Model):
+    """A sign-up waiting for its e-mail link: nothing is created, or revealed, until the address answers.
+
+    Only the token's SHA-256 is stored, so a leaked table confirms nobody; the password is already hashed.
+    """
+
+    email = models.EmailField(unique=True)
+    password_hash = models.CharField(max_length=128)
+    profile_name = models.CharField(max_length=50)
+    region = models.ForeignKey("catalog.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    requested_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"sign-up of {self.email} (requested {self.requested_at:%Y-%m-%d %H:%M})"

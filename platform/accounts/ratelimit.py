@@ -1,18 +1,22 @@
 """The one rate limiter: a sliding-window counter per identity, atomic on a shared cache.
 
 Each window's count is one cache key raised with `add` + `incr` (atomic on Redis and on the
-per-process memory cache), so concurrent requests each see a distinct count and at most `limit`
-pass. The previous window's count, weighted by how much of it still overlaps the sliding window,
+per-process memory cache; on the file cache, whose `incr` is a read then a write, under an exclusive
+lock on a file beside the cache's files), so concurrent requests each see a distinct count and at most
+`limit` pass. The previous window's count, weighted by how much of it still overlaps the sliding window,
 closes the double burst a fixed window lets through at its edge. Refused requests give their
 count back, so `retry_after` says when one more request fits.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import math
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -49,6 +53,10 @@ class RateLimit:
 
     def hit(self, identity: str) -> Decision:
         """Count one request for `identity`; refused when it would exceed the limit."""
+        with _counting_lock():
+            return self._hit(identity)
+
+    def _hit(self, identity: str) -> Decision:
         limit, window, now = self.limit, self.window_seconds, self.clock()
         index = int(now // window)
         elapsed = now - index * window
@@ -81,6 +89,23 @@ class RateLimit:
 
     def take(self, identity: str) -> bool:
         return self.hit(identity).allowed
+
+
+@contextlib.contextmanager
+def _counting_lock() -> Iterator[None]:
+    """Serialise counting across processes when the cache is a folder of files (`make run`'s web and
+    worker share one); other backends are atomic already and take no lock."""
+    folder = getattr(cache, "_dir", None)  # FileBasedCache's folder
+    if folder is None:
+        yield
+        return
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "ratelimit.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def client_address(request) -> str:

@@ -326,6 +326,11 @@ SUPPORT_BOT_MAX_FALSE_HANDOFF = env_float("SUPPORT_BOT_MAX_FALSE_HANDOFF", 0.05)
 # Contrastive fine-tuning steps of MiniLM in each build: -1 sizes it to the knowledge base, 0 keeps it frozen.
 SUPPORT_BOT_FINETUNE_STEPS = env_int("SUPPORT_BOT_FINETUNE_STEPS", -1)
 
+# --- sign-up and password reset ---
+# A sign-up link, like a password-reset link, works for this many seconds after it is sent.
+SIGNUP_LINK_MAX_AGE = env_int("SIGNUP_LINK_MAX_AGE", 24 * 3600)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 3600)
+
 # --- marketing ---
 # E-mail goes through Django's framework: the console backend unless EMAIL_BACKEND names SMTP (or anymail).
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -34,10 +34,8 @@ class SignupForm(forms.Form):
     plan = forms.ModelChoiceField(Plan.objects.all(), label="Plan", required=False, empty_label="Choose later")
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists. Sign in instead.")
-        return email
+        # Whether the address is taken is told only to its owner, by e-mail (accounts.signup).
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
 
     def clean(self):
         cleaned = super().clean()

@@ -5,7 +5,14 @@ from .views import account, auth, browse, library, profiles, search, watch
 app_name = "storefront"
 urlpatterns = [
     path("signup/", auth.signup, name="signup"),
+    path("signup/sent/", auth.signup_sent, name="signup_sent"),
+    path("signup/confirm/<str:token>/", auth.signup_confirm, name="signup_confirm"),
     path("login/", auth.RateLimitedLoginView.as_view(), name="login"),
+    path("password-reset/", auth.RateLimitedPasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth.auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", auth.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("password-reset/done/", auth.auth_views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
     path("logout/", auth.auth_views.LogoutView.as_view(), name="logout"),
     path("profiles/", profiles.profile_picker, name="profiles"),
     path("profiles/new/", profiles.profile_create, name="profile_create"),

@@ -3,16 +3,22 @@
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts import signup as signups
 from accounts.access import select_profile
-from accounts.models import Profile, User
 
 from ..forms import SignupForm
-from ..ratelimit import LOGIN_PER_ADDRESS, LOGIN_PER_EMAIL, SIGNUP_PER_ADDRESS, client_address
+from ..ratelimit import (
+    LOGIN_PER_ADDRESS,
+    LOGIN_PER_EMAIL,
+    PASSWORD_RESET_PER_ADDRESS,
+    SIGNUP_PER_ADDRESS,
+    client_address,
+)
 
 TOO_MANY = "Too many attempts. Wait a minute and try again."
 
@@ -54,12 +60,49 @@ def signup(request: HttpRequest) -> HttpResponse:
                              decision.retry_after)
         if form.is_valid():
             data = form.cleaned_data
-            with transaction.atomic():
-                user = User.objects.create_user(
-                    email=data["email"], password=data["password"], region=data["region"], plan=data["plan"]
-                )
-                profile = Profile.objects.create(account=user, name=data["profile_name"].strip())
-            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-            select_profile(request, profile)
-            return redirect("storefront:onboarding")
+            signups.request_signup(
+                email=data["email"], password=data["password"], profile_name=data["profile_name"],
+                region=data["region"], plan=data["plan"],
+                link_for=lambda token: request.build_absolute_uri(reverse("storefront:signup_confirm", args=[token])),
+                sign_in_url=request.build_absolute_uri(reverse("storefront:login")),
+            )
+            return redirect("storefront:signup_sent")
     return render(request, "storefront/signup.html", {"form": form})
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "storefront/signup_sent.html")
+
+
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button and POST creates the account: mail scanners that fetch links create nothing."""
+    try:
+        if request.method != "POST":
+            signups.pending_signup(token)
+            return render(request, "storefront/signup_confirm.html")
+        profile = signups.confirm_signup(token)
+    except signups.SignupLinkInvalid as invalid:
+        return render(request, "storefront/signup_confirm.html", {"invalid": str(invalid)})
+    login(request, profile.account, backend=settings.AUTHENTICATION_BACKENDS[0])
+    select_profile(request, profile)
+    return redirect("storefront:onboarding")
+
+
+class RateLimitedPasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset (the same answer for every address), refusing bursts per client address."""
+
+    success_url = reverse_lazy("storefront:password_reset_done")
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def post(self, request, *args, **kwargs):
+        decision = PASSWORD_RESET_PER_ADDRESS.hit(client_address(request))
+        if not decision.allowed:
+            return _too_many(render(request, self.template_name, {"form": self.get_form_class()(),
+                                                                  "rate_limited": TOO_MANY}),
+                             decision.retry_after)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("storefront:password_reset_complete")
