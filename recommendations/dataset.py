@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from activity.opinions import COMPLETED_AT, DEFAULT_DISLIKE_AT, is_disliked, is_relevant
+
 # Signal kinds: the raw events before they are folded into one weight per (profile, title).
 VIEW, RATING, THUMB, MY_LIST, SEARCH = 0, 1, 2, 3, 4
 
@@ -31,8 +33,8 @@ class SignalWeights:
     thumb: float = 1.0
     my_list: float = 0.5
     search: float = 0.3
-    dislike_at: float = 2.0  # stars at or below this are negative evidence
-    completed_at: float = 0.9  # completion at or above this is a completed view
+    dislike_at: float = DEFAULT_DISLIKE_AT  # stars at or below this are negative evidence
+    completed_at: float = COMPLETED_AT  # completion at or above this is a completed view
     half_life_days: float = 0.0  # 0 = no time decay
 
     def as_dict(self) -> dict:
@@ -67,7 +69,7 @@ class Pairs:
     user: np.ndarray
     item: np.ndarray
     weight: np.ndarray
-    relevant: np.ndarray  # rated at least 4 stars, thumbs up, or a completed view
+    relevant: np.ndarray  # a hit (`activity.opinions.is_relevant`) and not disliked
     time: np.ndarray  # latest event
 
     def __len__(self) -> int:
@@ -100,8 +102,10 @@ def fold_events(events: Events, weights: SignalWeights, *, now: float | None = N
     w[is_thumb] = weights.thumb * value[is_thumb]
     w[kind == MY_LIST] = weights.my_list
     w[kind == SEARCH] = weights.search
-    negative = (is_rating & (value <= weights.dislike_at)) | (is_thumb & (value < 0))
-    relevant = (is_rating & (value >= 4.0)) | (is_thumb & (value > 0)) | (is_view & (value >= weights.completed_at))
+    # The one definition of disliked and of a hit (activity.opinions), on NaN-padded columns per kind.
+    stars, thumb = np.where(is_rating, value, np.nan), np.where(is_thumb, value, np.nan)
+    negative = is_disliked(stars, thumb, dislike_at=weights.dislike_at)
+    relevant = is_relevant(stars, thumb, np.where(is_view, value, np.nan), completed_at=weights.completed_at)
     if weights.half_life_days > 0:
         # Age is measured from each profile's own latest event (or `now`), so a profile that was away
         # for a year keeps its tastes; what decays is old behaviour relative to its recent behaviour.

@@ -22,6 +22,7 @@ from django.db.models.functions import Cast
 
 from accounts.models import Profile
 from activity.models import MyListEntry, Rating, ViewingEvent
+from activity.opinions import disliked_ratings, is_disliked, is_liked, serving_dislike_at
 from catalog.models import Title
 
 from .artifacts import artifact_path
@@ -215,20 +216,20 @@ def item_popularity(version: ModelVersion | None) -> dict[int, float]:
 
 def load_context(profile: Profile) -> ProfileContext:
     """Seen, disliked and recently liked titles in two raw fetches (this is the hot path of every row)."""
-    dislike_at = setting("RECOMMENDER_DISLIKE_AT", 2.0)
+    dislike_at = serving_dislike_at()
     seen: set[int] = set()
     disliked: set[int] = set()
     liked: list[tuple] = []
     for title_id, completion, when in fetch_prepared(_views_of, profile.pk):
         seen.add(title_id)
-        if completion >= 0.5:
+        if is_liked(completion=completion):
             liked.append((when, title_id))
     for title_id, stars, thumb, when in fetch_prepared(_ratings_of, profile.pk):
-        if (stars is not None and stars <= dislike_at) or (thumb is not None and thumb < 0):
+        if is_disliked(stars, thumb, dislike_at=dislike_at):
             disliked.add(title_id)
         else:
             seen.add(title_id)
-            if (stars or 0) >= 3.5 or (thumb or 0) > 0:
+            if is_liked(stars=stars, thumb=thumb, dislike_at=dislike_at):
                 liked.append((when, title_id))
     liked.sort(reverse=True)
     liked_recent = list(dict.fromkeys(t for _, t in liked[:200] if t not in disliked))
@@ -373,7 +374,7 @@ def popularity_scores(region_id: int | None) -> dict[int, float]:
     scores: dict[int, float] = {}
     sources = [
         (ViewingEvent.objects.filter(hidden_at__isnull=True), "started_at"),
-        (Rating.objects.exclude(stars__lte=setting("RECOMMENDER_DISLIKE_AT", 2.0)).exclude(thumb=-1), "rated_at"),
+        (Rating.objects.exclude(disliked_ratings()), "rated_at"),
         (MyListEntry.objects.all(), "added_at"),
     ]
     for queryset, stamp in sources:

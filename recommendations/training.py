@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from activity.models import Rating, ViewingEvent
+from activity.opinions import is_disliked, is_liked
 from jobs import exclusive_job
 
 from .artifacts import artifact_path, load_artifact, save_artifact  # noqa: F401 (public here too)
@@ -229,12 +230,13 @@ def rescore_profiles(version: ModelVersion, profile_ids: list[int], progress: Pr
     for p, t, c in ViewingEvent.objects.filter(profile_id__in=wanted, hidden_at__isnull=True).values_list(
         "profile_id", "title_id", "completion"
     ):
-        events.append((p, t, c >= 0.5))
+        events.append((p, t, is_liked(completion=c)))
     dislike_at = SignalWeights().dislike_at
     for p, t, stars, thumb in Rating.objects.filter(profile_id__in=wanted).values_list(
         "profile_id", "title_id", "stars", "thumb"
     ):
-        events.append((p, t, not ((stars is not None and stars <= dislike_at) or (thumb or 0) < 0)))
+        # Any rating that is not a dislike is positive evidence here, as a positive weight is in training.
+        events.append((p, t, not is_disliked(stars, thumb, dislike_at=dislike_at)))
     shape = (len(emb.user_ids), len(emb.item_ids))
     known = [(user_index[p], item_index[t], good) for p, t, good in events if t in item_index]
     rows = np.array([u for u, _, _ in known], dtype=np.int64)

@@ -98,6 +98,9 @@ class TitleQuerySet(models.QuerySet):
         return self.filter(~Exists(any_rows) | Exists(here))
 
 
+DEFAULT_RUNTIME_S = 90 * 60  # a title with neither a video nor a runtime plays as a feature film
+
+
 class Title(models.Model):
     class Kind(models.TextChoices):
         MOVIE = "movie", "Movie"
@@ -139,6 +142,17 @@ class Title(models.Model):
         from django.urls import reverse
 
         return reverse("storefront:title", args=[self.pk])
+
+    def playable_video(self) -> "MediaAsset | None":
+        """The video the player shows: a feature beats a trailer; among equals the first uploaded."""
+        videos = self.media_assets.filter(kind=MediaAsset.Kind.VIDEO, status=MediaAsset.Status.READY)
+        return min(videos, key=lambda a: (a.role != MediaAsset.Role.FEATURE, a.pk), default=None)
+
+    def duration_s(self, video: "MediaAsset | None") -> float:
+        """How long playback runs: the video's length, else the listed runtime, else a feature's 90 minutes."""
+        if video is not None and video.duration_s:
+            return float(video.duration_s)
+        return float(self.runtime_minutes * 60 if self.runtime_minutes else DEFAULT_RUNTIME_S)
 
 
 class TitleTagQuerySet(models.QuerySet):

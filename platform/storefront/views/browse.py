@@ -5,10 +5,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Profile
+from activity import actions
 from activity.impressions import log_impressions
 from activity.models import MyListEntry, Rating, ViewingEvent
 from artwork.services import choose_artwork
@@ -98,17 +98,9 @@ def rate_title(request: HttpRequest, title_id: int) -> HttpResponse:
     profile = request.profile
     title = get_object_or_404(Title.objects.visible_to(profile), pk=title_id)
     choice = request.POST.get("thumb")
-    if choice == "clear":
-        # Keep an imported star rating; only the thumb is withdrawn.
-        Rating.objects.filter(profile=profile, title=title, stars__isnull=True).delete()
-        Rating.objects.filter(profile=profile, title=title).update(thumb=None)
-    elif choice in {"1", "-1"}:
-        Rating.objects.update_or_create(
-            profile=profile, title=title, defaults={"thumb": int(choice), "rated_at": timezone.now()}
-        )
-    else:
+    if choice not in {"1", "-1", "clear"}:
         return HttpResponse("thumb must be 1, -1 or clear", status=400)
-    row_service.rows_changed(profile)
+    actions.set_thumb(profile, title, None if choice == "clear" else int(choice))
     return redirect("storefront:title", title_id=title.pk)
 
 
@@ -117,10 +109,7 @@ def rate_title(request: HttpRequest, title_id: int) -> HttpResponse:
 def toggle_my_list(request: HttpRequest, title_id: int) -> HttpResponse:
     profile = request.profile
     title = get_object_or_404(Title.objects.visible_to(profile), pk=title_id)
-    deleted, _ = MyListEntry.objects.filter(profile=profile, title=title).delete()
-    if not deleted:
-        MyListEntry.objects.get_or_create(profile=profile, title=title)
-    row_service.rows_changed(profile)
+    actions.toggle_my_list(profile, title)
     if request.POST.get("back") == "my_list":
         return redirect("storefront:my_list")
     return redirect("storefront:title", title_id=title.pk)

@@ -1,15 +1,14 @@
 """The profile's own lists: My List and viewing history (with "remove from history")."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from activity import actions
 from activity.models import MyListEntry, ViewingEvent
 from catalog.models import Title
 
 from ..cards import RowSpec, build_rows
-from ..rows import rows_changed
 from .common import profile_required
 
 
@@ -33,8 +32,8 @@ def history(request: HttpRequest) -> HttpResponse:
 @require_POST
 def remove_from_history(request: HttpRequest, event_id: int) -> HttpResponse:
     """Hide one viewing from the profile; learners skip hidden events from their next retrain on."""
-    event = get_object_or_404(ViewingEvent, pk=event_id, profile=request.profile, hidden_at__isnull=True)
-    event.hidden_at = timezone.now()
-    event.save(update_fields=["hidden_at", "updated_at"])
-    rows_changed(request.profile)
+    try:
+        actions.hide_viewing(request.profile, event_id)
+    except ViewingEvent.DoesNotExist:
+        raise Http404("No such viewing in your history") from None
     return redirect("storefront:history")

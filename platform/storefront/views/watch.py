@@ -3,44 +3,30 @@
 import json
 import math
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from activity import actions
 from activity.models import ViewingEvent
 from artwork.services import choose_artwork
-from catalog.models import MediaAsset, Title
+from catalog.models import Title
 
-from ..rows import rows_changed
 from .common import profile_required
 
-DEFAULT_RUNTIME_S = 90 * 60
 # The simulated player runs this many times faster than real time, so a demo finishes.
 SIMULATED_SPEED = 60
-
-
-def _video_for(title: Title) -> MediaAsset | None:
-    videos = title.media_assets.filter(kind=MediaAsset.Kind.VIDEO, status=MediaAsset.Status.READY)
-    # A feature beats a trailer; among equals the first uploaded.
-    return min(videos, key=lambda a: (a.role != MediaAsset.Role.FEATURE, a.pk), default=None)
-
-
-def _duration_s(title: Title, video: MediaAsset | None) -> float:
-    if video is not None and video.duration_s:
-        return float(video.duration_s)
-    return float(title.runtime_minutes * 60 if title.runtime_minutes else DEFAULT_RUNTIME_S)
 
 
 @profile_required
 def watch(request: HttpRequest, title_id: int) -> HttpResponse:
     title = get_object_or_404(Title.objects.visible_to(request.profile), pk=title_id)
-    video = _video_for(title)
+    video = title.playable_video()
     context = {
         "title": title,
         "video": video,
         "poster_url": choose_artwork(request.profile, [title])[title.pk].url,
-        "duration_s": _duration_s(title, video),
+        "duration_s": title.duration_s(video),
         "simulated_speed": SIMULATED_SPEED,
     }
     return render(request, "storefront/watch.html", context)
@@ -90,15 +76,10 @@ def watch_progress(request: HttpRequest, title_id: int) -> JsonResponse:
         event_id = int(event_id)
     if errors:
         return JsonResponse({"error": "invalid progress report", "fields": errors}, status=400)
-    position, watched = values["position"], values["watched"]
-    # The server's duration, never the client's: a report cannot claim more than the title runs.
-    duration = _duration_s(title, _video_for(title))
-    if event_id is None:
-        event = ViewingEvent.objects.create(profile=request.profile, title=title, started_at=timezone.now())
-    else:
-        event = get_object_or_404(ViewingEvent, pk=event_id, profile=request.profile, title=title)
-    event.seconds_watched = max(event.seconds_watched, int(min(watched, duration)))
-    event.completion = max(event.completion, min(1.0, position / duration))
-    event.save(update_fields=["seconds_watched", "completion", "updated_at"])
-    rows_changed(request.profile)
+    try:
+        event = actions.record_watch_progress(
+            request.profile, title, event_id=event_id, position_s=values["position"], watched_s=values["watched"]
+        )
+    except ViewingEvent.DoesNotExist:
+        raise Http404("No such viewing of this title") from None
     return JsonResponse({"event": event.pk, "seconds_watched": event.seconds_watched, "completion": event.completion})
