@@ -1,7 +1,7 @@
 """What a profile does to a title (activity.actions) and what that activity means (activity.opinions)."""
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -12,11 +12,10 @@ from activity.models import MyListEntry, Rating, ViewingEvent
 from activity.opinions import disliked_ratings, is_disliked, is_liked, is_relevant
 from activity.signals import profile_activity_changed
 from catalog.models import MediaAsset
-
 from factories import make_profile, make_title, rate, watch
 
 pytestmark = pytest.mark.django_db
-NOON = datetime(2026, 3, 4, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -34,7 +33,9 @@ def acted():
 
 def test_watch_progress_opens_a_session_and_only_ever_grows_it():
     profile, title = make_profile(), make_title(runtime_minutes=100)  # 6,000 s
-    event = actions.record_watch_progress(profile, title, event_id=None, position_s=600, watched_s=600, now=NOON)
+    event = actions.record_watch_progress(
+        profile, title, event_id=None, position_s=600, watched_s=600, now=NOON
+    )
     assert (event.started_at, event.seconds_watched, event.completion) == (NOON, 600, 0.1)
     event = actions.record_watch_progress(profile, title, event_id=event.pk, position_s=3000, watched_s=2400)
     assert (event.seconds_watched, event.completion) == (2400, 0.5)
@@ -47,8 +48,13 @@ def test_watch_progress_opens_a_session_and_only_ever_grows_it():
 
 def test_watch_progress_is_bounded_by_the_titles_own_duration_not_the_players():
     profile, title = make_profile(), make_title(runtime_minutes=100)
-    MediaAsset.objects.create(title=title, kind=MediaAsset.Kind.VIDEO, status=MediaAsset.Status.READY,
-                              role=MediaAsset.Role.FEATURE, duration_s=1000)
+    MediaAsset.objects.create(
+        title=title,
+        kind=MediaAsset.Kind.VIDEO,
+        status=MediaAsset.Status.READY,
+        role=MediaAsset.Role.FEATURE,
+        duration_s=1000,
+    )
     event = actions.record_watch_progress(profile, title, event_id=None, position_s=5000, watched_s=99_999)
     assert (event.seconds_watched, event.completion) == (1000, 1.0)
 
@@ -156,7 +162,9 @@ def test_a_progress_report_waits_for_another_report_of_the_same_session(requires
         try:
             with transaction.atomic():
                 connection.cursor().execute("SET LOCAL lock_timeout = '100ms'")
-                actions.record_watch_progress(profile, title, event_id=event.pk, position_s=3000, watched_s=3000)
+                actions.record_watch_progress(
+                    profile, title, event_id=event.pk, position_s=3000, watched_s=3000
+                )
         except OperationalError as error:
             errors.append(error)
         finally:

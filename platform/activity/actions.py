@@ -26,7 +26,12 @@ def _changed(profile: Profile) -> None:
 
 
 def record_watch_progress(
-    profile: Profile, title: Title, *, event_id: int | None, position_s: float, watched_s: float,
+    profile: Profile,
+    title: Title,
+    *,
+    event_id: int | None,
+    position_s: float,
+    watched_s: float,
     now: datetime | None = None,
 ) -> ViewingEvent:
     """Open a viewing session (`event_id=None`) or grow an existing one of this profile and title.
@@ -37,7 +42,9 @@ def record_watch_progress(
     duration = title.duration_s(title.playable_video())
     with transaction.atomic():
         if event_id is None:
-            event = ViewingEvent.objects.create(profile=profile, title=title, started_at=now or timezone.now())
+            event = ViewingEvent.objects.create(
+                profile=profile, title=title, started_at=now or timezone.now()
+            )
         else:
             # Locked: two reports of one session arriving together must not lose the larger one.
             event = ViewingEvent.objects.select_for_update().get(pk=event_id, profile=profile, title=title)
@@ -51,21 +58,27 @@ def record_watch_progress(
 def hide_viewing(profile: Profile, event_id: int, *, now: datetime | None = None) -> ViewingEvent:
     """Remove one viewing from the profile's history; learners skip it from their next retrain on."""
     with transaction.atomic():
-        event = ViewingEvent.objects.select_for_update().get(pk=event_id, profile=profile, hidden_at__isnull=True)
+        event = ViewingEvent.objects.select_for_update().get(
+            pk=event_id, profile=profile, hidden_at__isnull=True
+        )
         event.hidden_at = now or timezone.now()
         event.save(update_fields=["hidden_at", "updated_at"])
     _changed(profile)
     return event
 
 
-def set_thumb(profile: Profile, title: Title, thumb: int | None, *, now: datetime | None = None) -> Rating | None:
+def set_thumb(
+    profile: Profile, title: Title, thumb: int | None, *, now: datetime | None = None
+) -> Rating | None:
     """Thumb up (1), down (-1) or withdrawn (None). Withdrawing keeps a star rating the profile also gave."""
     if thumb is not None and thumb not in Rating.Thumb.values:
         raise ValueError(f"thumb must be 1, -1 or None, not {thumb!r}")
     return _set_opinion(profile, title, "thumb", thumb, now)
 
 
-def set_stars(profile: Profile, title: Title, stars: float | None, *, now: datetime | None = None) -> Rating | None:
+def set_stars(
+    profile: Profile, title: Title, stars: float | None, *, now: datetime | None = None
+) -> Rating | None:
     """Half stars from 0.5 to 5, or None to withdraw them (a thumb the profile also gave stays)."""
     if stars is not None and not (0.5 <= stars <= 5 and float(stars * 2).is_integer()):
         raise ValueError(f"stars must be 0.5 to 5 in half stars, not {stars!r}")

@@ -42,14 +42,19 @@ def is_disliked(stars: Any = None, thumb: Any = None, *, dislike_at: float | Non
 
 
 def is_liked(
-    *, stars: float | None = None, thumb: int | None = None, completion: float | None = None,
+    *,
+    stars: float | None = None,
+    thumb: int | None = None,
+    completion: float | None = None,
     dislike_at: float | None = None,
 ) -> bool:
     """A like: LIKED_STARS or more, a thumb up, or LIKED_COMPLETION watched; never a disliked rating."""
     if is_disliked(stars, thumb, dislike_at=dislike_at):
         return False
     return bool(
-        _at_least(completion, LIKED_COMPLETION) or _at_least(stars, LIKED_STARS) or (thumb is not None and thumb > 0)
+        _at_least(completion, LIKED_COMPLETION)
+        or _at_least(stars, LIKED_STARS)
+        or (thumb is not None and thumb > 0)
     )
 
 
@@ -57,7 +62,11 @@ def is_relevant(
     stars: Any = None, thumb: Any = None, completion: Any = None, *, completed_at: float = COMPLETED_AT
 ) -> Any:
     """A hit for offline evaluation (the caller also drops pairs that are disliked)."""
-    return _at_least(stars, RELEVANT_STARS) | (thumb is not None and thumb > 0) | _at_least(completion, completed_at)
+    return (
+        _at_least(stars, RELEVANT_STARS)
+        | (thumb is not None and thumb > 0)
+        | _at_least(completion, completed_at)
+    )
 
 
 def disliked_ratings(*, dislike_at: float | None = None) -> Q:
