@@ -181,3 +181,56 @@ def metrics_history() -> list[dict]:
         {"version": v.version, "created_at": v.created_at, "is_active": v.is_active, "metrics": v.metrics}
         for v in ModelVersion.objects.exclude(status=ModelVersion.Status.TRAINING).order_by("version")
     ]
+
+
+@dataclass(frozen=True)
+class ColdTitleScores:
+    """A title the catalogue does not have, scored for every profile the active model was trained on."""
+
+    profile_ids: np.ndarray  # Profile pk per row
+    scores: np.ndarray  # the title's model score for each profile
+    cutoffs: np.ndarray  # each profile's k-th best stored candidate score: "in its top k" is scores > cutoffs
+    similar_ids: np.ndarray  # the catalogue titles nearest to it in the model's item space, nearest first
+    similar_cosines: np.ndarray
+    similar_scores: np.ndarray  # profiles x similar titles, on the same scale as `scores`
+
+
+def score_cold_title(
+    genre_slugs: list[str], tag_weights: dict[str, float], year: int | None, *,
+    k: int = 50, similar: int = 5, exclude_title_id: int | None = None,
+) -> ColdTitleScores | None:
+    """Score a described title as a cold-start item: the active model's genre, tag and year embeddings only.
+
+    No interaction is read: the vector is the weighted mean of the feature embeddings (as for a title
+    added after training), `exclude_title_id` (forecasting a title that exists) is left out of the
+    neighbours and of the candidates the cut-offs come from. None without a model or a known feature.
+    """
+    from .dataset import year_bucket
+
+    version = ranking.active_version()
+    emb = ranking.embeddings(version)
+    features = {f"genre:{g}": 1.0 for g in genre_slugs} | {f"tag:{t}": min(1.0, w) for t, w in tag_weights.items()}
+    if bucket := year_bucket(year):
+        features[bucket] = 1.0
+    cold = emb.cold_item(features) if emb is not None and len(emb.user_ids) else None
+    if cold is None:
+        return None
+    vector, bias = cold
+    unit = emb.item_vectors / np.maximum(np.linalg.norm(emb.item_vectors, axis=1, keepdims=True), 1e-9)
+    cosines = unit @ (vector / max(float(np.linalg.norm(vector)), 1e-9))
+    cosines[emb.item_ids == (exclude_title_id or -1)] = -np.inf
+    nearest = np.argsort(-cosines)[:similar]
+    stored = Candidate.objects.filter(model_version=version, source=Candidate.Source.MODEL, rank__lte=k)
+    if exclude_title_id is not None:
+        stored = stored.exclude(title_id=exclude_title_id)
+    by_profile: dict[int, list[float]] = {}
+    for profile_id, score in stored.values_list("profile_id", "score"):
+        by_profile.setdefault(profile_id, []).append(score)
+    # Fewer than k stored (a short candidate list): the lowest stored one; none stored: never in the top k.
+    cutoffs = np.array([sorted(by_profile[p], reverse=True)[: k][-1] if p in by_profile else np.inf
+                        for p in emb.user_ids.tolist()])
+    return ColdTitleScores(
+        profile_ids=emb.user_ids, scores=emb.user_vectors @ vector + bias, cutoffs=cutoffs,
+        similar_ids=emb.item_ids[nearest], similar_cosines=cosines[nearest],
+        similar_scores=emb.user_vectors @ emb.item_vectors[nearest].T + emb.item_bias[nearest],
+    )

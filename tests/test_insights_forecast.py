@@ -1,0 +1,102 @@
+"""The audience forecast: per region from features alone, never from the forecast title's own interactions."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from activity.models import ViewingEvent
+from factories import make_region
+from insights import forecast
+from recommendations import training
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["recommendations_world"]
+
+
+@pytest.fixture
+def two_markets(world):
+    """The action fans in the US, the romance fans in Britain, and a model trained on them."""
+    britain = make_region("GB", "United Kingdom")
+    for profile in world.fans["romance"]:
+        profile.account.region = britain
+        profile.account.save(update_fields=["region"])
+    training.train_recommender()
+    return world
+
+
+def _by_region(results):
+    return {r.region: r for r in results}
+
+
+def test_a_described_title_reaches_the_market_whose_taste_it_matches(two_markets):
+    romance = forecast.CandidateTitle("Love in Lisbon", genres=["romance"], tags=["love"], year=1995)
+    found = _by_region(forecast.forecast(romance, use_synopsis=False))
+    assert set(found) == {"GB", "US"}
+    assert found["GB"].profiles == found["US"].profiles == 12
+    assert found["GB"].profiles_with_it_in_top_50 > found["US"].profiles_with_it_in_top_50
+    assert len(found["GB"].similar_titles) == forecast.SIMILAR
+    # Its nearest titles are romances, and their actual viewers there are the logged ones.
+    assert all(s.name.startswith("Romance") for s in found["GB"].similar_titles[:3])
+    nearest = found["GB"].similar_titles[0]
+    assert (
+        nearest.first_month_viewers
+        == ViewingEvent.objects.filter(title_id=nearest.id, profile__account__region__code="GB")
+        .values("profile")
+        .distinct()
+        .count()
+    )
+
+
+def test_a_forecast_of_an_existing_title_never_reads_its_interactions(two_markets):
+    title = two_markets.romance[2]
+    described = forecast.candidate_from_title(title)
+    before = [
+        r.as_dict() for r in forecast.forecast(described, exclude_title_id=title.pk, use_synopsis=False)
+    ]
+    assert title.pk not in {s["id"] for r in before for s in r["similar_titles"]}
+    # Rewrite its whole history (the model is not retrained): the forecast must not move.
+    ViewingEvent.objects.filter(title=title).delete()
+    later = timezone.now() - timedelta(days=3)
+    ViewingEvent.objects.bulk_create(
+        [
+            ViewingEvent(profile=p, title=title, started_at=later, completion=1.0)
+            for p in two_markets.fans["action"]
+        ]
+    )
+    after = [r.as_dict() for r in forecast.forecast(described, exclude_title_id=title.pk, use_synopsis=False)]
+    assert after == before
+
+
+def test_forecast_title_prints_one_object_per_region(two_markets, tmp_path, capsys):
+    path = tmp_path / "candidate.json"
+    path.write_text(
+        json.dumps(
+            {"name": "Blast", "genres": ["Action"], "tags": ["explosions"], "year": 2004, "synopsis": ""}
+        )
+    )
+    call_command("forecast_title", "--json", str(path))
+    printed = json.loads(capsys.readouterr().out)
+    assert [r["region"] for r in printed] == ["GB", "US"]
+    assert {"profiles_with_it_in_top_50", "expected_first_month_viewers", "similar_titles"} <= set(printed[0])
+    us = printed[1]
+    assert us["profiles_with_it_in_top_50"] > printed[0]["profiles_with_it_in_top_50"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"genres": ["Action"]}', "'name'"),
+        ('{"name": "X", "genres": ["Polka"]}', "unknown genre(s) 'Polka'"),
+        ('{"name": "X", "genres": ["Action"], "year": "soon"}', "'year'"),
+    ],
+)
+def test_a_bad_description_is_refused_naming_the_file_and_field(two_markets, tmp_path, body, message):
+    path = tmp_path / "bad.json"
+    path.write_text(body)
+    with pytest.raises(CommandError, match=str(path)) as raised:
+        call_command("forecast_title", "--json", str(path))
+    assert message in str(raised.value)
