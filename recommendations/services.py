@@ -196,8 +196,13 @@ class ColdTitleScores:
 
 
 def score_cold_title(
-    genre_slugs: list[str], tag_weights: dict[str, float], year: int | None, *,
-    k: int = 50, similar: int = 5, exclude_title_id: int | None = None,
+    genre_slugs: list[str],
+    tag_weights: dict[str, float],
+    year: int | None,
+    *,
+    k: int = 50,
+    similar: int = 5,
+    exclude_title_id: int | None = None,
 ) -> ColdTitleScores | None:
     """Score a described title as a cold-start item: the active model's genre, tag and year embeddings only.
 
@@ -209,7 +214,9 @@ def score_cold_title(
 
     version = ranking.active_version()
     emb = ranking.embeddings(version)
-    features = {f"genre:{g}": 1.0 for g in genre_slugs} | {f"tag:{t}": min(1.0, w) for t, w in tag_weights.items()}
+    features = {f"genre:{g}": 1.0 for g in genre_slugs} | {
+        f"tag:{t}": min(1.0, w) for t, w in tag_weights.items()
+    }
     if bucket := year_bucket(year):
         features[bucket] = 1.0
     cold = emb.cold_item(features) if emb is not None and len(emb.user_ids) else None
@@ -227,10 +234,17 @@ def score_cold_title(
     for profile_id, score in stored.values_list("profile_id", "score"):
         by_profile.setdefault(profile_id, []).append(score)
     # Fewer than k stored (a short candidate list): the lowest stored one; none stored: never in the top k.
-    cutoffs = np.array([sorted(by_profile[p], reverse=True)[: k][-1] if p in by_profile else np.inf
-                        for p in emb.user_ids.tolist()])
+    cutoffs = np.array(
+        [
+            sorted(by_profile[p], reverse=True)[:k][-1] if p in by_profile else np.inf
+            for p in emb.user_ids.tolist()
+        ]
+    )
     return ColdTitleScores(
-        profile_ids=emb.user_ids, scores=emb.user_vectors @ vector + bias, cutoffs=cutoffs,
-        similar_ids=emb.item_ids[nearest], similar_cosines=cosines[nearest],
+        profile_ids=emb.user_ids,
+        scores=emb.user_vectors @ vector + bias,
+        cutoffs=cutoffs,
+        similar_ids=emb.item_ids[nearest],
+        similar_cosines=cosines[nearest],
         similar_scores=emb.user_vectors @ emb.item_vectors[nearest].T + emb.item_bias[nearest],
     )
