@@ -84,6 +84,44 @@ def offers(args) -> None:
         base = uplift.qini_coefficient(u[sel, k], arm[held][sel] == k + 1, y[held][sel])
         learned = " | ".join(f"{m['qini'][o]:.4f}" for m in policy.metrics["learners"].values())
         print(f"| {o} | {learned} | {base:.4f} |")
+    _check_against_scikit_uplift(policy, logistic, X[held], arm[held], y[held])
+
+
+def _check_against_scikit_uplift(policy, logistic, X, arm, y) -> None:
+    """marketing.uplift's Qini curve, Qini area and deciles against scikit-uplift's on the same held-out rows
+    (the library is a dev dependency: `pip install -e '.[dev]'`)."""
+    import warnings
+
+    import numpy as np
+    from sklearn.metrics import auc
+    from sklift import metrics
+
+    from marketing import simulated, uplift
+
+    print("\n| learner, offer | Qini (marketing.uplift, per person) | same from scikit-uplift's curve | "
+          "scikit-uplift qini_auc_score (normalised) | uplift@30% (scikit-uplift, overall) | top decile: ours / "
+          "scikit-uplift |")
+    print("|---|---|---|---|---|---|")
+    worst = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # the library calls a scikit-learn helper deprecated in 1.8
+        for name, learner in ((policy.learner_name, policy.learner), ("T-learner (logistic)", logistic)):
+            u = learner.uplift(X)
+            for k, o in enumerate(simulated.OFFERS):
+                sel = np.isin(arm, [0, k + 1])
+                score, treated, yy = u[sel, k], (arm[sel] == k + 1).astype(int), y[sel]
+                ours = uplift.qini_coefficient(score, treated, yy)
+                x, q = uplift.qini_curve(score, treated, yy)
+                lx, lq = metrics.qini_curve(yy, score, treated)
+                lib = (auc(lx, lq) - auc([0, lx[-1]], [0, lq[-1]])) / len(yy)
+                curve_gap = float(np.max(np.abs(q - lq))) if len(x) == len(lx) and np.array_equal(x, lx) else np.inf
+                deciles = metrics.uplift_by_percentile(yy, score, treated, strategy="overall", bins=10)["uplift"]
+                worst = max(worst, abs(ours - lib), curve_gap,
+                            float(np.max(np.abs(np.asarray(uplift.decile_uplift(score, treated, yy)) - deciles[:10]))))
+                print(f"| {name}, {o} | {ours:.5f} | {lib:.5f} | {metrics.qini_auc_score(yy, score, treated):.4f} | "
+                      f"{metrics.uplift_at_k(yy, score, treated, strategy='overall', k=0.3):.4f} | "
+                      f"{uplift.decile_uplift(score, treated, yy)[0]:.4f} / {deciles.iloc[0]:.4f} |")
+    print(f"largest difference from scikit-uplift (Qini area, curve points, deciles): {worst:.2e}")
 
 
 def _generated_world(accounts: int, seed: int) -> None:

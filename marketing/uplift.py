@@ -6,7 +6,8 @@ plus logged random or exploring assignment):
 - DR-learner: cross-fitted T-learner outcomes plus IPW residuals give a doubly robust pseudo-outcome
   per offer, regressed on the features.
 The learner is selected by mean Qini over offers on held-out randomized rows (own implementation, checked
-in the tests on a hand-computed case). The policy sends the offer with the largest positive predicted
+against scikit-uplift's on generated data with and without ties in tests/test_marketing_uplift.py and
+bench/marketing_models.py; the library is a dev dependency only). The policy sends the offer with the largest positive predicted
 uplift, or nothing; a share still explores uniformly over offers and "nothing", with its propensity.
 """
 
@@ -248,30 +249,46 @@ LEARNERS = {"t_learner": TLearner, "dr_learner": DRLearner}
 # --- Evaluation -------------------------------------------------------------------------------------
 
 
+def _best_first(score: np.ndarray) -> np.ndarray:
+    """Highest score first; equal scores in reverse input order, the order scikit-uplift uses, so that the
+    decile split matches the library's exactly (the Qini curve does not depend on it, see below)."""
+    return np.argsort(np.asarray(score), kind="mergesort")[::-1]
+
+
 def qini_curve(score: np.ndarray, treated: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Qini curve: x = people targeted (best first), q = treated responders − control responders × Nt/Nc."""
-    order = np.argsort(-score, kind="stable")
-    t, yy = treated[order].astype(float), y[order].astype(float)
-    nt, nc = np.cumsum(t), np.cumsum(1 - t)
-    yt, yc = np.cumsum(t * yy), np.cumsum((1 - t) * yy)
+    """Qini curve: x = people targeted (best first), q = treated responders − control responders × Nt/Nc.
+
+    One point per distinct score: people with equal scores are targeted together, so a tie's order cannot
+    move the curve (per-person points made it depend on the input order). Checked against scikit-uplift's
+    `qini_curve` in tests/test_marketing_uplift.py and bench/marketing_models.py."""
+    score = np.asarray(score)
+    order = _best_first(score)
+    t, yy = np.asarray(treated)[order].astype(float), np.asarray(y)[order].astype(float)
+    ends = np.r_[np.flatnonzero(np.diff(score[order])), len(t) - 1] if len(t) else np.zeros(0, dtype=int)
+    nt, nc = np.cumsum(t)[ends], np.cumsum(1 - t)[ends]
+    yt, yc = np.cumsum(t * yy)[ends], np.cumsum((1 - t) * yy)[ends]
     q = yt - np.divide(yc * nt, nc, out=np.zeros_like(yc), where=nc > 0)
-    return np.concatenate([[0], np.arange(1, len(t) + 1)]), np.concatenate([[0.0], q])
+    return np.concatenate([[0], ends + 1]), np.concatenate([[0.0], q])
 
 
 def qini_coefficient(score, treated, y) -> float:
-    """Area between the Qini curve and the random-targeting line, per person (trapezoids)."""
+    """Area between the Qini curve and the random-targeting line, per person (trapezoids).
+
+    Not normalised: scikit-uplift's `qini_auc_score` is this area divided by the perfect model's."""
     x, q = qini_curve(np.asarray(score), np.asarray(treated), np.asarray(y))
     if len(x) < 2:
         return 0.0
     random_line = q[-1] * x / x[-1]
     diff = q - random_line
-    return float(np.sum((diff[1:] + diff[:-1]) / 2) / x[-1])
+    return float(np.sum((diff[1:] + diff[:-1]) / 2 * np.diff(x)) / x[-1])
 
 
 def decile_uplift(score, treated, y, bins: int = 10) -> list[float]:
-    order = np.argsort(-np.asarray(score), kind="stable")
+    """Response rate of the treated minus the control's in each tenth of people, best first (scikit-uplift's
+    `uplift_by_percentile`, strategy "overall")."""
+    treated, y = np.asarray(treated), np.asarray(y)
     out = []
-    for part in np.array_split(order, bins):
+    for part in np.array_split(_best_first(score), bins):
         t, yy = treated[part], y[part]
         rt = yy[t == 1].mean() if (t == 1).any() else 0.0
         rc = yy[t == 0].mean() if (t == 0).any() else 0.0
