@@ -61,6 +61,10 @@ class ProfileContext:
     liked_recent: list[int]  # newest first: completed views, good ratings, thumbs up
     favourite_genres: list[tuple[str, str]]  # (slug, name)
     favourite_titles: list[int]
+    # How the profile came to like each liked or picked title, for a reason that is true of it:
+    # "watched" (a viewing), "liked" (stars or a thumb, no viewing) or "picked" (onboarding).
+    anchor_verbs: dict[int, str] = field(default_factory=dict)
+    in_progress: list[tuple[int, float]] = field(default_factory=list)  # (title, completion), newest first
     genres: dict[int, set[str]] = field(default_factory=dict)  # title -> genre slugs, filled lazily
     genre_names: dict[str, str] = field(default_factory=dict)
 
@@ -167,6 +171,25 @@ def _visible_query(with_region: bool, with_ratings: bool):
 
 
 _VISIBLE = {(region, ratings): _visible_query(region, ratings) for region in (False, True) for ratings in (False, True)}
+NEWEST_SHOWN = 300  # how far down the newest visible titles "New for you" looks
+
+
+def _newest_visible_query(with_region: bool, with_ratings: bool):
+    """Like `_visible_query`: the newest titles the profile may see, newest first."""
+
+    def build(*facts):
+        facts = list(facts)
+        region_id = facts.pop(0) if with_region else None
+        ratings = facts.pop(0) if with_ratings else None
+        newest = Title.objects.visible_in(region_id, ratings).order_by("-added_at", "-year", "-pk")
+        return newest.values_list("pk")[:NEWEST_SHOWN]
+
+    return build
+
+
+_NEWEST_VISIBLE = {
+    (region, ratings): _newest_visible_query(region, ratings) for region in (False, True) for ratings in (False, True)
+}
 
 
 def _neighbours_among(version_id, title_ids, neighbour_ids):
@@ -220,10 +243,13 @@ def load_context(profile: Profile) -> ProfileContext:
     seen: set[int] = set()
     disliked: set[int] = set()
     liked: list[tuple] = []
+    latest_view: dict[int, tuple[str, float]] = {}
     for title_id, completion, when in fetch_prepared(_views_of, profile.pk):
         seen.add(title_id)
         if is_liked(completion=completion):
             liked.append((when, title_id))
+        if title_id not in latest_view or when > latest_view[title_id][0]:
+            latest_view[title_id] = (when, completion)
     for title_id, stars, thumb, when in fetch_prepared(_ratings_of, profile.pk):
         if is_disliked(stars, thumb, dislike_at=dislike_at):
             disliked.add(title_id)
@@ -234,6 +260,15 @@ def load_context(profile: Profile) -> ProfileContext:
     liked.sort(reverse=True)
     liked_recent = list(dict.fromkeys(t for _, t in liked[:200] if t not in disliked))
     favourite_titles = [t for (t,) in fetch_prepared(_favourite_titles_of, profile.pk)]
+    verbs = {t: "picked" for t in favourite_titles}
+    verbs.update({t: "liked" for _, t in liked})
+    verbs.update({t: "watched" for t in latest_view})
+    # The latest session of each title decides: started and not finished (a finished one is history).
+    in_progress = sorted(
+        ((when, t, completion) for t, (when, completion) in latest_view.items()
+         if 0 < completion < ViewingEvent.FINISHED_AT and t not in disliked),
+        reverse=True,
+    )
     return ProfileContext(
         profile=profile,
         region_id=profile.account.region_id,
@@ -245,6 +280,8 @@ def load_context(profile: Profile) -> ProfileContext:
         liked_recent=liked_recent,
         favourite_genres=fetch_prepared(_favourite_genres_of, profile.pk),
         favourite_titles=favourite_titles,
+        anchor_verbs=verbs,
+        in_progress=[(t, completion) for _, t, completion in in_progress],
     )
 
 
@@ -262,16 +299,45 @@ def load_genres(ctx: ProfileContext, title_ids) -> None:
 def available(ctx: ProfileContext, title_ids: list[int]) -> list[int]:
     """Keep order; drop seen and disliked titles and those the profile may not see (`Title.objects.visible_to`)."""
     excluded = ctx.excluded
-    wanted = [t for t in title_ids if t not in excluded]
-    if not wanted:
-        return []
+    return visible(ctx, [t for t in title_ids if t not in excluded])
+
+
+def first_available(ctx: ProfileContext, title_ids: list[int], want: int, page: int | None = None) -> list[int]:
+    """The first `want` of `title_ids` that `available` keeps, checked a page at a time.
+
+    A profile with a maturity limit may see a small share of the catalogue (a kids profile ~10% of
+    it): one page is enough for most profiles, and a restricted one still gets full rows.
+    """
+    page = page or max(2 * want, 24)
+    found: list[int] = []
+    for start in range(0, len(title_ids), page):
+        found += available(ctx, title_ids[start : start + page])
+        if len(found) >= want:
+            break
+    return found[:want]
+
+
+def _visibility_facts(ctx: ProfileContext) -> tuple[tuple[bool, bool], list]:
     facts: list = []
     if ctx.region_id is not None:
         facts.append(ctx.region_id)
     if ctx.allowed_ratings is not None:
         facts.append(sorted(ctx.allowed_ratings))
-    build = _VISIBLE[(ctx.region_id is not None, ctx.allowed_ratings is not None)]
-    rows = fetch_prepared(build, *facts, wanted)
+    return (ctx.region_id is not None, ctx.allowed_ratings is not None), facts
+
+
+def newest_available(ctx: ProfileContext, want: int) -> list[int]:
+    """The newest titles the profile may see and has not seen, newest first (one prepared query)."""
+    shape, facts = _visibility_facts(ctx)
+    return [t for (t,) in fetch_prepared(_NEWEST_VISIBLE[shape], *facts) if t not in ctx.excluded][:want]
+
+
+def visible(ctx: ProfileContext, wanted: list[int]) -> list[int]:
+    """Keep order; drop titles the profile may not see (the prepared form of `Title.objects.visible_to`)."""
+    if not wanted:
+        return []
+    shape, facts = _visibility_facts(ctx)
+    rows = fetch_prepared(_VISIBLE[shape], *facts, wanted)
     allowed = {t for (t,) in rows}
     return [t for t in wanted if t in allowed]
 
@@ -335,7 +401,10 @@ def cold_start_candidates(ctx: ProfileContext, n: int = 100) -> list[Scored]:
     """A profile the active model has not seen: its onboarding features through the model's embeddings.
 
     Without any model yet: titles in the chosen genres and the neighbours of the chosen titles, by popularity.
+    A profile with a maturity limit gets ten times as many, since most of the catalogue is filtered out later.
     """
+    if ctx.allowed_ratings is not None:
+        n *= 10
     emb = embeddings(ctx.version)
     if emb is not None and len(emb.item_ids):
         vector = user_vector(ctx, emb)
@@ -480,13 +549,21 @@ def explore(ctx: ProfileContext, ranked: list[Scored], pool: list[Scored], limit
     return result[:limit]
 
 
-def add_reasons(ctx: ProfileContext, items: list[Scored], default: str) -> list[Scored]:
-    """Because you watched X (nearest liked title), else a matching interest, else the row's default."""
+def because_of(ctx: ProfileContext, anchor_id: int, name: str) -> str:
+    """"Because you watched X" only of a title the profile watched; "liked" for stars or thumbs, "picked" for onboarding."""
+    return f"Because you {ctx.anchor_verbs.get(anchor_id, 'picked')} {name}"
+
+
+def add_reasons(ctx: ProfileContext, items: list[Scored], default: str, *, because_titles: bool = True) -> list[Scored]:
+    """Because you watched/liked/picked X (nearest such title), else a matching interest, else the row's default.
+
+    `because_titles=False` leaves the first out (a row whose titles were not proposed by what the profile watched).
+    """
     if not items:
         return items
     liked = ctx.liked_recent[:30] + [t for t in ctx.favourite_titles if t not in ctx.liked_recent[:30]]
     because: dict[int, tuple[float, int]] = {}
-    if ctx.version is not None and liked:
+    if ctx.version is not None and liked and because_titles:
         for title_id, neighbour_id, sim in fetch_prepared(
             _neighbours_among, ctx.version.pk, liked, [i.title_id for i in items]
         ):
@@ -499,7 +576,8 @@ def add_reasons(ctx: ProfileContext, items: list[Scored], default: str) -> list[
         if item.reason:
             continue
         if item.title_id in because:
-            item.reason = f"Because you watched {names[because[item.title_id][1]]}"
+            anchor = because[item.title_id][1]
+            item.reason = because_of(ctx, anchor, names[anchor])
             continue
         shared = [slug for slug in interests if slug in ctx.genres.get(item.title_id, ())]
         item.reason = f"Matches your interest in {ctx.genre_names.get(shared[0], shared[0])}" if shared else default

@@ -33,9 +33,21 @@ def _items(scored: list[Scored]) -> list[RowItem]:
     return [RowItem(title_id=s.title_id, score=round(float(s.score), 6), reason=s.reason) for s in scored]
 
 
+REASON_RESUME = "Resume: {percent}% watched"
+MAX_ROWS_PER_TITLE = 2  # a title shows in at most this many rows of one page
+
+
+def _continue_watching(ctx: ranking.ProfileContext, limit: int) -> Row | None:
+    """Titles started and not finished, the latest first (from the history `load_context` already read)."""
+    completion = dict(ctx.in_progress)
+    keep = ranking.visible(ctx, [t for t, _ in ctx.in_progress])[:limit]
+    items = [Scored(t, completion[t], REASON_RESUME.format(percent=round(100 * completion[t]))) for t in keep]
+    return Row("continue_watching", "Continue watching", _items(items)) if items else None
+
+
 def _top_picks(ctx: ranking.ProfileContext, limit: int) -> tuple[list[Scored], list[Scored]]:
     pool = ranking.stored_candidates(ctx, Candidate.Source.MODEL) or ranking.cold_start_candidates(ctx)
-    keep = set(ranking.available(ctx, [s.title_id for s in pool]))
+    keep = set(ranking.first_available(ctx, [s.title_id for s in pool], want=100))
     pool = [s for s in pool if s.title_id in keep]
     # Genres of the candidates and of recent likes in one query: MMR, reasons and genre rows all use them.
     ranking.load_genres(ctx, [s.title_id for s in pool[: limit * 3]] + ctx.liked_recent[:50])
@@ -46,41 +58,47 @@ def _top_picks(ctx: ranking.ProfileContext, limit: int) -> tuple[list[Scored], l
 
 def _because_you_watched(ctx: ranking.ProfileContext, limit: int) -> Row | None:
     for anchor in (ctx.liked_recent[:3] or ctx.favourite_titles[:3]):
-        neighbours = ranking.model_neighbours(ctx.version, anchor, limit * 3) or ranking.content_neighbours(anchor, limit * 3)
-        keep = ranking.available(ctx, [n.title_id for n in neighbours])[:limit]
+        neighbours = ranking.model_neighbours(ctx.version, anchor, limit * 3)
+        keep = ranking.available(ctx, [n.title_id for n in neighbours])
+        if len(keep) < limit:  # few of the model's neighbours are left (seen, or above a maturity limit)
+            more = [n for n in ranking.content_neighbours(anchor, limit * 10) if n.title_id not in keep]
+            neighbours += more
+            keep += ranking.first_available(ctx, [n.title_id for n in more], want=limit - len(keep))
         if keep:
             name = Title.objects.filter(pk=anchor).values_list("name", flat=True).first()
             score = {n.title_id: n.score for n in neighbours}
-            items = [Scored(t, score[t], f"Because you watched {name}") for t in keep]
-            return Row("because_you_watched", f"Because you watched {name}", _items(items))
+            heading = ranking.because_of(ctx, anchor, name)
+            items = [Scored(t, score[t], heading) for t in keep]
+            return Row("because_you_watched", heading, _items(items))
     return None
 
 
 def _viewers_like_you(ctx: ranking.ProfileContext, limit: int) -> Row | None:
     pool = ranking.stored_candidates(ctx, Candidate.Source.PEERS)
-    keep = set(ranking.available(ctx, [s.title_id for s in pool]))
+    keep = set(ranking.first_available(ctx, [s.title_id for s in pool], want=limit))
     items = [Scored(s.title_id, s.score, REASON_PEERS) for s in pool if s.title_id in keep][:limit]
     return Row("viewers_like_you", "Viewers like you", _items(items)) if items else None
 
 
 def _trending(ctx: ranking.ProfileContext, limit: int) -> Row | None:
     scores = ranking.popularity_scores(ctx.region_id)
-    ordered = sorted(scores, key=lambda t: -scores[t])[: limit * 4]
-    keep = ranking.available(ctx, ordered)[:limit]
+    ordered = sorted(scores, key=lambda t: -scores[t])
+    keep = ranking.first_available(ctx, ordered, want=limit)
     items = [Scored(t, scores[t], REASON_POPULAR) for t in keep]
     heading = "Trending in your region" if ctx.region_id else "Trending now"
     return Row("trending", heading, _items(items)) if items else None
 
 
 def _new_for_you(ctx: ranking.ProfileContext, limit: int) -> Row | None:
-    """The newest titles ordered by the model's score (titles newer than the model scored from their features)."""
-    newest = list(Title.objects.order_by("-added_at", "-year", "-pk").values_list("pk", flat=True)[:300])
-    keep = ranking.available(ctx, newest)
+    """The newest titles the profile may see, ordered by the model's score (titles newer than the model
+    scored from their features). Their reasons say what matches, never "because you watched": the
+    row proposes them for being new, not for being near something watched."""
+    keep = ranking.newest_available(ctx, 100)
     scores = ranking.model_scores(ctx, keep)
     ranking.load_genres(ctx, keep)
     interests = set(ranking.taste_genres(ctx, limit=5))
     ranked = sorted(keep, key=lambda t: (-scores.get(t, -np.inf), -len(ctx.genres[t] & interests)))[:limit]
-    items = ranking.add_reasons(ctx, [Scored(t, scores.get(t, 0.0)) for t in ranked], REASON_NEW)
+    items = ranking.add_reasons(ctx, [Scored(t, scores.get(t, 0.0)) for t in ranked], REASON_NEW, because_titles=False)
     return Row("new_for_you", "New for you", _items(items)) if items else None
 
 
@@ -93,14 +111,28 @@ def _genre_rows(ctx: ranking.ProfileContext, pool: list[Scored], limit: int, sho
             Scored(s.title_id, s.score, f"Matches your interest in {name}")
             for s in pool
             if slug in ctx.genres.get(s.title_id, ()) and s.title_id not in shown
-        ][:limit]
+        ]
         if items:
             rows.append(Row(f"genre:{slug}", f"{name} for you", _items(items)))
     return rows
 
 
+def at_most_twice(rows: list[Row], limit: int) -> list[Row]:
+    """Each title in at most MAX_ROWS_PER_TITLE rows (the earlier rows keep it), each row cut to `limit`."""
+    shown: dict[int, int] = {}
+    kept = []
+    for row in rows:
+        items = [item for item in row.items if shown.get(item.title_id, 0) < MAX_ROWS_PER_TITLE][:limit]
+        for item in items:
+            shown[item.title_id] = shown.get(item.title_id, 0) + 1
+        if items:
+            kept.append(Row(row.key, row.heading, items))
+    return kept
+
+
 def rows_for(profile: Profile, *, limit: int = 12, only: set[str] | None = None) -> list[Row]:
-    """The home rows for `profile`, from stored candidates (or onboarding picks for a new profile). Empty rows are left out.
+    """The home rows for `profile`: Continue watching first, then rows from stored candidates (or
+    onboarding picks for a new profile). Empty rows are left out; a title is in at most two rows.
 
     `only` restricts to some row keys (e.g. {"top_picks"}); genre rows answer to "genre".
     """
@@ -109,21 +141,25 @@ def rows_for(profile: Profile, *, limit: int = 12, only: set[str] | None = None)
     def wanted(key: str) -> bool:
         return only is None or key in only
 
+    # Rows after the first fetch three times their length, so that the two-rows rule still leaves them full.
+    more = 3 * limit
     rows: list[Row] = []
+    if wanted("continue_watching") and (row := _continue_watching(ctx, limit)):
+        rows.append(row)
     picks, pool = _top_picks(ctx, limit)
     if wanted("top_picks") and picks:
         rows.append(Row("top_picks", "Top picks for you", _items(picks)))
-    if wanted("because_you_watched") and (row := _because_you_watched(ctx, limit)):
+    if wanted("because_you_watched") and (row := _because_you_watched(ctx, more)):
         rows.append(row)
-    if wanted("viewers_like_you") and (row := _viewers_like_you(ctx, limit)):
+    if wanted("viewers_like_you") and (row := _viewers_like_you(ctx, more)):
         rows.append(row)
-    if wanted("trending") and (row := _trending(ctx, limit)):
+    if wanted("trending") and (row := _trending(ctx, more)):
         rows.append(row)
-    if wanted("new_for_you") and (row := _new_for_you(ctx, limit)):
+    if wanted("new_for_you") and (row := _new_for_you(ctx, more)):
         rows.append(row)
     if wanted("genre"):
-        rows += _genre_rows(ctx, pool, limit, {i.title_id for i in picks})
-    return rows
+        rows += _genre_rows(ctx, pool, more, {i.title_id for i in picks})
+    return at_most_twice(rows, limit)
 
 
 def similar_titles(title: Title, *, limit: int = 12, profile: Profile | None = None) -> list[RowItem]:

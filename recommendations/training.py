@@ -165,9 +165,45 @@ def _train(params: HybridParams, progress: Progress, evaluate: bool) -> ModelVer
         raise
 
 
+def maturity_mask(user_ids: np.ndarray, item_ids: np.ndarray) -> sp.csr_matrix:
+    """(profiles x titles) 1 where a title is above the profile's maturity limit (`Profile.allowed_ratings`).
+
+    Batch scoring masks these with the seen titles, so a kids profile's stored candidates are titles it
+    may see, drawn from the whole eligible catalogue, not the few eligible ones among everyone's top N.
+    Region rights change over time and are left to request time (`ranking.available`).
+    """
+    from accounts.models import Profile
+    from catalog.models import Title
+
+    user_index = {int(pk): i for i, pk in enumerate(user_ids.tolist())}
+    ratings = dict(Title.objects.values_list("pk", "maturity_rating"))
+    item_ratings = np.array([ratings.get(int(pk), "") for pk in item_ids.tolist()], dtype=object)
+    rows, cols = [], []
+    limited = Profile.objects.exclude(maturity_limit=Profile.Maturity.ALL)  # few profiles: no id list in the SQL
+    for pk, limit in limited.values_list("pk", "maturity_limit"):
+        allowed = Profile.ALLOWED_RATINGS.get(limit)
+        if allowed is None or pk not in user_index:
+            continue
+        hidden = np.flatnonzero(~np.isin(item_ratings, list(allowed)))
+        rows.append(np.full(len(hidden), user_index[pk]))
+        cols.append(hidden)
+    rows_a = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    cols_a = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    return sp.csr_matrix(
+        (np.ones(len(rows_a), dtype=np.float32), (rows_a, cols_a)), shape=(len(user_ids), len(item_ids))
+    )
+
+
+def _masked(seen: sp.csr_matrix, mask: sp.csr_matrix) -> sp.csr_matrix:
+    out = (seen + mask).tocsr()
+    out.data[:] = 1
+    return out
+
+
 def store_candidates(version: ModelVersion, data: Dataset, emb: Embeddings, pairs: Pairs, **kwargs) -> None:
     """Write every profile's candidates and every title's neighbours under `version` (right after training)."""
     seen = pairs.matrix(data.n_users, data.n_items, positive_only=False, binary=True)
+    seen = _masked(seen, maturity_mask(emb.user_ids, emb.item_ids))
     liked = pairs.matrix(data.n_users, data.n_items, positive_only=True, binary=True)
     write_candidates(version, emb, np.arange(data.n_users), seen, liked, **kwargs)
     write_neighbours(version, emb)
@@ -244,6 +280,7 @@ def rescore_profiles(version: ModelVersion, profile_ids: list[int], progress: Pr
     good = np.array([g for _, _, g in known], dtype=bool)
     seen = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
     seen.data[:] = 1
+    seen = _masked(seen, maturity_mask(emb.user_ids, emb.item_ids))
     liked = sp.csr_matrix((np.ones(good.sum(), dtype=np.float32), (rows[good], cols[good])), shape=shape)
     with transaction.atomic():
         Candidate.objects.filter(model_version=version, profile_id__in=wanted).delete()

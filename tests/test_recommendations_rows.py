@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Genre, Title, TitleAvailability
-from factories import make_account, make_profile, make_region, rate, watch
+from factories import make_account, make_profile, make_region, make_title, rate, watch
 from recommendations import services, training
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def test_rows_leave_out_watched_disliked_and_unavailable_titles(world):
 def test_every_item_has_a_reason(world):
     training.train_recommender()
     rows = services.rows_for(world.fans["romance"][1])
-    assert {row.key for row in rows} >= {"top_picks", "trending"}
+    assert {row.key for row in rows} >= {"top_picks", "because_you_watched", "trending"}
     assert all(item.reason for item in all_items(rows))
 
 
@@ -72,8 +72,9 @@ def test_hidden_history_is_ignored(world):
     event = watch(fan, world.romance[5], completion=1.0, when=timezone.now() - timedelta(minutes=5))
     event.hidden_at = timezone.now()
     event.save()
-    ctx_rows = services.rows_for(fan, only={"because_you_watched"})
-    assert all(world.romance[5].name not in row.heading for row in ctx_rows)
+    rows = services.rows_for(fan, only={"because_you_watched"})
+    assert [row.key for row in rows] == ["because_you_watched"], "the fan's own history still makes the row"
+    assert world.romance[5].name not in rows[0].heading
 
 
 def test_similar_titles_from_the_model_and_without_one(world):
@@ -169,3 +170,96 @@ def test_titles_are_available_only_while_their_window_in_the_region_is_open(worl
     assert set(Title.objects.available_in(here).filter(pk__in=ids).values_list("pk", flat=True)) == {
         running.pk, unrestricted.pk,
     }
+
+
+def row(rows, key):
+    found = [r for r in rows if r.key == key]
+    assert found, f"no {key} row among {[r.key for r in rows]}"
+    return found[0]
+
+
+def test_a_title_shows_in_at_most_two_rows_of_a_page(world):
+    training.train_recommender()
+    for fan in (world.fans["action"][0], world.fans["romance"][4]):
+        rows = services.rows_for(fan, limit=6)
+        assert len(rows) >= 4
+        rows_of: dict[int, int] = {}
+        for r in rows:
+            assert len({i.title_id for i in r.items}) == len(r.items)
+            for item in r.items:
+                rows_of[item.title_id] = rows_of.get(item.title_id, 0) + 1
+        assert max(rows_of.values()) <= 2
+
+
+def _newcomer(world, name, **picks):
+    profile = make_profile(make_account(region=world.region), name=name, onboarded_at=timezone.now())
+    if "titles" in picks:
+        profile.favourite_titles.set(picks["titles"])
+    return profile
+
+
+def test_each_reason_says_how_the_profile_came_to_the_title(world):
+    training.train_recommender()
+    picker = _newcomer(world, "picker", titles=[world.romance[0]])
+    thumbs = _newcomer(world, "thumbs")
+    rate(thumbs, world.romance[1], thumb=1)
+    watcher = _newcomer(world, "watcher")
+    watch(watcher, world.romance[2], completion=1.0)
+
+    for profile, verb, anchor in ((picker, "picked", world.romance[0]), (thumbs, "liked", world.romance[1]),
+                                  (watcher, "watched", world.romance[2])):
+        rows = services.rows_for(profile, limit=6)
+        assert row(rows, "because_you_watched").heading == f"Because you {verb} {anchor.name}"
+        reasons = {item.reason for item in all_items(rows)}
+        assert not {r for r in reasons if r.startswith("Because you") and not r.startswith(f"Because you {verb}")}
+    assert any(i.reason == f"Because you watched {world.romance[2].name}" for i in all_items(services.rows_for(watcher)))
+
+
+def test_new_for_you_gives_no_because_you_watched_reason(world):
+    training.train_recommender()
+    fan = world.fans["action"][1]
+    new = row(services.rows_for(fan, only={"new_for_you"}), "new_for_you")
+    assert new.items and not [i.reason for i in new.items if i.reason.startswith("Because")]
+
+
+def test_continue_watching_leads_with_started_unfinished_titles_and_lets_finished_ones_go(world):
+    training.train_recommender()
+    fan = world.fans["romance"][5]
+    now = timezone.now()
+    halfway = watch(fan, world.action[0], completion=0.4, when=now - timedelta(minutes=30))
+    watch(fan, world.action[1], completion=0.2, when=now - timedelta(minutes=10))
+    watch(fan, world.action[2], completion=0.95, when=now - timedelta(minutes=5))  # finished
+    rows = services.rows_for(fan)
+    assert rows[0].key == "continue_watching"
+    assert [i.title_id for i in rows[0].items] == [world.action[1].pk, world.action[0].pk]  # the latest first
+    assert rows[0].items[1].reason == "Resume: 40% watched"
+
+    halfway.completion = 1.0
+    halfway.save()
+    rows = services.rows_for(fan)
+    assert [i.title_id for i in row(rows, "continue_watching").items] == [world.action[1].pk]
+
+
+def test_kids_rows_are_filled_from_the_whole_eligible_catalogue(world):
+    """The world's 20 titles are not rated (above any maturity limit) and fill everyone's top N: kids
+    rows still come full of the G titles."""
+    from catalog.models import Title as T
+
+    kids_titles = [make_title(f"Cartoon {i}", genres=["Animation"], tags=["talking animals"], year=2000 + i,
+                              maturity_rating=T.Maturity.G) for i in range(40)]
+    child = make_profile(make_account(region=world.region), name="child", maturity_limit="kids",
+                         onboarded_at=timezone.now())
+    for title in kids_titles[:3]:
+        watch(child, title, completion=1.0)
+    fans = world.fans["action"] + world.fans["romance"]
+    for n, title in enumerate(kids_titles[:15]):  # the first 15 cartoons have some activity: they can trend
+        watch(fans[n % len(fans)], title, completion=1.0)
+    training.train_recommender()
+
+    rows = services.rows_for(child, limit=6)
+    assert {"top_picks", "trending", "new_for_you"} <= {r.key for r in rows}
+    allowed = {t.pk for t in kids_titles[3:]}
+    for r in rows:
+        assert {i.title_id for i in r.items} <= allowed, r.key
+    assert {r.key: len(r.items) for r in rows if r.key in {"top_picks", "trending", "new_for_you"}} == dict.fromkeys(("top_picks", "trending", "new_for_you"), 6)
+    assert len({i.title_id for i in all_items(rows)}) >= 12

@@ -201,3 +201,23 @@ def test_a_cached_home_page_still_carries_a_working_csrf_token_and_shows_flash_m
 
     response = client.post(reverse("storefront:logout"), {"csrfmiddlewaretoken": token})
     assert response.status_code == 302  # accepted: the token from the cached page is valid
+
+
+def test_continue_watching_leads_the_home_page_and_a_finished_title_moves_to_history(viewer, world):
+    client, profile = viewer
+    started = world[3]
+    event_id = client.post(
+        reverse("storefront:watch_progress", args=[started.pk]),
+        data='{"event": null, "position": 600, "watched": 600}', content_type="application/json",
+    ).json()["event"]
+    rows = client.get(reverse("storefront:home")).context["rows"]
+    assert rows[0].key == "continue_watching" and [c.title.pk for c in rows[0].cards] == [started.pk]
+
+    runtime_s = 10_000_000  # well past any duration: the report is capped at the title's end
+    client.post(
+        reverse("storefront:watch_progress", args=[started.pk]),
+        data=f'{{"event": {event_id}, "position": {runtime_s}, "watched": {runtime_s}}}', content_type="application/json",
+    )
+    rows = client.get(reverse("storefront:home")).context["rows"]
+    assert "continue_watching" not in [row.key for row in rows]
+    assert started.name in client.get(reverse("storefront:history")).content.decode()

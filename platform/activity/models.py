@@ -11,6 +11,9 @@ from catalog.models import MediaAsset, Title
 class ViewingEvent(models.Model):
     """One viewing session of a title; it grows as the player reports progress."""
 
+    # A session at least this far through is finished: it leaves Continue Watching and stays in History.
+    FINISHED_AT = 0.9
+
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="viewing_events")
     title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="viewing_events")
     started_at = models.DateTimeField(db_index=True)
