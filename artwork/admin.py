@@ -9,7 +9,8 @@ from django.utils.html import format_html
 from activity.models import Impression, ViewingEvent
 
 from . import candidates, gate
-from .models import ArtworkCandidate, BanditPolicy, PolicyState
+from .models import ArtworkCandidate, BanditPolicy, PolicyState, PreviewCandidate
+from .services import forget_live_state
 
 
 def wilson(plays: int, shown: int) -> tuple[float, float]:
@@ -36,13 +37,18 @@ class ArtworkCandidateAdmin(admin.ModelAdmin):
 
     @admin.display(description="image")
     def preview(self, obj):
-        return format_html('<img src="{}" style="height:60px">', obj.asset.file.url) if obj.asset.file else "-"
+        return (
+            format_html('<img src="{}" style="height:60px">', obj.asset.file.url) if obj.asset.file else "-"
+        )
 
     @admin.display(description="take rate (95% CI)")
     def take_rate(self, obj):
         shown = Impression.objects.filter(artwork_id=obj.asset_id)
-        plays = ViewingEvent.objects.filter(profile_id=OuterRef("profile_id"), title_id=OuterRef("title_id"),
-                                            started_at__gt=OuterRef("shown_at"))
+        plays = ViewingEvent.objects.filter(
+            profile_id=OuterRef("profile_id"),
+            title_id=OuterRef("title_id"),
+            started_at__gt=OuterRef("shown_at"),
+        )
         stats = shown.aggregate(n=Count("pk"), played=Count("pk", filter=Exists(plays)))
         lo, hi = wilson(stats["played"], stats["n"])
         rate = stats["played"] / stats["n"] if stats["n"] else 0.0
@@ -54,7 +60,9 @@ class ArtworkCandidateAdmin(admin.ModelAdmin):
 
     @admin.action(description="Withdraw approval")
     def withdraw(self, request, queryset):
-        self.message_user(request, f"{candidates.approve(list(queryset), approved=False)} candidates withdrawn.")
+        self.message_user(
+            request, f"{candidates.approve(list(queryset), approved=False)} candidates withdrawn."
+        )
 
 
 @admin.register(BanditPolicy)
@@ -67,8 +75,11 @@ class BanditPolicyAdmin(admin.ModelAdmin):
     def promote(self, request, queryset, force=False):
         for policy in queryset[:1]:
             result = gate.promote(policy, force=force)
-            detail = " ".join(f"{who}: DR {e.estimate:.4f} [{e.ci95[0]:.4f}, {e.ci95[1]:.4f}]"
-                              for who, e in (("candidate", result.candidate), ("live", result.live)) if e)
+            detail = " ".join(
+                f"{who}: DR {e.estimate:.4f} [{e.ci95[0]:.4f}, {e.ci95[1]:.4f}]"
+                for who, e in (("candidate", result.candidate), ("live", result.live))
+                if e
+            )
             level = messages.SUCCESS if result.promoted else messages.WARNING
             self.message_user(request, f"{policy.name}: {result.reason}. {detail}", level)
 
@@ -82,3 +93,42 @@ class PolicyStateAdmin(admin.ModelAdmin):
     list_display = ("policy", "version", "watermark", "created_at")
     list_filter = ("policy",)
     readonly_fields = ("policy", "version", "watermark", "params", "created_at")
+
+
+@admin.register(PreviewCandidate)
+class PreviewCandidateAdmin(admin.ModelAdmin):
+    list_display = ("title", "window", "score", "approved", "tag_list")
+    list_filter = ("approved",)
+    search_fields = ("title__name",)
+    raw_id_fields = ("title", "asset")
+    readonly_fields = (
+        "first_shot",
+        "last_shot",
+        "start_s",
+        "end_s",
+        "score",
+        "components",
+        "features",
+        "tags",
+    )
+    actions = ["approve", "withdraw"]
+
+    @admin.display(description="window")
+    def window(self, obj):
+        return format_html(
+            '<a href="{}{}">{:.1f}–{:.1f} s</a>', obj.asset.file.url, obj.fragment, obj.start_s, obj.end_s
+        )
+
+    @admin.display(description="tags")
+    def tag_list(self, obj):
+        return ", ".join(obj.tags)
+
+    @admin.action(description="Approve: may be played")
+    def approve(self, request, queryset):
+        self.message_user(request, f"{queryset.update(approved=True)} previews approved.")
+        forget_live_state()
+
+    @admin.action(description="Withdraw: never played")
+    def withdraw(self, request, queryset):
+        self.message_user(request, f"{queryset.update(approved=False)} previews withdrawn.")
+        forget_live_state()

@@ -13,56 +13,92 @@ from django.utils import timezone
 from activity.models import Impression, ViewingEvent
 
 from . import bandits
-from .models import ArtworkCandidate, BanditPolicy, PolicyState
+from .models import ArtworkCandidate, BanditPolicy, PolicyState, PreviewCandidate, PreviewImpression
 from .services import forget_live_state, taste_segment
 
 FLUSH_SLACK = timedelta(minutes=5)  # impressions reach the table up to one buffer flush late
 
 
-def rewarded_impressions(window: timedelta, after_id: int, now=None):
+def _log(channel: str):
+    """The channel's impression log and the column holding the arm shown."""
+    if channel == PolicyState.Channel.PREVIEW:
+        return PreviewImpression.objects.filter(preview__isnull=False), "preview_id"
+    return Impression.objects.filter(artwork__isnull=False), "artwork_id"
+
+
+def rewarded_impressions(
+    window: timedelta, after_id: int, now=None, channel: str = PolicyState.Channel.ARTWORK
+):
     """Impressions past `after_id` whose window has closed, annotated with `played` (one SQL query)."""
     now = now or timezone.now()
     cutoff = now - window - FLUSH_SLACK
-    fresh = Impression.objects.filter(pk__gt=after_id, artwork__isnull=False)
+    log, _ = _log(channel)
+    fresh = log.filter(pk__gt=after_id)
     still_open = fresh.filter(shown_at__gt=cutoff).order_by("pk").values_list("pk", flat=True).first()
     closed = fresh.filter(shown_at__lte=cutoff)
     if still_open is not None:
         closed = closed.filter(pk__lt=still_open)
-    plays = ViewingEvent.objects.filter(profile_id=OuterRef("profile_id"), title_id=OuterRef("title_id"),
-                                        started_at__gt=OuterRef("shown_at"),
-                                        started_at__lte=OuterRef("shown_at") + window)
+    plays = ViewingEvent.objects.filter(
+        profile_id=OuterRef("profile_id"),
+        title_id=OuterRef("title_id"),
+        started_at__gt=OuterRef("shown_at"),
+        started_at__lte=OuterRef("shown_at") + window,
+    )
     return closed.annotate(played=Exists(plays)).order_by("pk")
 
 
 @transaction.atomic
-def learn(policy: BanditPolicy, now=None) -> PolicyState | None:
-    """Fold new rewarded impressions into `policy`'s next state version; None when there was nothing new."""
+def learn(policy: BanditPolicy, now=None, channel: str = PolicyState.Channel.ARTWORK) -> PolicyState | None:
+    """Fold new rewarded impressions of one channel into `policy`'s next state version of that channel;
+    None when there was nothing new."""
     policy = BanditPolicy.objects.select_for_update().get(pk=policy.pk)
-    latest = PolicyState.objects.filter(policy=policy).order_by("-version").first()
+    latest = PolicyState.objects.filter(policy=policy, channel=channel).order_by("-version").first()
     watermark = latest.watermark if latest else 0
-    rows = list(rewarded_impressions(timedelta(hours=policy.reward_window_hours), watermark, now)
-                .values_list("pk", "profile_id", "artwork_id", "played"))
+    _, arm_column = _log(channel)
+    rows = list(
+        rewarded_impressions(
+            timedelta(hours=policy.reward_window_hours), watermark, now, channel
+        ).values_list("pk", "profile_id", arm_column, "played")
+    )
     if not rows:
         return None
-    features = dict(ArtworkCandidate.objects.filter(asset_id__in={r[2] for r in rows})
-                    .values_list("asset_id", "features"))
+    if channel == PolicyState.Channel.PREVIEW:
+        features = dict(
+            PreviewCandidate.objects.filter(pk__in={r[2] for r in rows}).values_list("pk", "features")
+        )
+    else:
+        features = dict(
+            ArtworkCandidate.objects.filter(asset_id__in={r[2] for r in rows}).values_list(
+                "asset_id", "features"
+            )
+        )
     from accounts.models import Profile
 
     profiles = Profile.objects.in_bulk({r[1] for r in rows})
     segments = {pk: taste_segment(p) for pk, p in profiles.items()}
-    updates = [(segments.get(profile_id, "new"), artwork_id, features.get(artwork_id, {}), float(played))
-               for _, profile_id, artwork_id, played in rows]
+    updates = [
+        (segments.get(profile_id, "new"), artwork_id, features.get(artwork_id, {}), float(played))
+        for _, profile_id, artwork_id, played in rows
+    ]
     params = bandits.update(policy.kind, latest.params if latest else {}, updates)
-    state = PolicyState.objects.create(policy=policy, version=(latest.version if latest else 0) + 1,
-                                       watermark=rows[-1][0], params=params)
+    state = PolicyState.objects.create(
+        policy=policy,
+        channel=channel,
+        version=(latest.version if latest else 0) + 1,
+        watermark=rows[-1][0],
+        params=params,
+    )
     transaction.on_commit(forget_live_state)
     return state
 
 
 def learn_all(now=None) -> dict[str, int]:
-    """Every policy learns from the shared log (off-live policies warm up for the gate)."""
+    """Every policy learns both channels from the shared logs (off-live policies warm up for the gate);
+    `{"policy" or "policy:preview": new version or 0}`."""
     done = {}
     for policy in BanditPolicy.objects.order_by("pk"):
-        state = learn(policy, now)
-        done[policy.name] = state.version if state else 0
+        for channel in PolicyState.Channel.values:
+            state = learn(policy, now, channel)
+            name = policy.name if channel == PolicyState.Channel.ARTWORK else f"{policy.name}:{channel}"
+            done[name] = state.version if state else 0
     return done

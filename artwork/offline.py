@@ -52,7 +52,9 @@ def read_csv_logs(log_path: str, target_path: str):
         line = i + 2
         action = row["action"]
         if action not in index:
-            raise LogError(f"{log_path}: row {line}, column 'action': {action!r} has no p_{action} column in {target_path}")
+            raise LogError(
+                f"{log_path}: row {line}, column 'action': {action!r} has no p_{action} column in {target_path}"
+            )
         actions[i] = index[action]
         rewards[i] = _float(row["reward"], f"{log_path}: row {line}, column 'reward'")
         p = _float(row["propensity"], f"{log_path}: row {line}, column 'propensity'")
@@ -85,14 +87,23 @@ def platform_log(policy: BanditPolicy, *, limit: int = 200_000):
     from .learning import rewarded_impressions
     from .services import taste_segment
 
-    state = PolicyState.objects.filter(policy=policy).order_by("-version").first()
+    state = (
+        PolicyState.objects.filter(policy=policy, channel=PolicyState.Channel.ARTWORK)
+        .order_by("-version")
+        .first()
+    )
     params = state.params if state else {}
-    rows = list(rewarded_impressions(timedelta(hours=policy.reward_window_hours), 0)
-                .values_list("profile_id", "title_id", "artwork_id", "propensity", "played")[:limit])
+    rows = list(
+        rewarded_impressions(timedelta(hours=policy.reward_window_hours), 0).values_list(
+            "profile_id", "title_id", "artwork_id", "propensity", "played"
+        )[:limit]
+    )
     arms: dict[int, list[bandits.Arm]] = {}
-    for title_id, asset_id, features in (ArtworkCandidate.objects.filter(approved=True)
-                                         .order_by("title_id", "asset_id")
-                                         .values_list("title_id", "asset_id", "features")):
+    for title_id, asset_id, features in (
+        ArtworkCandidate.objects.filter(approved=True)
+        .order_by("title_id", "asset_id")
+        .values_list("title_id", "asset_id", "features")
+    ):
         arms.setdefault(title_id, []).append(bandits.Arm(asset_id, features))
     from accounts.models import Profile
 
@@ -108,8 +119,8 @@ def platform_log(policy: BanditPolicy, *, limit: int = 200_000):
         segment = segments.get(profile_id, "new")
         actions[i] = [a.arm_id for a in title_arms].index(artwork_id)
         rewards[i], props[i] = float(played), propensity
-        target[i, : len(title_arms)] = bandits.probabilities(policy.kind, params, segment, title_arms,
-                                                             epsilon=policy.epsilon,
-                                                             rng=bandits.stable_rng(i))
+        target[i, : len(title_arms)] = bandits.probabilities(
+            policy.kind, params, segment, title_arms, epsilon=policy.epsilon, rng=bandits.stable_rng(i)
+        )
         contexts[i] = bandits.context_vector(segment)[1:]
     return actions, rewards, props, target, contexts

@@ -186,3 +186,66 @@ def tag_provenance(title: Title) -> list[TagEvidence]:
     for ev in evidence.values():
         ev.shots.sort(key=lambda item: -item["confidence"])
     return sorted(evidence.values(), key=lambda ev: (-max([ev.score] + [c for _, c in ev.title_tags]), ev.tag))
+
+
+# --- shots for other features (artwork's preview windows) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class ShotSummary:
+    """One detected shot of a ready video with its keyframe's descriptors and the tags proposed for it."""
+
+    asset_id: int
+    index: int
+    start_s: float
+    end_s: float
+    transition: str
+    motion: float
+    brightness: float
+    faces: int
+    largest_face: float
+    text: float
+    colourfulness: float
+    black: bool  # its best frame is black, so the whole shot is (or it has no keyframe yet: unusable)
+    tags: tuple[str, ...] = ()
+
+
+def video_shots(title_id: int) -> dict[int, list[ShotSummary]]:
+    """`{asset_id: shots in order}` for the title's ready videos (rejected tag suggestions left out)."""
+    tags: dict[int, list[str]] = defaultdict(list)
+    for keyframe_id, name in (
+        TagSuggestion.objects.filter(title_id=title_id, keyframe__isnull=False)
+        .exclude(status=TagSuggestion.Status.REJECTED)
+        .values_list("keyframe_id", "tag__name")
+    ):
+        tags[keyframe_id].append(name)
+    shots: dict[int, list[ShotSummary]] = defaultdict(list)
+    rows = (
+        Shot.objects.filter(
+            asset__title_id=title_id, asset__kind=MediaAsset.Kind.VIDEO, asset__status=MediaAsset.Status.READY
+        )
+        .select_related("keyframe")
+        .order_by("asset_id", "index")
+    )
+    for shot in rows:
+        keyframe = getattr(shot, "keyframe", None)
+        f = keyframe.features if keyframe else {}
+        brightness = float(f.get("brightness", 0.0))
+        shots[shot.asset_id].append(
+            ShotSummary(
+                asset_id=shot.asset_id,
+                index=shot.index,
+                start_s=shot.start_s,
+                end_s=shot.end_s,
+                transition=shot.transition,
+                motion=float(keyframe.motion if keyframe else 0.0),
+                brightness=brightness,
+                faces=int(f.get("faces", 0)),
+                largest_face=float(f.get("largest_face", 0.0)),
+                text=float(f.get("text", 0.0)),
+                colourfulness=float(f.get("colourfulness", 0.0)),
+                black=keyframe is None or (brightness < 0.07 and float(f.get("contrast", 0.0)) < 0.05),
+                tags=tuple(sorted(set(tags.get(keyframe.pk, ())))) if keyframe else (),
+            )
+        )
+    return dict(shots)

@@ -40,6 +40,7 @@ TITLE_SURFACES = {
     "storefront:home": Surface(),
     "storefront:rows_api": Surface(),
     "storefront:title": Surface(title_arg=True),
+    "storefront:card_preview": Surface(title_arg=True),
     "storefront:watch": Surface(title_arg=True),
     "storefront:rate": Surface("POST", title_arg=True, body={"thumb": "1"}),
     "storefront:toggle_my_list": Surface("POST", title_arg=True),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, auth, browse, library, profiles, search, watch
+from .views import account, auth, browse, library, previews, profiles, search, watch
 
 app_name = "storefront"
 urlpatterns = [
@@ -24,6 +24,7 @@ urlpatterns = [
     path("title/<int:title_id>/", browse.title_detail, name="title"),
     path("title/<int:title_id>/rate/", browse.rate_title, name="rate"),
     path("title/<int:title_id>/my-list/", browse.toggle_my_list, name="toggle_my_list"),
+    path("title/<int:title_id>/preview/", previews.card_preview, name="card_preview"),
     path("watch/<int:title_id>/", watch.watch, name="watch"),
     path("watch/<int:title_id>/progress/", watch.watch_progress, name="watch_progress"),
     path("search/", search.search, name="search"),

@@ -11,7 +11,7 @@ from accounts.models import Profile
 from activity import actions
 from activity.impressions import log_impressions
 from activity.models import MyListEntry, Rating, ViewingEvent
-from artwork.services import choose_artwork
+from artwork.services import choose_artwork, choose_preview, log_preview
 from catalog.models import MediaAsset, Title, subscriber_tag_names
 
 from .. import rows as row_service
@@ -79,10 +79,14 @@ def title_detail(request: HttpRequest, title_id: int) -> HttpResponse:
         record_opened(profile, request.GET["from_search"], title)
     choice = choose_artwork(profile, [title])[title.pk]
     hero = Card(title, choice.url, "", 0, choice.asset_id)
+    preview = choose_preview(profile, title)  # the muted preview over the artwork (artwork/_title_preview.html)
+    if preview:
+        log_preview(profile, title, preview, "title")
     rating = Rating.objects.filter(profile=profile, title=title).first()
     context = {
         "title": title,
         "hero": hero,
+        "preview": preview,
         "thumb": rating.thumb if rating else None,
         "on_list": MyListEntry.objects.filter(profile=profile, title=title).exists(),
         "has_video": title.media_assets.filter(kind=MediaAsset.Kind.VIDEO, status=MediaAsset.Status.READY).exists(),
