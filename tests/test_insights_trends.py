@@ -141,3 +141,37 @@ def test_the_refresh_has_a_beat_entry():
 
     entry = PeriodicTask.objects.get(task="insights.tasks.refresh_trends_task")
     assert entry.enabled and entry.queue == "ml"
+
+
+def test_a_genre_watched_and_searched_beyond_its_catalogue_share_is_the_top_gap():
+    from catalog.models import TitleAvailability
+    from insights import gaps
+
+    home, elsewhere = make_region("US", "United States"), make_region("FR", "France")
+    horror = make_title("The Only Fright", genres=["Horror"], tags=["ghosts"])
+    comedies = [make_title(f"Laugh {i}", genres=["Comedy"]) for i in range(8)]
+    for i in range(4):  # more horror exists, but only elsewhere
+        TitleAvailability.objects.create(title=make_title(f"Fright {i}", genres=["Horror"]), region=elsewhere)
+    profiles = [make_profile(make_account(region=home)) for _ in range(5)]
+    rng = random.Random(5)
+    _views(profiles, [(0, horror, 20), *[(0, c, 2) for c in comedies]], rng)
+    logged = SearchQuery.objects.bulk_create(
+        [
+            SearchQuery(profile=profiles[0], text="horror", normalized_text="horror", results_count=0)
+            for _ in range(6)
+        ]
+        + [
+            SearchQuery(
+                profile=profiles[1], text="zombie horror", normalized_text="zombie horror", results_count=0
+            )
+        ]
+    )
+    SearchQuery.objects.filter(pk__in=[s.pk for s in logged]).update(created_at=_at(0, 1))
+    trends.refresh_trends(now=NOW)
+    found = gaps.catalogue_gaps(home, last_week=THIS_WEEK)
+    top = found[0]
+    assert (top.kind, top.label, top.unmet_searches) == (Kind.GENRE, "Horror", 7)
+    # Demand: 20 views + 7 unmet searches of 36 views + 7; supply: 1 of the 9 titles available in the US.
+    assert top.demand_share == pytest.approx(27 / 43) and top.catalogue_share == pytest.approx(1 / 9)
+    assert [e.text for e in top.examples] == ["horror", "zombie horror"]
+    assert "Comedy" not in {g.label for g in found}

@@ -9,7 +9,7 @@ from django.utils import timezone
 from catalog.models import Region
 from charts import Series, bar_chart, line_chart
 
-from . import searches, trends
+from . import gaps, searches, trends
 from .models import Kind, Trend
 
 CHANGE_COLOUR, DROP_COLOUR = "#2a9d4b", "#c0392b"
