@@ -24,7 +24,7 @@ def test_charts_page_draws_the_selected_region_and_week(staff_client, market):  
     url = reverse("admin:insights_trend_charts")
     body = staff_client.get(url, {"region": "US", "week": THIS_WEEK.isoformat()}).content.decode()
     assert body.count("<svg") >= 7 and "The Riser" in body and 'value="IS"' in body
-    assert "Titles rising in US" in body
+    assert "Titles rising in US" in body and "Catalogue gaps in US" in body
     # The tiny region: charts say nothing rose, never a 500.
     body = staff_client.get(url, {"region": "IS", "week": "not-a-week"}).content.decode()
     assert "No significant change this week" in body

@@ -106,12 +106,30 @@ def overview(region: Region, week: date) -> dict:
         empty="No search term rose significantly",
         width=720,
     )
+    found_gaps = gaps.catalogue_gaps(region, last_week=week, limit=12)
+    gaps_chart = bar_chart(
+        [f"{g.label[:18]} ({g.kind})" for g in found_gaps],
+        [
+            Series(
+                "share of demand (views + unmet searches)",
+                [100 * g.demand_share for g in found_gaps],
+                colour=DROP_COLOUR,
+            ),
+            Series("share of the catalogue available here", [100 * g.catalogue_share for g in found_gaps]),
+        ],
+        title=f"Catalogue gaps in {region.code}, four weeks to {week:%d %b %Y}",
+        value_format=lambda v: f"{v:.1f}%",
+        empty="No genre or tag is in more demand than supply",
+        width=720,
+    )
     return {
         "sections": sections,
         "rising_searches": rising,
         "rising_chart": rising_chart,
         "unmet": unmet,
         "unmet_chart": unmet_chart,
+        "gaps": found_gaps,
+        "gaps_chart": gaps_chart,
     }
 
 
