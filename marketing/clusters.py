@@ -1,8 +1,9 @@
 """Taste clusters: k-means over each account's main-profile taste vector, k chosen by silhouette.
 
-The vectors are the recommender's profile embeddings when `recommendations.services` offers them
-(`profile_embeddings(profile_ids) -> (ids, matrix)`); until it does, each profile's genre shares of its
-viewing. Each cluster is named from its most over-represented genres and is usable as a segment filter.
+The vectors are the recommender's profile embeddings (`recommendations.services.profile_embeddings`,
+{profile id: vector} of the active model) when a model is active; until one is, each profile's genre
+shares of its viewing. Either way a profile with no viewing is in no cluster. Each cluster is named
+from its most over-represented genres and is usable as a segment filter.
 """
 
 from __future__ import annotations
@@ -53,11 +54,10 @@ def genre_vectors(profile_ids: list[int]) -> tuple[list[int], np.ndarray, list[s
 def taste_vectors(profile_ids: list[int]) -> tuple[list[int], np.ndarray, str]:
     from recommendations import services
 
-    provided = getattr(services, "profile_embeddings", None)
-    if provided is not None:
-        ids, X = provided(profile_ids)
-        if len(ids):
-            return list(ids), np.asarray(X, dtype=float), "recommender embeddings"
+    vectors = services.profile_embeddings(profile_ids)
+    if vectors:
+        ids = [p for p in profile_ids if p in vectors]
+        return ids, np.vstack([vectors[p] for p in ids]), "recommender embeddings"
     ids, X, _ = genre_vectors(profile_ids)
     return ids, X, "genre shares"
 
@@ -78,14 +78,15 @@ def choose_k(X: np.ndarray, ks=range(2, 9), seed: int = 0) -> tuple[int, dict[in
 def refresh_clusters(*, seed: int = 0) -> list[TasteCluster]:
     mains = main_profile_ids()
     ids, X, source = taste_vectors(list(mains))
-    keep = np.abs(X).sum(axis=1) > 0  # profiles with no taste signal yet are left out of every cluster
+    _, shares, genres = genre_vectors(ids)
+    # Profiles with no viewing yet are left out of every cluster (a model still gives them a vector).
+    keep = shares.sum(axis=1) > 0
     ids = [p for p, k in zip(ids, keep, strict=True) if k]
-    X = X[keep]
+    X, shares = X[keep], shares[keep]
     if len(ids) < 3:
         return []
     k, scores = choose_k(X, seed=seed)
     model = KMeans(n_clusters=max(k, 1), n_init=4, random_state=seed).fit(X)
-    _, shares, genres = genre_vectors(ids)
     overall = shares.mean(axis=0) + 1e-9
     names = dict(Genre.objects.values_list("slug", "name"))
     now = timezone.now()

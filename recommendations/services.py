@@ -179,6 +179,20 @@ def similar_titles(title: Title, *, limit: int = 12, profile: Profile | None = N
     return [RowItem(n.title_id, round(float(n.score), 6), f"Similar to {title.name}") for n in neighbours[:limit]]
 
 
+def profile_embeddings(profile_ids: list[int]) -> dict[int, np.ndarray]:
+    """{profile id: its LightFM user representation in the active model}, for the profiles the model was
+    trained on (a profile created since the last training has none until the next). Empty without a model.
+
+    Marketing's taste clusters run k-means over these; the vectors are the ones that score titles, so
+    two profiles close here are offered the same titles.
+    """
+    emb = ranking.embeddings(ranking.active_version())
+    if emb is None or not len(emb.user_ids):
+        return {}
+    row = {int(pk): i for i, pk in enumerate(emb.user_ids.tolist())}
+    return {pk: emb.user_vectors[row[pk]].astype(np.float64) for pk in profile_ids if pk in row}
+
+
 def rows_version_key(profile_id: int) -> str:
     """Cache key of the version of a profile's rows; the storefront bumps it whenever the profile acts."""
     return f"storefront:rows-version:{profile_id}"  # the name predates this owner: kept so live caches stay valid
