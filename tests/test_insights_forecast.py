@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 from django.utils import timezone
 
 from activity.models import ViewingEvent
@@ -100,3 +101,19 @@ def test_a_bad_description_is_refused_naming_the_file_and_field(two_markets, tmp
     with pytest.raises(CommandError, match=str(path)) as raised:
         call_command("forecast_title", "--json", str(path))
     assert message in str(raised.value)
+
+
+def test_the_cache_fill_list_adds_what_the_regions_profiles_are_about_to_be_shown(two_markets):
+    from catalog.models import Region
+    from insights import cache_fill
+
+    britain = Region.objects.get(code="GB")
+    # The world's views are two months old: make them last fortnight's, so the profiles are active viewers.
+    ViewingEvent.objects.update(started_at=F("started_at") + timedelta(days=50))
+    items = cache_fill.cache_fill(britain, 50, candidates=True)
+    from_picks = [i for i in items if i.from_candidates > 0]
+    assert from_picks and all(
+        i.expected_views == pytest.approx(i.from_trends + i.from_candidates, abs=2e-3) for i in items
+    )
+    # The British profiles are the romance fans: their top picks are romances.
+    assert all(i.name.startswith("Romance") for i in sorted(from_picks, key=lambda i: -i.from_candidates)[:3])
