@@ -131,6 +131,9 @@ QUERY_PAGES = {
     "/search/suggest/": ["q"], "/my-list/": [], "/history/": ["page"], "/account/": [], "/welcome/": [],
     "/profiles/": [], "/api/recommendations/rows/": ["limit"], "/api/recommendations/titles/{title}/similar/": ["limit"],
     "/api/support/replies": ["after"],
+    "/account/plan/": [], "/account/plan/standard/confirm/": [], "/account/cancel/": [], "/account/billing/": [],
+    "/account/billing/1/": [], "/account/playback/": [], "/account/security/password/": [], "/profiles/manage/": [],
+    "/profiles/{profile}/lock/": [], "/profiles/{profile}/unlock/": [], "/profiles/{profile}/delete/": [],
 }
 query_values = st.one_of(st.text(max_size=80), st.just(TWENTY_DIGITS), big_ints.map(str), st.just("\x00"),
                          st.just("-1"), st.just("1e309"), st.just("NaN"))
@@ -147,8 +150,8 @@ def query_strings(names: list[str]):
 
 @pytest.mark.parametrize("page", sorted(QUERY_PAGES))
 def test_no_generated_query_string_gets_a_server_error(viewer, support_engine, page, django_settings_for_fuzz, capsys):
-    client, _ = viewer
-    url = page.format(title=make_title(runtime_minutes=10).pk)
+    client, profile = viewer
+    url = page.format(title=make_title(runtime_minutes=10).pk, profile=profile.pk)
     sent = []
 
     @settings(max_examples=max(10, FUZZ_EXAMPLES // 4), deadline=None, database=None,
@@ -164,3 +167,62 @@ def test_no_generated_query_string_gets_a_server_error(viewer, support_engine, p
     check()
     with capsys.disabled():
         print(f"\nfuzz GET {page}: {len(sent)} requests, {sum(s >= 500 for s in sent)} server errors")
+
+
+# --- form endpoints (account and profile pages) ---------------------------------------------------
+FORM_ENDPOINTS = {
+    "account": ("/account/", ["marketing_consent"]),
+    "plan_change": ("/account/plan/", ["plan"]),
+    "plan_confirm": ("/account/plan/standard/confirm/", []),
+    "cancel": ("/account/cancel/", ["reason", "comment"]),
+    "restart": ("/account/restart/", []),
+    "playback": ("/account/playback/", ["playback_quality"]),
+    "password_change": ("/account/security/password/", ["old_password", "new_password1", "new_password2"]),
+    "password_reset": ("/password-reset/", ["email"]),
+    "profile_lock": ("/profiles/{profile}/lock/", ["pin", "pin_again", "password", "remove", "remove-password"]),
+    "profile_unlock": ("/profiles/{locked}/unlock/", ["pin"]),
+    "profile_delete": ("/profiles/{other}/delete/", []),
+}
+form_text = st.one_of(st.text(max_size=60), st.just("\x00"), st.just(TWENTY_DIGITS), st.just(str(HUGE)),
+                      st.sampled_from(["standard", "premium", "price", "low", "1234", "on", ""]))
+
+
+def form_bodies(fields: list[str]):
+    """Form-encoded bodies over the endpoint's fields (single or repeated values, NUL bytes, huge
+    numbers) and strangers, or raw bytes sent as a form."""
+    values = st.one_of(form_text, st.lists(form_text, max_size=3))
+    own = st.fixed_dictionaries({}, optional={name: values for name in fields})
+    strangers = st.dictionaries(st.text(max_size=10), values, max_size=3)
+    return st.one_of(own, own, strangers, st.binary(max_size=200))
+
+
+@pytest.mark.parametrize("endpoint", sorted(FORM_ENDPOINTS))
+def test_no_generated_form_body_gets_a_server_error(viewer, endpoint, capsys):
+    from urllib.parse import urlencode
+
+    from accounts.actions import set_profile_pin
+    from accounts.models import Plan
+
+    client, profile = viewer
+    Plan.objects.create(code="standard", name="Standard", monthly_price="9.99")
+    locked = make_profile(profile.account, name="Locked")
+    set_profile_pin(locked, "1234", account_password="correct-horse-battery")
+    other = make_profile(profile.account, name="Other")
+    template, fields = FORM_ENDPOINTS[endpoint]
+    url = template.format(profile=profile.pk, locked=locked.pk, other=other.pk)
+    sent = []
+
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(body=form_bodies(fields))
+    @example(body={name: str(HUGE) for name in fields})
+    @example(body={name: "\x00" for name in fields})
+    def check(body):
+        data = body if isinstance(body, bytes) else urlencode(body, doseq=True)
+        response = client.post(url, data=data, content_type="application/x-www-form-urlencoded")
+        sent.append(response.status_code)
+        assert response.status_code < 500, (body, response.content[:300])
+
+    check()
+    with capsys.disabled():
+        print(f"\nform fuzz {endpoint}: {len(sent)} requests, {sum(s >= 500 for s in sent)} server errors")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import Plan, Profile, User
+from .models import Cancellation, Invoice, Plan, Profile, User
 
 
 @admin.register(Plan)
@@ -13,8 +13,12 @@ class PlanAdmin(admin.ModelAdmin):
 class ProfileInline(admin.TabularInline):
     model = Profile
     extra = 0
-    fields = ["name", "maturity_limit", "onboarded_at"]
-    readonly_fields = ["onboarded_at"]
+    fields = ["name", "maturity_limit", "onboarded_at", "locked"]
+    readonly_fields = ["onboarded_at", "locked"]
+
+    @admin.display(boolean=True, description="PIN lock")
+    def locked(self, profile: Profile) -> bool:
+        return bool(profile.pin_hash)
     show_change_link = True
 
 
@@ -28,7 +32,9 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [ProfileInline]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Subscription", {"fields": ["plan", "region", "next_billing_date", "marketing_consent", "movielens_user_id"]}),
+        # The region is the account's country: staff change it here; subscribers cannot.
+        ("Subscription", {"fields": ["plan", "scheduled_plan", "region", "next_billing_date", "marketing_consent",
+                                     "playback_quality", "movielens_user_id"]}),
         ("Personal info", {"fields": ["first_name", "last_name"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Important dates", {"fields": ["last_login", "date_joined"]}),
@@ -44,3 +50,31 @@ class ProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ["account"]
     autocomplete_fields = ["favourite_genres", "favourite_titles"]
     list_select_related = ["account"]
+
+
+class ReadOnlyLogAdmin(admin.ModelAdmin):
+    """Billing records are written by accounts.actions only; staff read them."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Cancellation)
+class CancellationAdmin(ReadOnlyLogAdmin):
+    list_display = ["account", "plan", "reason", "requested_at", "effective_on", "withdrawn_at"]
+    list_filter = ["reason", "effective_on"]
+    search_fields = ["account__email", "comment"]
+    list_select_related = ["account", "plan"]
+    date_hierarchy = "effective_on"
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyLogAdmin):
+    list_display = ["number", "account", "description", "amount", "currency", "period_start", "issued_at"]
+    list_filter = ["kind", "currency"]
+    search_fields = ["account__email"]
+    list_select_related = ["account"]
+    date_hierarchy = "issued_at"

@@ -26,13 +26,19 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-
     @property
     def price_label(self) -> str:
         """The monthly price with its currency, as subscribers read it: "$9.99", "€7.99", "CHF 12.00"."""
-        symbol = self._SYMBOLS.get(self.currency)
-        return f"{symbol}{self.monthly_price}" if symbol else f"{self.currency} {self.monthly_price}"
+        return money_label(self.monthly_price, self.currency)
+
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def money_label(amount, currency: str) -> str:
+    """An amount with its currency as subscribers read it: "$9.99", "€7.99", "CHF 12.00"."""
+    symbol = _SYMBOLS.get(currency)
+    return f"{symbol}{amount}" if symbol else f"{currency} {amount}"
 
 
 class UserManager(BaseUserManager["User"]):
@@ -56,6 +62,13 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **fields)
 
 
+class PlaybackQuality(models.TextChoices):
+    AUTO = "auto", "Auto (adapts to your connection)"
+    HIGH = "high", "High (best your plan allows)"
+    MEDIUM = "medium", "Medium (standard definition, less data)"
+    LOW = "low", "Low (saves data)"
+
+
 class User(AbstractUser):
     """A subscriber account (or a staff member); people sign in with their email."""
 
@@ -67,6 +80,12 @@ class User(AbstractUser):
     )
     marketing_consent = models.BooleanField(default=False)
     next_billing_date = models.DateField(null=True, blank=True)
+    # A move to a plan that costs no more waits for the next bill (accounts/actions.py `change_plan`).
+    scheduled_plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Plan that replaces the current one on the next billing date",
+    )
+    playback_quality = models.CharField(max_length=10, choices=PlaybackQuality.choices, default=PlaybackQuality.AUTO)
     # The MovieLens userId this account was imported from; exports use it.
     movielens_user_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
 
@@ -106,6 +125,8 @@ class Profile(models.Model):
     favourite_genres = models.ManyToManyField("catalog.Genre", blank=True, related_name="fans")
     favourite_titles = models.ManyToManyField("catalog.Title", blank=True, related_name="fans")
     onboarded_at = models.DateTimeField(null=True, blank=True)
+    # A profile lock: Django's password hash of a 4-digit PIN, asked when switching to this profile.
+    pin_hash = models.CharField(max_length=128, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -137,3 +158,74 @@ class SignupRequest(models.Model):
 
     def __str__(self) -> str:
         return f"sign-up of {self.email} (requested {self.requested_at:%Y-%m-%d %H:%M})"
+
+
+class Cancellation(models.Model):
+    """A subscriber's request to end their membership: why, and the day it ends.
+
+    The membership keeps running until `effective_on` (the next billing date); restarting before then
+    sets `withdrawn_at`, so a withdrawn row is a churn attempt, not a churn. Marketing's churn label reads
+    `accounts.actions.cancelled_accounts` (non-withdrawn rows by effective date).
+    """
+
+    class Reason(models.TextChoices):
+        PRICE = "price", "It costs too much"
+        CONTENT = "content", "I can't find enough to watch"
+        TECHNICAL = "technical", "Playback or technical problems"
+        BREAK = "break", "I'm taking a break"
+        SWITCHING = "switching", "I'm moving to another service"
+        OTHER = "other", "Something else"
+
+    account = models.ForeignKey(User, on_delete=models.CASCADE, related_name="cancellations")
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    comment = models.CharField(max_length=500, blank=True)
+    requested_at = models.DateTimeField()
+    effective_on = models.DateField(db_index=True, help_text="The membership ends at the start of this day")
+    withdrawn_at = models.DateTimeField(null=True, blank=True, help_text="Restarted before the end date")
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["account", "-requested_at"])]
+
+    def __str__(self) -> str:
+        state = "withdrawn" if self.withdrawn_at else f"ends {self.effective_on}"
+        return f"{self.account} cancelled ({self.get_reason_display()}, {state})"
+
+
+class Invoice(models.Model):
+    """One payment taken from an account: a month of its plan, or the prorated part of an upgrade.
+
+    Billing history shows these rows; amounts are copied at the time, so a later price change or a
+    deleted plan never rewrites what was paid.
+    """
+
+    class Kind(models.TextChoices):
+        SUBSCRIPTION = "subscription", "Monthly subscription"
+        UPGRADE = "upgrade", "Plan upgrade (rest of the period)"
+
+    account = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invoices")
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SUBSCRIPTION)
+    description = models.CharField(max_length=120)
+    amount = models.DecimalField(max_digits=8, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="The day the next period starts")
+    issued_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["account", "-issued_at"])]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="invoice_amount_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.amount_label} ({self.account})"
+
+    @property
+    def number(self) -> str:
+        return f"MQ-{self.pk:07d}"
+
+    @property
+    def amount_label(self) -> str:
+        return money_label(self.amount, self.currency)

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .actions import create_subscriber
 from .models import Plan, Profile, SignupRequest, User
 from .ratelimit import RateLimit
 
@@ -76,10 +77,9 @@ def confirm_signup(token: str, *, now: datetime | None = None) -> Profile:
         with transaction.atomic():
             # Locked and re-read, so two clicks of one link create one account.
             pending = SignupRequest.objects.select_for_update().get(pk=pending.pk)
-            user = User(email=pending.email, region=pending.region, plan=pending.plan,
-                        password=pending.password_hash)
-            user.save()
-            profile = Profile.objects.create(account=user, name=pending.profile_name)
+            _, profile = create_subscriber(email=pending.email, password_hash=pending.password_hash,
+                                           profile_name=pending.profile_name, region=pending.region,
+                                           plan=pending.plan, now=now)
             pending.delete()
     except (SignupRequest.DoesNotExist, IntegrityError):
         # Used a moment ago, or the address got an account another way since the link was sent.

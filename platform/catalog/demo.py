@@ -21,7 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Plan, Profile, User
+from accounts.actions import past_invoices
+from accounts.models import Invoice, Plan, Profile, User
 from activity.models import MyListEntry, Rating, SearchQuery, ViewingEvent
 
 from .models import Genre, MediaAsset, Region, Tag, Title, TitleAvailability, TitleTag
@@ -232,6 +233,13 @@ class DemoWorld:
             for name in ["Main", "Sam", "Kids"][: rng.choice([1, 1, 2, 3])]
         ])
         self.report.accounts, self.report.profiles = len(accounts), len(profiles)
+        # Billing history: each account has paid for 1 to 12 months already (its own generator, so the
+        # rest of the world is the same as before invoices existed).
+        months = random.Random(self.size.seed + 7)
+        Invoice.objects.bulk_create(
+            [invoice for account in accounts for invoice in past_invoices(account, months.randint(1, 12))],
+            batch_size=2000,
+        )
         self._behaviour(profiles, np_rng, now)
 
     def _behaviour(self, profiles: list[Profile], np_rng: np.random.Generator, now) -> None:
@@ -289,5 +297,7 @@ class DemoWorld:
         )
         viewer.set_password(settings.DEMO_SUBSCRIBER_PASSWORD)
         viewer.save()
+        if not viewer.invoices.exists():
+            Invoice.objects.bulk_create(past_invoices(viewer, 4))
         for name in ("Alex", "Jo"):
             Profile.objects.get_or_create(account=viewer, name=name)

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.db.models import Count
 
-from accounts.models import Plan, Profile, User
+from accounts.models import Cancellation, Plan, Profile, User
 from catalog.models import Genre, Region, Title
 
 MAX_ID = 2**63 - 1  # the database's bigint
@@ -30,7 +30,8 @@ class SignupForm(forms.Form):
         label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
     profile_name = forms.CharField(label="Your profile name", max_length=50)
-    region = forms.ModelChoiceField(Region.objects.all(), label="Region", required=False, empty_label="Choose later")
+    # The account's country sets its catalogue; after sign-up only staff change it.
+    region = forms.ModelChoiceField(Region.objects.all(), label="Country", required=False, empty_label="Choose later")
     plan = forms.ModelChoiceField(Plan.objects.all(), label="Plan", required=False, empty_label="Choose later")
 
     def clean_email(self) -> str:
@@ -52,7 +53,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
         fields = ["name", "maturity_limit", "avatar_color"]
-        labels = {"name": "Name", "maturity_limit": "Maturity limit", "avatar_color": "Avatar colour"}
+        labels = {"name": "Name", "maturity_limit": "Maturity", "avatar_color": "Avatar colour"}
         widgets = {"avatar_color": forms.TextInput(attrs={"type": "color"})}
 
     def __init__(self, *args, account: User, **kwargs) -> None:
@@ -91,15 +92,64 @@ def onboarding_title_choices(profile, limit: int = 24):
     return Title.objects.filter(pk__in=ids)
 
 
-class AccountForm(forms.ModelForm):
+class CommunicationForm(forms.ModelForm):
+    """The self-service half of the account: plan moves have their own confirmed flow, and the
+    country (region) is changed by staff only, so neither is a field here."""
+
     class Meta:
         model = User
-        fields = ["plan", "region", "marketing_consent"]
-        labels = {
-            "plan": "Plan",
-            "region": "Region",
-            "marketing_consent": "Send me news and recommendations by email",
-        }
+        fields = ["marketing_consent"]
+        labels = {"marketing_consent": "Send me news and recommendations by email"}
+
+
+class PlaybackForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["playback_quality"]
+        labels = {"playback_quality": "Video quality"}
+        widgets = {"playback_quality": forms.RadioSelect}
+
+
+class PlanChoiceForm(forms.Form):
+    plan = forms.ModelChoiceField(Plan.objects.all(), label="Plan", widget=forms.RadioSelect, empty_label=None,
+                                  to_field_name="code", error_messages={"required": "Choose a plan.",
+                                                                        "invalid_choice": "Choose one of the plans listed."})
+
+
+class CancelForm(forms.Form):
+    reason = forms.ChoiceField(choices=Cancellation.Reason.choices, label="Why are you leaving?",
+                               widget=forms.RadioSelect, error_messages={"required": "Choose a reason."})
+    comment = forms.CharField(label="Anything else we should know? (optional)", required=False, max_length=500,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProfilePinForm(forms.Form):
+    """Set a profile lock; the account password proves the owner (checked by accounts.actions)."""
+
+    pin = forms.RegexField(r"\A[0-9]{4}\Z", label="New 4-digit PIN", strip=True,
+                           error_messages={"invalid": "Enter exactly 4 digits."},
+                           widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off",
+                                                             "maxlength": 4}))
+    pin_again = forms.CharField(label="The PIN again", widget=forms.PasswordInput(
+        attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4}))
+    password = forms.CharField(label="Account password", strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("pin") and cleaned.get("pin_again") is not None and cleaned["pin"] != cleaned["pin_again"]:
+            self.add_error("pin_again", "The two PINs differ.")
+        return cleaned
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(label="Account password", strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class ProfileUnlockForm(forms.Form):
+    pin = forms.CharField(label="PIN", max_length=4, widget=forms.PasswordInput(
+        attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4, "autofocus": True}))
 
 
 class RetagForm(forms.Form):

@@ -118,6 +118,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.searchbox").forEach(setupSuggestions);
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
     var section = document.querySelector(".player");
     if (section) {
       var video = section.querySelector("video");

@@ -1,0 +1,380 @@
+"""Account pages and the account rules behind them (accounts/actions.py): sign-up, plan change with a
+confirmation step, cancellation with its end date, billing history, password change, playback settings,
+profile PIN and profile delete. Dates are passed in (`now=`), never read from the clock at a boundary."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import actions
+from accounts.access import SESSION_PROFILE_KEY
+from accounts.models import Cancellation, Invoice, Plan, Profile, User
+from factories import make_account, make_profile, make_region, signed_in
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def plans():
+    def plan(code, price, profiles):
+        return Plan.objects.create(
+            code=code, name=code.title(), monthly_price=Decimal(price), max_profiles=profiles
+        )
+
+    return {
+        "basic": plan("basic", "6.00", 1),
+        "standard": plan("standard", "12.00", 3),
+        "premium": plan("premium", "18.00", 5),
+    }
+
+
+def at(day: date, hour: int = 12) -> datetime:
+    return timezone.make_aware(datetime(day.year, day.month, day.day, hour))
+
+
+@pytest.fixture
+def member(client, plans):
+    """A Standard member billed on the 20th of next month, signed in with an adult profile."""
+    today = timezone.localdate()
+    account = make_account(
+        "member@example.test", PASSWORD, plan=plans["standard"], next_billing_date=today + timedelta(days=10)
+    )
+    profile = make_profile(account, name="Adult")
+    signed_in(client, profile)
+    return client, account, profile
+
+
+# --- sign-up and profile rules ------------------------------------------------------------------
+
+
+def test_create_subscriber_makes_the_first_profile_and_the_first_invoice(plans):
+    now = at(date(2026, 1, 31))
+    user, profile = actions.create_subscriber(
+        email="new@example.test",
+        password=PASSWORD,
+        profile_name=" Robin ",
+        region=make_region("GB"),
+        plan=plans["basic"],
+        now=now,
+    )
+
+    assert profile.name == "Robin" and profile.account == user
+    assert user.next_billing_date == date(2026, 2, 28)  # clamped to the month's end
+    invoice = user.invoices.get()
+    assert (invoice.amount, invoice.period_start, invoice.period_end) == (
+        Decimal("6.00"),
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+    )
+
+
+def test_a_sign_up_confirmed_by_its_link_starts_the_chosen_plan_with_its_first_invoice(client, plans):
+    from django.core import mail
+
+    client.post(reverse("storefront:signup"), {"email": "x@example.test", "password": "an-unusual-phrase-9",
+                                               "profile_name": "Sam", "plan": plans["standard"].pk})
+    assert not Invoice.objects.exists()  # nothing is created before the address answers
+    link = next(word for word in mail.outbox[-1].body.split() if "/signup/confirm/" in word)
+    client.post(link)
+
+    user = User.objects.get(email="x@example.test")
+    assert user.plan == plans["standard"] and user.next_billing_date is not None
+    assert user.invoices.get().amount == Decimal("12.00")
+    assert user.check_password("an-unusual-phrase-9")
+
+
+def test_a_subscriber_without_a_plan_is_billed_nothing():
+    user, _ = actions.create_subscriber(email="free@example.test", password=PASSWORD, profile_name="Sam")
+    assert user.plan is None and user.next_billing_date is None and not user.invoices.exists()
+
+
+def test_the_plan_limits_profiles(client, plans):
+    account = make_account(plan=plans["basic"])  # one profile
+    profile = make_profile(account)
+    signed_in(client, profile)
+
+    assert actions.may_add_profile(account) is False
+    response = client.post(
+        reverse("storefront:profile_create"),
+        {"name": "Second", "maturity_limit": "all", "avatar_color": "#112233"},
+    )
+    assert response.status_code == 302 and account.profiles.count() == 1
+    with pytest.raises(actions.AccountRuleError):
+        actions.add_profile(account, Profile(name="Second"))
+
+
+# --- region -------------------------------------------------------------------------------------
+
+
+def test_the_account_page_has_no_region_or_plan_field_and_ignores_them_in_a_post(member):
+    client, account, _ = member
+    home, elsewhere = make_region("US"), make_region("JP", "Japan")
+    account.region = home
+    account.save()
+
+    page = client.get(reverse("storefront:account")).content.decode()
+    assert 'name="region"' not in page and 'name="plan"' not in page
+    client.post(
+        reverse("storefront:account"), {"region": elsewhere.pk, "plan": "premium", "marketing_consent": "on"}
+    )
+
+    account.refresh_from_db()
+    assert account.region == home and account.plan.code == "standard" and account.marketing_consent
+
+
+# --- plan change --------------------------------------------------------------------------------
+
+
+def test_a_plan_change_asks_for_confirmation_before_changing_anything(member):
+    client, account, _ = member
+    response = client.post(reverse("storefront:plan_change"), {"plan": "premium"})
+    confirm_url = reverse("storefront:plan_confirm", args=["premium"])
+    assert response.status_code == 302 and response["Location"] == confirm_url
+
+    page = client.get(confirm_url).content.decode()
+    account.refresh_from_db()
+    assert account.plan.code == "standard"  # only shown so far
+    assert "Confirm change" in page and "$18.00 a month" in page
+
+    client.post(confirm_url)
+    account.refresh_from_db()
+    assert account.plan.code == "premium"
+    assert account.invoices.get().kind == Invoice.Kind.UPGRADE
+
+
+def test_choosing_no_plan_or_an_unknown_plan_names_the_field(member):
+    client, _, _ = member
+    for body in ({}, {"plan": "platinum"}):
+        response = client.post(reverse("storefront:plan_change"), body)
+        assert response.status_code == 400
+        assert "plan" in response.context["form"].errors
+    assert client.get(reverse("storefront:plan_confirm", args=["platinum"])).status_code == 404
+
+
+def test_an_upgrade_is_charged_for_the_rest_of_the_period(plans):
+    account = make_account(plan=plans["standard"], next_billing_date=date(2026, 5, 1))  # period Apr 1 - May 1
+    change = actions.change_plan(account, plans["premium"], now=at(date(2026, 4, 16)))
+
+    assert change.kind == "upgrade"
+    assert change.charge_now == Decimal("3.00")  # (18 - 12) * 15 / 30 days
+    account.refresh_from_db()
+    assert account.plan == plans["premium"] and account.next_billing_date == date(2026, 5, 1)
+
+
+def test_a_downgrade_waits_for_the_next_bill_and_the_renewal_applies_it(plans):
+    account = make_account(plan=plans["premium"], next_billing_date=date(2026, 5, 1))
+    change = actions.change_plan(account, plans["basic"], now=at(date(2026, 4, 16)))
+    account.refresh_from_db()
+    assert change.kind == "downgrade" and change.effective_on == date(2026, 5, 1)
+    assert account.plan == plans["premium"] and account.scheduled_plan == plans["basic"]
+    assert not account.invoices.exists()
+
+    assert actions.renew_due(now=at(date(2026, 4, 30)))["renewed"] == 0  # not yet
+    counts = actions.renew_due(now=at(date(2026, 5, 1)))
+    again = actions.renew_due(now=at(date(2026, 5, 1), hour=18))
+    account.refresh_from_db()
+    assert counts == {"renewed": 1, "ended": 0, "moved": 1} and again["renewed"] == 0
+    assert account.plan == plans["basic"] and account.scheduled_plan is None
+    assert account.next_billing_date == date(2026, 6, 1)
+    assert account.invoices.get().amount == Decimal("6.00")
+
+
+# --- cancellation -------------------------------------------------------------------------------
+
+
+def test_cancel_shows_the_end_date_records_the_reason_and_can_be_restarted(member):
+    client, account, _ = member
+    ends = account.next_billing_date
+    page = client.get(reverse("storefront:cancel_membership")).content.decode()
+    assert f"{ends:%b} {ends.day}, {ends.year}" in page
+
+    response = client.post(
+        reverse("storefront:cancel_membership"), {"reason": "price", "comment": "too dear"}
+    )
+    assert response.status_code == 302
+    cancellation = Cancellation.objects.get(account=account)
+    assert (cancellation.reason, cancellation.comment, cancellation.effective_on) == (
+        "price",
+        "too dear",
+        ends,
+    )
+    account_page = client.get(reverse("storefront:account")).content.decode()
+    assert "Your membership ends on" in account_page and "Restart membership" in account_page
+
+    client.post(reverse("storefront:restart_membership"))
+    cancellation.refresh_from_db()
+    assert cancellation.withdrawn_at is not None
+    assert "Your membership ends on" not in client.get(reverse("storefront:account")).content.decode()
+
+
+def test_cancel_without_a_reason_names_the_field(member):
+    client, account, _ = member
+    response = client.post(reverse("storefront:cancel_membership"), {"reason": "because"})
+    assert response.status_code == 400 and "reason" in response.context["form"].errors
+    assert not Cancellation.objects.exists()
+
+
+def test_a_cancellation_ends_the_membership_on_its_date_and_is_read_as_churn(plans):
+    account = make_account(plan=plans["standard"], next_billing_date=date(2026, 5, 1))
+    stayed = make_account(plan=plans["standard"], next_billing_date=date(2026, 5, 1))
+    actions.cancel_membership(account, reason="break", now=at(date(2026, 4, 10)))
+    actions.cancel_membership(stayed, reason="price", now=at(date(2026, 4, 10)))
+    actions.restart_membership(stayed, now=at(date(2026, 4, 12)))
+    again = actions.cancel_membership(account, reason="other", now=at(date(2026, 4, 11)))
+
+    assert (
+        again.effective_on == date(2026, 5, 1) and Cancellation.objects.filter(account=account).count() == 1
+    )
+    assert actions.cancelled_accounts(date(2026, 4, 1), date(2026, 6, 1)) == {account.pk: date(2026, 5, 1)}
+    counts = actions.renew_due(now=at(date(2026, 5, 1)))
+    account.refresh_from_db()
+    stayed.refresh_from_db()
+    assert counts["ended"] == 1 and counts["renewed"] == 1
+    assert account.plan is None and account.next_billing_date is None and not account.invoices.exists()
+    assert stayed.plan == plans["standard"] and stayed.invoices.count() == 1
+
+
+def test_choosing_a_plan_while_cancelled_restarts_the_membership(plans):
+    account = make_account(plan=plans["standard"], next_billing_date=date(2026, 5, 1))
+    actions.cancel_membership(account, reason="price", now=at(date(2026, 4, 10)))
+    change = actions.change_plan(account, plans["premium"], now=at(date(2026, 4, 16)))
+    assert change.restarts and account.cancellations.get().withdrawn_at is not None
+
+
+# --- billing history ----------------------------------------------------------------------------
+
+
+def test_billing_history_lists_only_the_accounts_own_invoices(member, plans):
+    client, account, _ = member
+    mine = Invoice.objects.bulk_create(actions.past_invoices(account, 3))
+    other = make_account(plan=plans["premium"], next_billing_date=date(2026, 5, 1))
+    theirs = Invoice.objects.bulk_create(actions.past_invoices(other, 1))[0]
+
+    page = client.get(reverse("storefront:billing_history")).content.decode()
+    assert page.count("Standard plan, monthly") == 3 and "$12.00" in page and "$18.00" not in page
+    assert client.get(reverse("storefront:invoice", args=[mine[0].pk])).status_code == 200
+    assert client.get(reverse("storefront:invoice", args=[theirs.pk])).status_code == 404
+
+
+# --- password and playback ----------------------------------------------------------------------
+
+
+def test_password_change_checks_the_old_password_and_keeps_the_session(member):
+    client, account, _ = member
+    url = reverse("storefront:password_change")
+    wrong = client.post(
+        url,
+        {
+            "old_password": "nope",
+            "new_password1": "a-new-long-phrase-7",
+            "new_password2": "a-new-long-phrase-7",
+        },
+    )
+    assert wrong.status_code == 400 and "old_password" in wrong.context["form"].errors
+
+    done = client.post(
+        url,
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-long-phrase-7",
+            "new_password2": "a-new-long-phrase-7",
+        },
+    )
+    account.refresh_from_db()
+    assert done.status_code == 302, done.context["form"].errors
+    assert account.check_password("a-new-long-phrase-7")
+    assert client.get(reverse("storefront:account")).status_code == 200  # still signed in
+
+
+def test_playback_settings_are_saved(member):
+    client, account, _ = member
+    assert (
+        client.post(reverse("storefront:playback_settings"), {"playback_quality": "loud"}).status_code == 400
+    )
+    client.post(reverse("storefront:playback_settings"), {"playback_quality": "low"})
+    account.refresh_from_db()
+    assert account.playback_quality == "low"
+
+
+# --- profile PIN --------------------------------------------------------------------------------
+
+
+def test_a_pin_needs_the_account_password_is_hashed_and_only_locks_adult_profiles(member):
+    client, account, profile = member
+    kid = make_profile(account, name="Kid", maturity_limit=Profile.Maturity.KIDS)
+    url = reverse("storefront:profile_lock", args=[profile.pk])
+
+    wrong = client.post(url, {"pin": "1234", "pin_again": "1234", "password": "guess"})
+    assert wrong.status_code == 400 and "password" in wrong.context["form"].errors
+    short = client.post(url, {"pin": "12a", "pin_again": "12a", "password": PASSWORD})
+    assert "pin" in short.context["form"].errors
+    client.post(url, {"pin": "4321", "pin_again": "4321", "password": PASSWORD})
+    profile.refresh_from_db()
+    assert profile.pin_hash and "4321" not in profile.pin_hash
+
+    with pytest.raises(actions.AccountRuleError):
+        actions.set_profile_pin(kid, "1111", account_password=PASSWORD)
+    # Lowering the limit of a locked profile drops its lock.
+    profile.maturity_limit = Profile.Maturity.TEEN
+    actions.profile_saved(profile)
+    assert Profile.objects.get(pk=profile.pk).pin_hash == ""
+
+
+def test_switching_to_a_locked_profile_asks_the_pin_and_limits_guesses(member):
+    client, account, profile = member
+    kid = make_profile(account, name="Kid", maturity_limit=Profile.Maturity.KIDS)
+    actions.set_profile_pin(profile, "4321", account_password=PASSWORD)
+    signed_in(client, kid)
+
+    response = client.post(reverse("storefront:choose_profile", args=[profile.pk]))
+    unlock = reverse("storefront:profile_unlock", args=[profile.pk])
+    assert response["Location"] == unlock and client.session[SESSION_PROFILE_KEY] == kid.pk
+
+    wrong = client.post(unlock, {"pin": "0000"})
+    assert wrong.status_code == 400 and "pin" in wrong.context["form"].errors
+    assert client.post(unlock, {"pin": "4321"}).status_code == 302
+    assert client.session[SESSION_PROFILE_KEY] == profile.pk
+
+    for _ in range(4):  # five tries per window: one wrong and one right above, four more here
+        client.post(unlock, {"pin": "0000"})
+    refused = client.post(unlock, {"pin": "4321"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+
+
+# --- profile delete -----------------------------------------------------------------------------
+
+
+def test_profile_delete_asks_first_and_never_deletes_the_last_profile(member):
+    client, account, profile = member
+    other = make_profile(account, name="Other")
+    url = reverse("storefront:profile_delete", args=[other.pk])
+
+    assert "Delete profile Other?" in client.get(url).content.decode()
+    assert Profile.objects.filter(pk=other.pk).exists()
+    client.post(url)
+    assert not Profile.objects.filter(pk=other.pk).exists()
+
+    client.post(reverse("storefront:profile_delete", args=[profile.pk]))
+    assert Profile.objects.filter(pk=profile.pk).exists()
+    with pytest.raises(actions.AccountRuleError):
+        actions.delete_profile(profile)
+
+
+def test_another_accounts_profile_cannot_be_deleted_or_locked(member):
+    client, _, _ = member
+    outsider = make_profile(make_account(), name="Theirs")
+    assert client.post(reverse("storefront:profile_delete", args=[outsider.pk])).status_code == 404
+    assert client.get(reverse("storefront:profile_lock", args=[outsider.pk])).status_code == 404
+    assert User.objects.filter(profiles=outsider).exists()
