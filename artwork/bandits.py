@@ -1,13 +1,15 @@
 """Bandit policies as probability vectors over a title's arms, so the logged propensity is the true one.
 
 Each policy maps (context, arms, learned state) to a probability per arm; serving then draws one arm
-from that vector with a session-stable generator. Thompson policies get their vector by Monte Carlo
-over posterior draws (a fixed number per call), so the vector *is* the distribution the choice is made
-from, and the propensity logged is exact for the mechanism actually used.
+from that vector with a session-stable uniform. Thompson policies get their vector by Monte Carlo over
+posterior draws (a fixed number, from fixed common random numbers), so the vector *is* the distribution
+the choice is made from, and the propensity logged is exact for the mechanism actually used. The state is
+compiled once per version (`compile_state`: the linear model inverted and reduced per segment) and a row
+of titles is scored in one batched call (`row_probabilities`).
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,40 +49,114 @@ def _floor(p: np.ndarray, floor: float) -> np.ndarray:
     return p / p.sum()
 
 
-def probabilities(kind: str, params: dict, segment: str, arms: list[Arm], *, epsilon: float = 0.1,
-                  rng=None) -> np.ndarray:
-    """The policy's probability of each arm (sums to 1) for this segment."""
-    k = len(arms)
-    if k == 1:
-        return np.ones(1)
-    if kind == "uniform":
-        return np.full(k, 1 / k)
-    if callable(rng):  # a factory: only the sampling policies pay for building a generator
-        rng = rng()
-    rng = rng or np.random.default_rng(0)
-    counts = params.get("arms", {})
-    if kind == "epsilon":
-        means = np.array([_mean(counts.get(str(a.arm_id))) for a in arms])
-        p = np.full(k, epsilon / k)
-        best = np.flatnonzero(means == means.max())
-        p[best] += (1 - epsilon) / len(best)
-        return p
-    if kind == "thompson":
-        seg = params.get("segments", {}).get(segment, {})
-        alpha = np.array([1 + seg.get(str(a.arm_id), [0, 0])[0] for a in arms], dtype=float)
-        beta = np.array([1 + seg.get(str(a.arm_id), [0, 0])[1] for a in arms], dtype=float)
-        draws = rng.beta(alpha, beta, size=(MC_DRAWS, k))
-    elif kind == "lints":
-        a_inv, theta = linear_posterior(params)
-        X = np.stack([joint_vector(segment, a.features) for a in arms])
-        mean = X @ theta
-        cov = X @ a_inv @ X.T * float(params.get("v2", 0.25))
-        chol = np.linalg.cholesky(cov + 1e-9 * np.eye(k))
-        draws = mean + rng.standard_normal((MC_DRAWS, k)) @ chol.T
-    else:
-        raise ValueError(f"unknown policy kind {kind!r}")
-    wins = np.bincount(draws.argmax(axis=1), minlength=k) / MC_DRAWS
-    return _floor(wins, MIN_PROBABILITY)
+@dataclass
+class Compiled:
+    """A policy state prepared once per state version: the linear model inverted and reduced per segment,
+    so serving a row is a few small matrix products (`row_probabilities`)."""
+
+    kind: str
+    params: dict
+    v2: float = 0.25
+    a_inv: np.ndarray | None = None
+    theta: np.ndarray | None = None
+    per_segment: dict = field(default_factory=dict)  # segment -> (theta_s (6,), M_s (6, 6)) for lints
+
+    def linear(self, segment: str) -> tuple[np.ndarray, np.ndarray]:
+        """theta and covariance factor over the arm vector for one segment: joint x = outer(context, arm),
+        so x.theta = arm.theta_s and x A^-1 x' = arm M_s arm' with the blocks of the bias and the segment slot."""
+        if segment not in self.per_segment:
+            d = len(ARM_FEATURES) + 1
+            slot = 1 + int(np.flatnonzero(context_vector(segment)[1:])[0])
+            blocks = (slice(0, d), slice(slot * d, (slot + 1) * d))
+            theta_s = self.theta[blocks[0]] + self.theta[blocks[1]]
+            m = sum(self.a_inv[i, j] for i in blocks for j in blocks)
+            self.per_segment[segment] = (theta_s, m)
+        return self.per_segment[segment]
+
+
+def compile_state(kind: str, params: dict) -> Compiled:
+    compiled = Compiled(kind, params, float(params.get("v2", 0.25)))
+    if kind == "lints":
+        compiled.a_inv, compiled.theta = linear_posterior(params)
+    return compiled
+
+
+_NORMALS: list[np.ndarray] = []
+
+
+def common_normals(k: int) -> np.ndarray:
+    """Fixed standard normal draws (MC_DRAWS x k, then a second block for Beta's other gamma): common random
+    numbers, so an arm set's vector depends only on the state and the context, never on the row around it."""
+    if not _NORMALS or _NORMALS[0].shape[1] < k:
+        rng = np.random.default_rng(20260213)
+        _NORMALS[:] = [rng.standard_normal((MC_DRAWS, max(k, 16))) for _ in range(2)]
+    return _NORMALS[0][:, :k], _NORMALS[1][:, :k]
+
+
+def _gamma_from_normal(shape: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Gamma(shape) draws from standard normals by the Wilson-Hilferty cube (close for shape >= 1)."""
+    c = 1.0 / (9.0 * shape)
+    return shape * np.maximum(1.0 - c + z * np.sqrt(c), 1e-3) ** 3
+
+
+def row_probabilities(
+    compiled: Compiled, segment: str, rows: list[list[Arm]], *, epsilon: float = 0.1
+) -> list[np.ndarray]:
+    """Each title's probability vector over its arms (each sums to 1) for one profile's segment, batched:
+    titles with the same number of arms are stacked and handled in one set of matrix operations."""
+    out: list[np.ndarray | None] = [None] * len(rows)
+    by_k: dict[int, list[int]] = {}
+    for i, arms in enumerate(rows):
+        k = len(arms)
+        if k == 1:
+            out[i] = np.ones(1)
+        elif compiled.kind == "uniform":
+            out[i] = np.full(k, 1 / k)
+        elif compiled.kind == "epsilon":
+            counts = compiled.params.get("arms", {})
+            means = np.array([_mean(counts.get(str(a.arm_id))) for a in arms])
+            p = np.full(k, epsilon / k)
+            best = np.flatnonzero(means == means.max())
+            p[best] += (1 - epsilon) / len(best)
+            out[i] = p
+        elif compiled.kind in ("thompson", "lints"):
+            by_k.setdefault(k, []).append(i)
+        else:
+            raise ValueError(f"unknown policy kind {compiled.kind!r}")
+    for k, members in by_k.items():
+        z1, z2 = common_normals(k)
+        if compiled.kind == "thompson":
+            seg = compiled.params.get("segments", {}).get(segment, {})
+            pairs = np.array(
+                [[seg.get(str(a.arm_id), (0, 0)) for a in rows[i]] for i in members], dtype=float
+            )
+            alpha, beta = 1 + pairs[..., 0], 1 + pairs[..., 1]  # (g, k)
+            x = _gamma_from_normal(alpha[:, None, :], z1[None])
+            y = _gamma_from_normal(beta[:, None, :], z2[None])
+            draws = x / (x + y)  # (g, MC_DRAWS, k) Beta draws
+        else:
+            theta_s, m = compiled.linear(segment)
+            F = np.array([[arm_vector(a.features) for a in rows[i]] for i in members])  # (g, k, d)
+            mean = F @ theta_s  # (g, k)
+            cov = F @ m @ F.transpose(0, 2, 1) * compiled.v2 + 1e-9 * np.eye(k)
+            chol = np.linalg.cholesky(cov)  # (g, k, k)
+            draws = mean[:, None, :] + z1[None] @ chol.transpose(0, 2, 1)
+        winners = draws.argmax(axis=2)  # (g, MC_DRAWS)
+        wins = (winners[..., None] == np.arange(k)).mean(axis=1)  # (g, k)
+        wins = np.maximum(wins, MIN_PROBABILITY)
+        wins /= wins.sum(axis=1, keepdims=True)  # the floor, renormalised, for the whole group at once
+        for i, w in zip(members, wins, strict=True):
+            out[i] = w
+    return out
+
+
+def probabilities(
+    kind: str, params: "dict | Compiled", segment: str, arms: list[Arm], *, epsilon: float = 0.1, **_ignored
+) -> np.ndarray:
+    """The policy's probability of each arm (sums to 1) for this segment: `row_probabilities` for one title.
+    Pass a `Compiled` state when calling in a loop."""
+    compiled = params if isinstance(params, Compiled) else compile_state(kind, params)
+    return row_probabilities(compiled, segment, [arms], epsilon=epsilon)[0]
 
 
 def _mean(pair) -> float:

@@ -92,7 +92,7 @@ def platform_log(policy: BanditPolicy, *, limit: int = 200_000):
         .order_by("-version")
         .first()
     )
-    params = state.params if state else {}
+    params = bandits.compile_state(policy.kind, state.params if state else {})  # once, not per row
     rows = list(
         rewarded_impressions(timedelta(hours=policy.reward_window_hours), 0).values_list(
             "profile_id", "title_id", "artwork_id", "propensity", "played"
@@ -120,7 +120,7 @@ def platform_log(policy: BanditPolicy, *, limit: int = 200_000):
         actions[i] = [a.arm_id for a in title_arms].index(artwork_id)
         rewards[i], props[i] = float(played), propensity
         target[i, : len(title_arms)] = bandits.probabilities(
-            policy.kind, params, segment, title_arms, epsilon=policy.epsilon, rng=bandits.stable_rng(i)
+            policy.kind, params, segment, title_arms, epsilon=policy.epsilon
         )
         contexts[i] = bandits.context_vector(segment)[1:]
     return actions, rewards, props, target, contexts

@@ -44,6 +44,7 @@ class LiveState:
     epsilon: float
     version: int
     params: dict
+    channel: str = "artwork"
 
 
 def live_state(channel: str = PolicyState.Channel.ARTWORK) -> LiveState | None:
@@ -63,9 +64,25 @@ def live_state(channel: str = PolicyState.Channel.ARTWORK) -> LiveState | None:
                 policy.epsilon,
                 latest.version if latest else 0,
                 latest.params if latest else {},
+                channel,
             )
         cache.set(key, state, 300)
     return None if state == "none" else state
+
+
+_COMPILED: dict[tuple, bandits.Compiled] = {}
+
+
+def compiled(state: LiveState) -> bandits.Compiled:
+    """The state prepared for serving, once per process and state version (the linear model's inverse is
+    the dear part; it changes only when the learner writes a new version)."""
+    key = (state.policy, state.channel, state.kind, state.version)
+    found = _COMPILED.get(key)
+    if found is None:
+        if len(_COMPILED) > 16:  # old versions are never asked for again
+            _COMPILED.clear()
+        found = _COMPILED[key] = bandits.compile_state(state.kind, state.params)
+    return found
 
 
 def forget_live_state() -> None:
@@ -144,20 +161,30 @@ def choose_artwork(
     state = (state or live_state()) if arms else None
     segment = taste_segment(profile) if state else "new"
     session = session or _session_key(profile)
+    served = [title.pk for title in titles if title.pk in arms] if state else []
+    # One batched call for the row: the compiled state (cached per version) scores every title at once.
+    vectors = (
+        dict(
+            zip(
+                served,
+                bandits.row_probabilities(
+                    compiled(state),
+                    segment,
+                    [[a for a, _ in arms[pk]] for pk in served],
+                    epsilon=state.epsilon,
+                ),
+                strict=True,
+            )
+        )
+        if served
+        else {}
+    )
     choices = {}
     for title in titles:
-        title_arms = arms.get(title.pk)
-        if title_arms and state:
-            p = bandits.probabilities(
-                state.kind,
-                state.params,
-                segment,
-                [a for a, _ in title_arms],
-                epsilon=state.epsilon,
-                rng=lambda t=title.pk: bandits.stable_rng(session, t, state.version),
-            )
+        p = vectors.get(title.pk)
+        if p is not None:
             index = bandits.draw(p, bandits.stable_uniform("draw", session, title.pk, state.version))
-            arm, file = title_arms[index]
+            arm, file = arms[title.pk][index]
             choices[title.pk] = ArtworkChoice(arm.arm_id, storage.url(file), state.policy, float(p[index]))
         elif title.pk in posters:
             asset_id, file = posters[title.pk]
@@ -180,14 +207,8 @@ def arm_probabilities(
     ]
     if not state or not arms:
         return {}
-    session = session or _session_key(profile)
     p = bandits.probabilities(
-        state.kind,
-        state.params,
-        taste_segment(profile),
-        arms,
-        epsilon=state.epsilon,
-        rng=lambda t=title.pk: bandits.stable_rng(session, t, state.version),
+        state.kind, compiled(state), taste_segment(profile), arms, epsilon=state.epsilon
     )
     return {arm.arm_id: float(q) for arm, q in zip(arms, p, strict=True)}
 
@@ -240,14 +261,8 @@ def preview_probabilities(
             .first()
         )
         return {arm.arm_id: float(arm.arm_id == best.pk) for arm, *_ in arms}
-    session = session or _session_key(profile)
     p = bandits.probabilities(
-        state.kind,
-        state.params,
-        taste_segment(profile),
-        [a for a, *_ in arms],
-        epsilon=state.epsilon,
-        rng=lambda: bandits.stable_rng("preview", session, title.pk, state.version),
+        state.kind, compiled(state), taste_segment(profile), [a for a, *_ in arms], epsilon=state.epsilon
     )
     return {arm.arm_id: float(q) for (arm, *_), q in zip(arms, p, strict=True)}
 

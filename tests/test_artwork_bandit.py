@@ -170,7 +170,7 @@ def test_the_gate_refuses_a_policy_whose_doubly_robust_estimate_is_worse(media):
 def test_bandit_vectors_are_distributions_for_every_kind():
     arms = [bandits.Arm(i, {"faces": i % 2, "brightness": i / 4}) for i in range(4)]
     for kind in ("uniform", "epsilon", "thompson", "lints"):
-        p = bandits.probabilities(kind, {}, "Drama", arms, rng=bandits.stable_rng(kind))
+        p = bandits.probabilities(kind, {}, "Drama", arms)
         assert p.sum() == pytest.approx(1.0) and (p > 0).all()
 
 
@@ -191,3 +191,16 @@ def test_staff_see_candidate_take_rates_and_the_gate_refuses_through_the_admin(m
                        follow=True)
     assert page.status_code == 200
     assert BanditPolicy.objects.get(is_live=True) == uniform  # nothing logged to compare on: refused
+
+
+@pytest.mark.parametrize("kind", ["uniform", "epsilon", "thompson", "lints"])
+def test_a_titles_vector_is_the_same_alone_or_in_a_batched_row(kind):
+    rows = [[bandits.Arm(10 * t + a, {"faces": (t + a) % 2, "brightness": 0.1 * a}) for a in range(2 + t % 3)]
+            for t in range(9)]
+    params = bandits.update(kind, {}, [("Drama", arm.arm_id, arm.features, float(arm.arm_id % 3 == 0))
+                                       for row in rows for arm in row] * 5)
+    compiled = bandits.compile_state(kind, params)
+    batched = bandits.row_probabilities(compiled, "Drama", rows)
+    for arms, p in zip(rows, batched, strict=True):
+        assert p.sum() == pytest.approx(1.0) and p.min() > 0
+        assert np.allclose(p, bandits.probabilities(kind, params, "Drama", arms))
