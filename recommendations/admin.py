@@ -24,6 +24,10 @@ _BASELINE_COLOURS = {
 }
 
 
+def _mark(h: dict) -> str:
+    return " ★" if h.get("is_active") else " ✗" if h.get("status") == ModelVersion.Status.REJECTED else ""
+
+
 def metrics_chart(history: list[dict], metric: str = "ndcg@10"):
     """One line per model over versions (oldest left), baselines dashed, plus each version's strongest
     baseline on its split (the bar to beat); versions without the metric leave a gap."""
@@ -49,7 +53,7 @@ def metrics_chart(history: list[dict], metric: str = "ndcg@10"):
     series.append(Series("Best baseline (the bar)", values(best), "#000000"))
     series = [s for s in series if any(v is not None for v in s.values)]
     names = [f"v{h['version']}" for h in evaluated]
-    labels = [f"{name}{' ★' if h.get('is_active') else ''}" for name, h in zip(names, evaluated, strict=True)]
+    labels = [f"{name}{_mark(h)}" for name, h in zip(names, evaluated, strict=True)]
     return line_chart(
         labels,
         series,
@@ -57,7 +61,7 @@ def metrics_chart(history: list[dict], metric: str = "ndcg@10"):
         value_format=lambda v: f"{v:.4f}",
         width=720,
         height=260,
-        title=f"{metric} on the held-out time split, per model version (★ = serving)",
+        title=f"{metric} on the held-out time split, per model version (★ serving, ✗ rejected)",
         empty="No evaluated model versions yet: the chart appears after a training.",
     )
 

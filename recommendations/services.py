@@ -228,7 +228,8 @@ def enqueue_training() -> str:
 def metrics_history() -> list[dict]:
     """Per model version, oldest first: held-out time-split metrics of the hybrid and of each baseline."""
     return [
-        {"version": v.version, "created_at": v.created_at, "is_active": v.is_active, "metrics": v.metrics}
+        {"version": v.version, "created_at": v.created_at, "is_active": v.is_active, "status": v.status,
+         "metrics": v.metrics}
         for v in ModelVersion.objects.exclude(status=ModelVersion.Status.TRAINING).order_by("version")
     ]
 

@@ -249,3 +249,59 @@ def video_shots(title_id: int) -> dict[int, list[ShotSummary]]:
             )
         )
     return dict(shots)
+
+
+# --- status for the staff dashboard ---------------------------------------------------------------
+
+WORKING = (MediaAsset.Status.PENDING, MediaAsset.Status.PROCESSING)
+
+
+def tagging_status(limit: int = 15) -> dict:
+    """Media assets by state, and per recently changed title: its assets' states, its suggestions awaiting
+    review and what that adds up to ("failed", "processing", "awaiting review", "tagged", "no tags yet")."""
+    from django.db.models import Count, Max, Q
+
+    assets = dict(MediaAsset.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    pending = TagSuggestion.objects.filter(status=TagSuggestion.Status.PENDING)
+    titles = list(
+        Title.objects.filter(media_assets__isnull=False)
+        .annotate(
+            assets=Count("media_assets", distinct=True),
+            working=Count("media_assets", filter=Q(media_assets__status__in=WORKING), distinct=True),
+            failed=Count(
+                "media_assets", filter=Q(media_assets__status=MediaAsset.Status.FAILED), distinct=True
+            ),
+            changed=Max("media_assets__updated_at"),
+        )
+        .order_by("-changed", "pk")[:limit]
+    )
+    ids = [t.pk for t in titles]
+    awaiting = dict(pending.filter(title_id__in=ids).values_list("title_id").annotate(n=Count("id")))
+    tagged = set(TitleTag.objects.filter(title_id__in=ids).values_list("title_id", flat=True).distinct())
+
+    def state(t: Title) -> str:
+        if t.failed:
+            return "failed"
+        if t.working:
+            return "processing"
+        if awaiting.get(t.pk):
+            return "awaiting review"
+        return "tagged" if t.pk in tagged else "no tags yet"
+
+    return {
+        "assets": {label: assets.get(value, 0) for value, label in MediaAsset.Status.choices},
+        "awaiting_review": pending.count(),
+        "titles": [
+            {
+                "id": t.pk,
+                "name": t.name,
+                "assets": t.assets,
+                "working": t.working,
+                "failed": t.failed,
+                "awaiting_review": awaiting.get(t.pk, 0),
+                "changed": t.changed,
+                "state": state(t),
+            }
+            for t in titles
+        ],
+    }

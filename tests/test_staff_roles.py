@@ -80,6 +80,18 @@ def test_the_dashboard_shows_each_role_only_the_buttons_it_may_use(client, roles
     assert reverse("marquee_dashboard:retag") in pages["editor"]
     assert all(reverse(f"marquee_dashboard:{a}") in pages["superuser"] for a in JOB_OF)
     assert "Most searched" not in pages["agent"] and "Most searched" in pages["superuser"]
+    # Job history (task results), tagging status and impressions follow the admin's view permissions.
+    assert "Job history" in pages["superuser"] and "Job history" not in pages["agent"] + pages["editor"]
+    assert "Tagging status per title" in pages["editor"] and "Tagging status per title" not in pages["agent"]
+    assert "Impressions per day" in pages["superuser"] and "Impressions per day" not in pages["agent"]
+
+
+def test_every_staff_role_may_watch_the_queues_and_subscribers_may_not(client, roles):
+    for user in roles.values():
+        client.force_login(user)
+        assert client.get(reverse("marquee_dashboard:queues")).status_code == 200
+    client.force_login(make_account())
+    assert client.get(reverse("marquee_dashboard:queues")).status_code == 302
 
 
 def test_task_tracebacks_are_only_for_staff_who_may_read_task_results(client, roles, enqueued):

@@ -1,6 +1,7 @@
 """Staff dashboard pieces that need no recommender: charts, task status, search terms, the rebuild button."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -63,6 +64,7 @@ def test_task_status_reads_progress_and_results():
         "name": None,
         "status": "SUCCESS",
         "result": {"embedded": 4},
+        "summary": "embedded: 4",
         "traceback": "",
         "done": True,
     }
@@ -140,3 +142,127 @@ def test_retrain_and_retag_buttons_enqueue_their_tasks(
     labels = [task["label"] for task in staff_client.session["marquee_dashboard_tasks"]]
     assert labels == [f"Re-tag {title}", "Retrain recommendations"]
     assert "Re-tag: there is no title with id &#x27;987654&#x27;." in bad.content.decode()
+
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+def test_impressions_and_click_through_per_day_with_today_marked_partial():
+    from activity.models import Impression
+    from factories import make_title, watch
+
+    profile, seen, ignored = make_profile(), make_title("Seen"), make_title("Ignored")
+    yesterday = NOW - timedelta(days=1)
+    for title in (seen, ignored):
+        Impression.objects.create(profile=profile, title=title, surface="top_picks", shown_at=yesterday)
+    Impression.objects.create(
+        profile=profile, title=seen, surface="top_picks", shown_at=NOW - timedelta(hours=1)
+    )
+    watch(
+        profile, seen, when=yesterday + timedelta(hours=2)
+    )  # a click-through for one of yesterday's two cards
+    watch(profile, ignored, when=yesterday - timedelta(hours=2))  # before the card: not a click
+
+    data = dashboard.impressions_per_day(3, now=NOW)
+    charts = dashboard.impression_charts(3, now=NOW)
+
+    assert data["labels"] == ["Mar 08", "Mar 09", "Mar 10"]
+    assert data["impressions"] == [0.0, 2.0, 1.0] and data["ctr"] == [None, 50.0, 0.0]
+    assert all("Mar 10 (partial)" in chart and "its value is partial" in chart for chart in charts)
+    assert "click-through Mar 09: 50.0%" in charts[1]
+
+
+def test_catalogue_and_subscribers_are_running_totals_per_day():
+    from accounts.models import User
+    from catalog.models import Title
+    from factories import make_title
+
+    for days_ago in (5, 1, 1, 0):
+        Title.objects.filter(pk=make_title().pk).update(added_at=NOW - timedelta(days=days_ago))
+    for days_ago in (2, 0):
+        User.objects.filter(pk=make_account().pk).update(date_joined=NOW - timedelta(days=days_ago))
+    make_account(is_staff=True)  # staff are not subscribers
+
+    data = dashboard.growth_per_day(3, now=NOW)
+
+    assert data["titles"] == [1.0, 3.0, 4.0] and data["subscribers"] == [1.0, 1.0, 2.0]
+    assert "Mar 10 (partial)" in dashboard.growth_chart(3, now=NOW)
+
+
+def test_rejected_model_versions_are_charted_faded_beside_active_ones():
+    history = [
+        {
+            "version": 1,
+            "created_at": "2026-01-01",
+            "is_active": True,
+            "status": "active",
+            "metrics": {"hybrid": {"ndcg@10": 0.3}, "popularity": {"ndcg@10": 0.1}},
+        },
+        {
+            "version": 2,
+            "created_at": "2026-01-02",
+            "is_active": False,
+            "status": "rejected",
+            "metrics": {"hybrid": {"ndcg@10": 0.05}, "popularity": {"ndcg@10": 0.1}},
+        },
+    ]
+    chart = dashboard.metric_charts(history)[0]
+
+    assert "v1 ★" in chart and "v2 ✗" in chart and "quality gate rejected" in chart
+    assert chart.count('fill-opacity="0.35"') == 2  # both bars of v2, none of v1
+
+
+def test_tagging_status_per_title_says_what_its_media_add_up_to():
+    from catalog.models import MediaAsset
+    from factories import make_tag, make_title
+    from tagging import services as tagging
+    from tagging.models import TagSuggestion
+
+    for name, statuses, pending in [
+        ("Broken", ["ready", "failed"], 0),
+        ("Busy", ["processing"], 0),
+        ("Review", ["ready"], 2),
+        ("Bare", ["ready"], 0),
+    ]:
+        title = make_title(name)
+        for status in statuses:
+            MediaAsset.objects.create(title=title, kind="image", role="poster", file="p.png", status=status)
+        for i in range(pending):
+            TagSuggestion.objects.create(
+                title=title, tag=make_tag(f"{name}-{i}"), tagger="synopsis", confidence=0.7
+            )
+    make_title("No media")
+
+    status = tagging.tagging_status()
+    by_name = {t["name"]: t for t in status["titles"]}
+
+    assert {n: t["state"] for n, t in by_name.items()} == {
+        "Broken": "failed",
+        "Busy": "processing",
+        "Review": "awaiting review",
+        "Bare": "no tags yet",
+    }
+    assert by_name["Review"]["awaiting_review"] == 2 and status["awaiting_review"] == 2
+    assert status["assets"]["Ready"] == 3 and status["assets"]["Failed"] == 1
+
+
+def test_the_dashboard_shows_job_history_as_text_and_tagging_status(staff_client):
+    from factories import make_title
+
+    TaskResult.objects.create(
+        task_id="h1",
+        task_name="storefront.tasks.rebuild_search_index",
+        status="SUCCESS",
+        result=json.dumps({"embedded": 41, "skipped": 0}),
+    )
+    make_title("Tagged Title").media_assets.create(
+        kind="image", role="poster", file="p.png", status="processing"
+    )
+
+    page = staff_client.get(reverse("marquee_dashboard:index")).content.decode()
+
+    assert "Rebuild search index (storefront)" in page and "embedded: 41; skipped: 0" in page
+    assert "&quot;embedded&quot;" not in page and '{"embedded"' not in page
+    assert "Tagging status per title" in page and "Tagged Title" in page
+    assert "Impressions per day" in page and "Catalogue and subscribers" in page and "(partial)" in page
+    assert reverse("marquee_dashboard:queues") in page

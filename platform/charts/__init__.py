@@ -6,6 +6,8 @@ escaped labels, presentation attributes instead of CSS (so it looks the same in 
 the Content-Security-Policy) and no JavaScript.
 """
 
-from .svg import COLOURS, Interval, Series, bar_chart, interval_chart, line_chart, xy_chart
+from .bars import Interval, bar_chart, interval_chart
+from .frame import COLOURS, Series
+from .lines import line_chart, xy_chart
 
 __all__ = ["COLOURS", "Interval", "Series", "bar_chart", "interval_chart", "line_chart", "xy_chart"]

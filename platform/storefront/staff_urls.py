@@ -15,5 +15,6 @@ urlpatterns = [
     path("retrain/", admin.site.admin_view(staff.retrain), name="retrain"),
     path("retag/", admin.site.admin_view(staff.retag), name="retag"),
     path("search-index/", admin.site.admin_view(staff.rebuild_search_index), name="rebuild_search_index"),
+    path("queues/", admin.site.admin_view(staff.queue_monitor), name="queues"),
     path("tasks/<str:task_id>/", admin.site.admin_view(staff.task_status), name="task_status"),
 ]
