@@ -35,8 +35,12 @@ def hyperparameter_search_task(self, trials: int = 8, protocol: str = "time") ->
     return {"search_id": search_id}
 
 
-# Idempotent: a chunk deletes the rows it is about to write, so a redelivered chunk writes them once.
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+# Idempotent: a chunk deletes the rows it is about to write, so a redelivered or retried chunk writes
+# them once. A failing chunk is retried once (then the chord's activation does not run).
+@shared_task(
+    bind=True, acks_late=True, reject_on_worker_lost=True, autoretry_for=(Exception,), max_retries=1,
+    default_retry_delay=10,
+)
 def score_profiles_task(self, version_id: int, profile_ids: list[int]) -> dict:
     """Re-score some profiles with an existing version (e.g. new profiles since training), on any `ml` worker."""
     version = ModelVersion.objects.filter(pk=version_id).first()
@@ -44,3 +48,12 @@ def score_profiles_task(self, version_id: int, profile_ids: list[int]) -> dict:
         return {"skipped": "version gone"}
     written = training.rescore_profiles(version, profile_ids, progress=ProgressReporter(self))
     return {"profiles": written}
+
+
+@shared_task
+def activate_scored_version_task(version_id: int) -> dict:
+    """The fan-out chord's callback: all chunks are written, make the version active."""
+    from .fanout import activate_scored
+
+    version = activate_scored(version_id)
+    return {"activated": version.version} if version else {"skipped": "version no longer awaiting activation"}

@@ -22,6 +22,7 @@ from activity.models import Rating, ViewingEvent
 from activity.opinions import is_disliked, is_liked
 from jobs import exclusive_job
 
+from . import fanout
 from .artifacts import artifact_path, load_artifact, save_artifact  # noqa: F401 (public here too)
 from .baselines import BASELINES, make_baseline
 from .behaviour import dataset_from_database
@@ -149,6 +150,14 @@ def _train(params: HybridParams, progress: Progress, evaluate: bool) -> ModelVer
                 f"on the same split beyond the tolerance of {tolerance:.0%}; v{active.version} stays active"
             )
             version.save()
+            return version
+        if data.n_users > fanout.fanout_threshold():
+            # Too many profiles for this worker: neighbours here, profiles in chunks on every ml worker;
+            # the chord's callback activates the version once every chunk is written.
+            progress(2, 4, "neighbours here, profiles fanned out to ml workers")
+            write_neighbours(version, model.embeddings)
+            fanout.score_in_chunks(version, [int(pk) for pk in model.embeddings.user_ids.tolist()])
+            version.refresh_from_db()
             return version
         progress(2, 4, "scoring every profile")
         store_candidates(version, data, model.embeddings, trained_pairs, progress=progress)

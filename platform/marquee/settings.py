@@ -265,6 +265,9 @@ RECOMMENDER_DISLIKE_AT = env_float("RECOMMENDER_DISLIKE_AT", 2.0)
 # Stored per profile/title by batch scoring: "viewers like you" candidates and similar-title neighbours.
 RECOMMENDER_PEER_CANDIDATES = env_int("RECOMMENDER_PEER_CANDIDATES", 50)
 RECOMMENDER_NEIGHBOURS = env_int("RECOMMENDER_NEIGHBOURS", 20)
+# Above this many profiles, batch scoring after training fans out as a chord of chunks on the ml queue.
+RECOMMENDER_FANOUT_PROFILES = env_int("RECOMMENDER_FANOUT_PROFILES", 50_000)
+RECOMMENDER_FANOUT_CHUNK = env_int("RECOMMENDER_FANOUT_CHUNK", 5_000)
 # Model versions whose artefacts and candidates are kept (the active one and rollbacks).
 RECOMMENDER_KEEP_VERSIONS = env_int("RECOMMENDER_KEEP_VERSIONS", 3)
 # The trending row: decay half-life, how far back it looks, how long its scores are cached.
