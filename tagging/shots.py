@@ -20,7 +20,7 @@ Boundaries closer than the minimum shot length are merged, keeping the stronger 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,9 @@ COARSE_WIDTH = 16
 HIST_BINS = (8, 4, 4)
 MAX_FLASH_FRAMES = 3
 DECODE_THREADS = 2  # FFmpeg's own decoder threads; more buys little on one worker's core budget
+# From this source width up, frames come from PyAV scaled at decode (decode_small); below it OpenCV's
+# full-size BGR frame is cheap and PyAV's per-frame overhead costs more (320x180 MJPEG: 0.21 s vs 0.30 s).
+DECODE_SMALL_MIN_WIDTH = 640
 
 
 class VideoReadError(Exception):
@@ -90,18 +93,25 @@ class _Frame:
     shape: np.ndarray  # luma minus its mean over its spread: unchanged by a brightness ramp
 
 
+def analysed_size(width: int, height: int) -> tuple[int, int]:
+    """(width, height) of the frame analysed: SMALL_WIDTH wide, the aspect kept, an even height (I420 needs one)."""
+    return SMALL_WIDTH, max(8, 2 * round(SMALL_WIDTH * height / max(width, 1) / 2))
+
+
 def downscale(frame: np.ndarray) -> np.ndarray:
     """The small BGR frame analysed: nearest-neighbour decimation first (cheap on 720p/1080p), then area."""
     height, width = frame.shape[:2]
-    small_h = max(8, round(SMALL_WIDTH * height / max(width, 1)))
+    size = analysed_size(width, height)
+    if (width, height) == size:
+        return frame
     step = width // (4 * SMALL_WIDTH)
     if step > 1:
         frame = frame[::step, ::step]
-    return cv2.resize(frame, (SMALL_WIDTH, small_h), interpolation=cv2.INTER_AREA)
+    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
 
 
-def _features(frame: np.ndarray) -> _Frame:
-    small = downscale(frame)
+def _features(small: np.ndarray) -> _Frame:
+    """The signals of one frame already at its analysed size (see `downscale` and `decode_small`)."""
     small_h = small.shape[0]
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     hist = cv2.calcHist([hsv], [0, 1, 2], None, list(HIST_BINS), [0, 180, 0, 256, 0, 256]).ravel()
@@ -145,8 +155,8 @@ class _Signals:
         self.dissolve_steps: list[float] = []
         self.dissolve_max_step: list[float] = []
 
-    def add(self, frame: np.ndarray) -> None:
-        feats = _features(frame)
+    def add(self, small: np.ndarray) -> None:
+        feats = _features(small)
         index = len(self.diff)
         previous = self.recent[-1] if self.recent else None
         self.diff.append(_difference(previous, feats) if previous is not None else 0.0)
@@ -306,17 +316,36 @@ def detect_shots_in_frames(
     progress: Callable[[int], None] | None = None,
 ) -> ShotList:
     """Shots of a sequence of BGR frames; `progress(frames_done)` is called every 250 frames."""
+    width = height = 0
+
+    def small_frames() -> Iterable[np.ndarray]:
+        nonlocal width, height
+        for frame in frames:
+            if not width:
+                height, width = frame.shape[:2]
+            yield downscale(frame)
+
+    result = _detect_in_small_frames(small_frames(), fps, params=params, progress=progress)
+    result.width, result.height = width, height
+    return result
+
+
+def _detect_in_small_frames(
+    smalls: Iterable[np.ndarray],
+    fps: float,
+    *,
+    params: DetectorParams | None,
+    progress: Callable[[int], None] | None,
+) -> ShotList:
+    """Shots of frames already at their analysed size; the caller fills in the source's width and height."""
     params = params or DetectorParams()
     sig = _Signals(params)
-    width = height = 0
-    for frame in frames:
-        if not width:
-            height, width = frame.shape[:2]
-        sig.add(frame)
+    for small in smalls:
+        sig.add(small)
         if progress and len(sig.diff) % 250 == 0:
             progress(len(sig.diff))
     n = len(sig.diff)
-    result = ShotList(fps=float(fps), frames=n, width=width, height=height)
+    result = ShotList(fps=float(fps), frames=n)
     if sig.recent:
         result.analysed_height, result.analysed_width = sig.recent[-1].luma.shape
     if n == 0:
@@ -361,6 +390,70 @@ def read_frames(capture: cv2.VideoCapture) -> Iterable[np.ndarray]:
         yield frame
 
 
+def decode_small(path: str | Path, *, threads: int = DECODE_THREADS, size: list | None = None) -> Iterator[np.ndarray]:
+    """The video's frames as small BGR images, scaled by FFmpeg inside the decoder loop (PyAV).
+
+    Decoding is most of the cost of detection on real resolutions, and two things only the decoder's own
+    API offers cut it: frame-threaded decoding (`thread_type="AUTO"`) and swscale straight from the
+    decoded YUV to the analysed size, so a 720p or 1080p picture is never converted to BGR at full size.
+    Scaling stays in YUV (I420) and OpenCV converts the small frame to BGR: swscale's own scaled RGB
+    output adds a pixel or two of chroma noise that turns flat pictures into textured ones.
+    A packet that does not decode is skipped, as OpenCV does. `size`, if given, receives the source's
+    (width, height) once the first frame is decoded.
+    """
+    import av
+
+    container = av.open(str(path))
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        stream.thread_count = threads
+        target = None
+        packets = container.demux(stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except av.error.FFmpegError:
+                return  # a broken container ends the video here, as OpenCV's read() does
+            try:
+                decoded = packet.decode()
+            except av.error.FFmpegError:
+                continue
+            for frame in decoded:
+                if target is None:
+                    target = analysed_size(frame.width, frame.height)
+                    if size is not None:
+                        size[:] = [frame.width, frame.height]
+                yuv = frame.reformat(width=target[0], height=target[1], format="yuv420p", interpolation="AREA")
+                yield cv2.cvtColor(yuv.to_ndarray(), cv2.COLOR_YUV2BGR_I420)
+    finally:
+        container.close()
+
+
+def _small_frames(path: str | Path, capture: cv2.VideoCapture, size: list) -> Iterator[np.ndarray]:
+    """Small frames: from PyAV for sources DECODE_SMALL_MIN_WIDTH wide or more (when it decodes the file),
+    else from the OpenCV capture, downscaled here."""
+    first = None
+    if capture.get(cv2.CAP_PROP_FRAME_WIDTH) >= DECODE_SMALL_MIN_WIDTH:
+        import av
+
+        try:
+            frames = decode_small(path, size=size)
+            first = next(frames, None)
+        except av.error.FFmpegError:
+            first = None
+    if first is not None:
+        yield first
+        yield from frames
+        return
+    for frame in read_frames(capture):
+        if not size:
+            size[:] = [frame.shape[1], frame.shape[0]]
+        yield downscale(frame)
+
+
 def detect_shots(
     path: str | Path,
     *,
@@ -378,7 +471,10 @@ def detect_shots(
             if progress:
                 progress(done, max(declared, done))
 
-        result = detect_shots_in_frames(read_frames(capture), fps, params=params, progress=report)
+        size: list[int] = []
+        result = _detect_in_small_frames(_small_frames(path, capture, size), fps, params=params, progress=report)
+        if size:
+            result.width, result.height = size
     finally:
         capture.release()
         cv2.setNumThreads(threads)

@@ -139,3 +139,26 @@ def test_the_plain_command_runs_without_django_and_prints_the_same_json(tmp_path
     assert fast_detect_shots([str(path), "--verbosity", "2"]) is None  # left to Django's command
     assert fast_detect_shots([str(tmp_path / "missing.avi")]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+def test_a_720p_file_is_scaled_at_decode_and_cut_where_the_full_frames_are(tmp_path):
+    import cv2
+
+    from tagging import shots as detector
+
+    frames, cuts = [], []
+    for k, length in enumerate([20, 16, 20]):
+        if k:
+            cuts.append(len(frames))
+        frames += [cv2.resize(f, (1280, 720), interpolation=cv2.INTER_NEAREST) for f in shot(20 + k, length)]
+    path = write_video(tmp_path / "hd.avi", frames)
+    small = next(detector.decode_small(path))
+    assert small.shape == (36, 64, 3)  # scaled by the decoder, never converted to BGR at 1280x720
+    result = detect_shots(path)
+    assert (result.width, result.height, result.analysed_width, result.analysed_height) == (1280, 720, 64, 36)
+    capture, fps, _ = detector.open_video(path)
+    full = detect_shots_in_frames(detector.read_frames(capture), fps)
+    capture.release()
+    assert boundaries(result) == boundaries(full)
+    assert [kind for _, kind in boundaries(result)] == ["cut", "cut"]
+    assert all(abs(frame - cut) <= 2 for (frame, _), cut in zip(boundaries(result), cuts, strict=True))
