@@ -128,3 +128,15 @@ def test_the_migration_merges_duplicates_keeping_the_strongest_source():
         assert rows == {"heist": "staff", "space": "imported", "winter": "model"}
     finally:
         call_command("migrate", verbosity=0)
+
+
+def test_the_demo_vocabulary_is_taggings_data_file_and_every_word_is_subscriber_facing(settings, tmp_path):
+    from catalog.vocabulary import VocabularyError, read_vocabulary
+
+    words = read_vocabulary(settings.TAGGING_VOCABULARY_FILE)
+    assert settings.TAGGING_VOCABULARY_FILE.endswith("tagging/vocabulary.json") and len(words) == 40
+    assert {w.kind for w in words} <= set(Tag.SUBSCRIBER_KINDS)
+    bad = tmp_path / "vocabulary.json"
+    bad.write_text('{"tags": [{"name": "heist", "kind": "heist-ish", "description": "a robbery"}]}')
+    with pytest.raises(VocabularyError, match=r"vocabulary.json: tag 1 \(heist\): field \"kind\""):
+        read_vocabulary(bad)

@@ -27,6 +27,7 @@ from activity.models import MyListEntry, Rating, SearchQuery, ViewingEvent
 
 from .models import Genre, MediaAsset, Region, Tag, Title, TitleAvailability, TitleTag
 from .synthetic_media import demo_video, poster_png
+from .vocabulary import read_vocabulary
 
 REGIONS = [("US", "United States"), ("GB", "United Kingdom"), ("DE", "Germany"), ("IN", "India"),
            ("BR", "Brazil"), ("JP", "Japan")]
@@ -38,51 +39,6 @@ GENRES = {
     "Fantasy": "#9b59b6", "Horror": "#2c3e50", "Mystery": "#34495e", "Romance": "#e84393",
     "Sci-Fi": "#2980b9", "Thriller": "#636e72", "War": "#6d4c41", "Western": "#a1887f",
 }
-TAGS = {
-    "heist": "a crew plans and pulls off an elaborate robbery",
-    "space": "set in outer space among starships, stations and distant planets",
-    "time travel": "characters travel to the past or the future and change history",
-    "dystopia": "an oppressive future society under total control",
-    "coming of age": "a young person grows up and finds their place in the world",
-    "road trip": "a long journey by car across the country",
-    "small town": "life and secrets in a small rural town",
-    "courtroom": "a tense legal battle fought in court",
-    "sports": "athletes train and compete for a championship",
-    "music": "musicians, bands and the songs they write and perform",
-    "cooking": "chefs, kitchens, restaurants and food",
-    "true story": "based on real events and real people",
-    "monsters": "giant creatures and monsters attack",
-    "ghosts": "a haunted house and restless spirits",
-    "detective": "a detective investigates a murder and follows the clues",
-    "martial arts": "fights with kung fu and martial arts",
-    "car chase": "fast cars and high-speed chases through the streets",
-    "love story": "two people fall in love against the odds",
-    "friendship": "a story about loyal friends sticking together",
-    "family drama": "a family torn apart by old conflicts and secrets",
-    "survival": "stranded people fight to survive in the wilderness",
-    "revenge": "a wronged hero seeks revenge",
-    "political intrigue": "power struggles, spies and politicians plotting",
-    "historical": "set in a past century with period costumes",
-    "superhero": "a hero with superpowers saves the city",
-    "satire": "sharp comedy that mocks society and politics",
-    "dark humour": "comedy about grim and morbid subjects",
-    "feel-good": "an uplifting, heart-warming story that leaves you smiling",
-    "twist ending": "a shocking twist changes everything at the end",
-    "slow burn": "a patient, quiet story that builds tension slowly",
-    "ensemble cast": "many characters whose stories interweave",
-    "underdog": "an unlikely underdog overcomes the odds",
-    "post-apocalyptic": "survivors in a world after the collapse of civilisation",
-    "artificial intelligence": "robots and artificial intelligence that think for themselves",
-    "ocean": "adventures at sea, on ships and under the ocean",
-    "jungle": "an expedition deep into the jungle",
-    "winter": "snow, ice and a freezing winter landscape",
-    "city at night": "neon lights and the streets of a city at night",
-    "animals": "a story about animals and the people who love them",
-    "magic": "wizards, spells and a hidden magical world",
-}
-# Every other vocabulary word is a theme; all are subscriber-facing kinds.
-TAG_KINDS = {"feel-good": Tag.Kind.MOOD, "dark humour": Tag.Kind.MOOD, "slow burn": Tag.Kind.MOOD,
-             "satire": Tag.Kind.GENRE}
 ADJECTIVES = ["Last", "Silent", "Midnight", "Golden", "Broken", "Hidden", "Crimson", "Frozen", "Electric", "Lost",
               "Wild", "Iron", "Paper", "Velvet", "Burning", "Secret", "Distant", "Hollow", "Final", "Northern"]
 NOUNS = ["Harbor", "Protocol", "Garden", "Empire", "Signal", "River", "Kingdom", "Orchard", "Frontier", "Circuit",
@@ -137,11 +93,12 @@ class DemoWorld:
             for code, name, price, profiles, streams, quality, downloads in PLANS
         ]
         self.genres = [Genre.objects.get_or_create(name=n, defaults={"slug": slugify(n)})[0] for n in GENRES]
+        # The vocabulary is tagging's data file (settings.TAGGING_VOCABULARY_FILE); descriptions seed synopses.
+        self.vocabulary = {word.name: word for word in read_vocabulary(settings.TAGGING_VOCABULARY_FILE)}
         self.tags = []
-        for name, description in TAGS.items():
-            kind = TAG_KINDS.get(name, Tag.Kind.THEME)
+        for word in self.vocabulary.values():
             tag, _ = Tag.objects.get_or_create(
-                name=name, defaults={"slug": slugify(name), "description": description, "kind": kind}
+                name=word.name, defaults={"slug": slugify(word.name), "description": word.description, "kind": word.kind}
             )
             self.tags.append(tag)
 
@@ -159,7 +116,7 @@ class DemoWorld:
             tags = rng.sample(range(len(self.tags)), rng.choice([2, 3, 3, 4]))
             mood = rng.choice(["gripping", "quiet", "sweeping", "playful", "haunting", "bold"])
             genre_word = self.genres[genres[0]].name.lower()
-            synopsis = f"A {mood} {genre_word} story: " + "; ".join(TAGS[self.tags[t].name] for t in tags) + "."
+            synopsis = f"A {mood} {genre_word} story: " + "; ".join(self.vocabulary[self.tags[t].name].description for t in tags) + "."
             title = Title(
                 name=name, year=rng.randint(1972, now.year), synopsis=synopsis,
                 runtime_minutes=rng.randint(80, 150), maturity_rating=rng.choice(MATURITY),
