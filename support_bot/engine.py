@@ -39,7 +39,10 @@ EmbedFn = Callable[[list[str]], np.ndarray]
 Reporter = Callable[[int, int, str], None]
 logger = logging.getLogger(__name__)
 BACKGROUND_FILE = Path(__file__).resolve().parent / "data" / "oos_background.json"
-HANDOFF_RULES = ("nearest", "centroid", "oos_class", "combined")
+# Scores computed for every question; "stacked" is a logistic regression over them (see _fit_stacker).
+SCORE_RULES = ("nearest", "centroid", "oos_class", "combined", "mahalanobis", "knn")
+HANDOFF_RULES = (*SCORE_RULES, "stacked")
+KNN_K = 5  # the k-th most similar KB example (any entry) for the "knn" score
 
 # The classifier ranks, the nearest example's similarity decides the hand-off: how these were chosen is in
 # docs/benchmarks.md ("Support chatbot", weights and hand-off rule).
@@ -87,10 +90,12 @@ def embedder(config: EngineConfig, weights: dict | None = None) -> EmbedFn:
 
 
 def load_background(path: Path = BACKGROUND_FILE) -> list[str]:
-    """The out-of-scope questions shipped with the bot (other domains, chit-chat, near misses)."""
+    """The out-of-scope questions shipped with the bot (other domains, chit-chat, near misses): the
+    hand-written ones and those bench/support_background.py generated from templates."""
     import json
 
-    return [q for q in json.loads(path.read_text(encoding="utf-8"))["questions"] if q.strip()]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [q for q in data["questions"] + data.get("generated", []) if q.strip()]
 
 
 @dataclass
@@ -118,7 +123,10 @@ class EngineConfig:
     folds: int = 10
     seed: int = 13
     # The score that decides a hand-off: "nearest" KB example's similarity, "centroid" (nearest entry
-    # centroid), "oos_class" (1 - the classifier's out-of-scope probability), "combined" (top ranking score).
+    # centroid), "oos_class" (1 - the classifier's out-of-scope probability), "combined" (top ranking score),
+    # "mahalanobis" (minus the smallest Mahalanobis distance to an entry's mean, shared shrunk covariance),
+    # "knn" (similarity of the k-th nearest KB example), "stacked" (logistic regression over all of them,
+    # fitted on out-of-fold scores of valid and background questions).
     handoff_rule: str = "oos_class"
     # "oos_recall": hand off `target_oos_recall` of the background set, handing off at most `max_false_handoff`
     # of valid questions; "frr": the old rule, hand off `target_frr` of valid questions (no background set).
@@ -165,9 +173,8 @@ def _full_proba(classifier: LogisticRegression, proba: np.ndarray, n_classes: in
     return out
 
 
-def _nearest_by_entry(query_emb: np.ndarray, example_emb: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _nearest_by_entry(sims: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Max cosine similarity between each query and each entry's examples (examples sorted by entry)."""
-    sims = query_emb @ example_emb.T
     return np.clip(np.maximum.reduceat(sims, starts, axis=1), 0.0, 1.0)
 
 
@@ -179,6 +186,45 @@ def _centroids(emb: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
             mean = members.mean(axis=0)
             out[label] = mean / max(np.linalg.norm(mean), 1e-9)
     return out
+
+
+@dataclass
+class _Space:
+    """The KB examples' geometry that every similarity and distance score reads."""
+
+    example_emb: np.ndarray  # sorted by entry
+    starts: np.ndarray  # first row of each entry in example_emb
+    centroids: np.ndarray  # unit-length entry means
+    means: np.ndarray | None = None  # raw entry means and the shared precision matrix (Mahalanobis)
+    precision: np.ndarray | None = None
+
+
+def _space(emb: np.ndarray, labels: np.ndarray, n: int, *, pad: bool) -> _Space:
+    """`pad`: give every entry a zero row, so an entry with no examples in a fold still has a column."""
+    from sklearn.covariance import LedoitWolf
+
+    ex_emb, ex_lab = emb, labels
+    if pad:
+        ex_lab = np.concatenate([labels, np.arange(n)])
+        ex_emb = np.vstack([emb, np.zeros((n, emb.shape[1]), dtype=np.float32)])
+    order = np.argsort(ex_lab, kind="stable")
+    means = np.zeros((n, emb.shape[1]), dtype=np.float64)
+    for label in range(n):
+        if (labels == label).any():
+            means[label] = emb[labels == label].mean(axis=0)
+    # 384 dimensions from a few hundred questions: the covariance needs shrinkage to be invertible.
+    precision = LedoitWolf(assume_centered=True).fit(emb - means[labels]).precision_
+    return _Space(ex_emb[order], np.searchsorted(ex_lab[order], np.arange(n)), _centroids(emb, labels, n),
+                  means.astype(np.float32), precision.astype(np.float32))
+
+
+def _mahalanobis(emb: np.ndarray, space: _Space) -> np.ndarray:
+    """Smallest squared Mahalanobis distance from each query to an entry mean (shared covariance)."""
+    projected = emb @ space.precision
+    mean_projected = space.means @ space.precision
+    d = (np.sum(projected * emb, axis=1)[:, None] - 2 * emb @ mean_projected.T
+         + np.sum(mean_projected * space.means, axis=1)[None, :])
+    return d.min(axis=1)
 
 
 def _combine(weights: dict[str, float], classifier: np.ndarray, nearest: np.ndarray) -> np.ndarray:
@@ -202,22 +248,49 @@ class _Parts:
 
 
 def _score(classifier: _Classifier, weights: dict[str, float], texts: list[str], emb: np.ndarray,
-           example_emb: np.ndarray, starts: np.ndarray, centroids: np.ndarray, n_entries: int,
-           oos_class: bool) -> _Parts:
+           space: _Space, n_entries: int, oos_class: bool) -> _Parts:
     proba = classifier.proba(texts, emb, n_entries + int(oos_class))
     if oos_class:  # the last column is "out of scope": rank the entries on the rest, renormalised
         p_oos = proba[:, -1]
         proba = proba[:, :-1] / np.clip(1.0 - p_oos, 1e-9, None)[:, None]
     else:
         p_oos = np.zeros(len(texts))
-    nearest = _nearest_by_entry(emb, example_emb, starts)
+    sims = emb @ space.example_emb.T
+    nearest = _nearest_by_entry(sims, space.starts)
     combined = _combine(weights, proba, nearest)
-    return _Parts(combined, {
+    k = min(KNN_K, sims.shape[1])
+    handoff = {
         "nearest": nearest.max(axis=1),
-        "centroid": (emb @ centroids.T).max(axis=1),
+        "centroid": (emb @ space.centroids.T).max(axis=1),
         "oos_class": 1.0 - p_oos,
         "combined": combined.max(axis=1),
-    })
+        "knn": -np.partition(-sims, k - 1, axis=1)[:, k - 1],
+    }
+    if space.precision is not None:
+        handoff["mahalanobis"] = -_mahalanobis(emb, space)
+    return _Parts(combined, handoff)
+
+
+def _fit_stacker(valid: dict[str, np.ndarray], out_of_scope: dict[str, np.ndarray], folds: int, seed: int):
+    """A logistic regression telling valid from background questions by all the scores, fitted on their
+    out-of-fold values; returns the model and its own out-of-fold scores (valid, background) for the
+    threshold, so that the threshold is never set on scores the stacker was fitted on."""
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.vstack([np.column_stack([valid[r] for r in SCORE_RULES]),
+                   np.column_stack([out_of_scope[r] for r in SCORE_RULES])])
+    y = np.concatenate([np.ones(len(valid[SCORE_RULES[0]])), np.zeros(len(out_of_scope[SCORE_RULES[0]]))])
+
+    def model():
+        return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
+
+    oof = np.zeros(len(y))
+    for kept, held in StratifiedKFold(n_splits=min(folds, 5), shuffle=True, random_state=seed).split(X, y):
+        oof[held] = model().fit(X[kept], y[kept]).decision_function(X[held])
+    n_valid = int(y.sum())
+    return model().fit(X, y), oof[:n_valid], oof[n_valid:]
 
 
 class SupportEngine:
@@ -231,6 +304,9 @@ class SupportEngine:
         self.example_emb = np.zeros((0, 384), dtype=np.float32)
         self.centroids = np.zeros((0, 384), dtype=np.float32)
         self.starts = np.zeros(0, dtype=int)
+        self.maha_means: np.ndarray | None = None
+        self.precision: np.ndarray | None = None
+        self.stacker = None  # scikit-learn pipeline over SCORE_RULES' scores; None: no "stacked" rule
         self.calibrator: IsotonicRegression | None = None
         self.threshold = 0.0  # combined-score quantile: how plausible a runner-up must be to be offered
         self.handoff_thresholds: dict[str, float] = {}
@@ -255,6 +331,9 @@ class SupportEngine:
         state.setdefault("speller", None)
         state.setdefault("oos_class", False)
         state.setdefault("centroids", np.zeros((0, 384), dtype=np.float32))
+        state.setdefault("maha_means", None)
+        state.setdefault("precision", None)
+        state.setdefault("stacker", None)
         if "handoff_thresholds" not in state:
             state["handoff_thresholds"] = {"nearest": state.get("nearest_threshold", 0.0),
                                            "combined": state.get("threshold", 0.0)}
@@ -312,9 +391,13 @@ class SupportEngine:
     def parts(self, question: str) -> _Parts:
         text = self.prepare(question)
         query = self._embed_question(text)[None, :]
-        return _score(self.classifier, self.config.weights, [text], query, self.example_emb, self.starts,
-                      self.centroids if len(self.centroids) else np.zeros((1, query.shape[1]), np.float32),
-                      len(self.slugs), self.oos_class)
+        centroids = self.centroids if len(self.centroids) else np.zeros((1, query.shape[1]), np.float32)
+        space = _Space(self.example_emb, self.starts, centroids, self.maha_means, self.precision)
+        parts = _score(self.classifier, self.config.weights, [text], query, space, len(self.slugs), self.oos_class)
+        if self.stacker is not None:
+            features = np.column_stack([parts.handoff[r] for r in SCORE_RULES])
+            parts.handoff["stacked"] = self.stacker.decision_function(features)
+        return parts
 
     def predict(self, question: str) -> Prediction:
         if not self.slugs or self.classifier is None or not normalize_question(question):
@@ -359,11 +442,14 @@ def _calibration_mask(labels: np.ndarray, share: float, seed: int) -> np.ndarray
 
 def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | None = None, *,
                  embed: EmbedFn | None = None, report: Reporter | None = None,
-                 background: Sequence[str] | None = None) -> SupportEngine:
+                 background: Sequence[str] | None = None,
+                 encoder_weights: dict[str, np.ndarray] | None = None) -> SupportEngine:
     """Fit the engine on (question, entry slug) pairs and choose its thresholds by cross-validation.
 
     MiniLM is fine-tuned unless `config.finetune.steps == 0` or `embed` is given (tests inject a fast one);
     `background` defaults to the shipped out-of-scope set when the target is an out-of-scope recall.
+    `encoder_weights` reuses layers an earlier build fine-tuned on the same KB, background and config
+    (the benchmark, to try what comes after fine-tuning without repeating it); its held-out share is the same.
     """
     config = config or EngineConfig()
     report = report or (lambda done, total, note="": None)
@@ -390,6 +476,8 @@ def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | Non
     bg_cal = np.random.default_rng(config.seed + 2).random(len(background)) < config.calibration_share
     keep = np.flatnonzero(~cal)
     steps = config.finetune.steps_for(len(keep)) if embed is None and config.finetune.steps != 0 else 0
+    if encoder_weights:
+        engine.encoder_weights, steps = encoder_weights, 0
     total = steps + config.folds + 2
     if steps:
         from .finetune import finetune_encoder
@@ -412,8 +500,8 @@ def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | Non
     report(steps + 1, total, "cross-validating")
 
     oof = np.zeros((len(texts), n))
-    oof_handoff = {rule: np.zeros(len(texts)) for rule in HANDOFF_RULES}
-    bg_handoff = {rule: np.zeros(len(background)) for rule in HANDOFF_RULES}
+    oof_handoff = {rule: np.zeros(len(texts)) for rule in SCORE_RULES}
+    bg_handoff = {rule: np.zeros(len(background)) for rule in SCORE_RULES}
     fold = _fold_of(labels, config.folds, config.seed)
     bg_fold = _fold_of(bg_labels, config.folds, config.seed) if len(background) else bg_labels
     for k in range(config.folds):
@@ -426,32 +514,31 @@ def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | Non
         fit_labels = np.concatenate([labels[kept], np.full(len(bg_kept), n)])
         classifier = _Classifier(config).fit(fit_texts, fit_emb, fit_labels)
         # Nearest-example scores need a row per entry: an entry with no kept example gets a zero vector.
-        ex_lab = np.concatenate([labels[kept], np.arange(n)])
-        ex_emb = np.vstack([emb[kept], np.zeros((n, emb.shape[1]), dtype=np.float32)])
-        order = np.argsort(ex_lab, kind="stable")
-        starts = np.searchsorted(ex_lab[order], np.arange(n))
-        centroids = _centroids(emb[kept], labels[kept], n)
-        args = (ex_emb[order], starts, centroids, n, oos_class)
+        args = (_space(emb[kept], labels[kept], n, pad=True), n, oos_class)
         parts = _score(classifier, config.weights, [texts[i] for i in np.flatnonzero(held)], emb[held], *args)
         oof[held] = parts.combined
-        for rule in HANDOFF_RULES:
+        for rule in SCORE_RULES:
             oof_handoff[rule][held] = parts.handoff[rule]
         bg_held = np.flatnonzero(bg_fold == k)
         if len(bg_held):
             bg_parts = _score(classifier, config.weights, [background[i] for i in bg_held], bg_emb[bg_held], *args)
-            for rule in HANDOFF_RULES:
+            for rule in SCORE_RULES:
                 bg_handoff[rule][bg_held] = bg_parts.handoff[rule]
         report(steps + 2 + k, total, f"fold {k + 1}/{config.folds}")
 
     engine.oos_class = oos_class
-    _choose_thresholds(engine, labels, oof, {r: v[cal] for r, v in oof_handoff.items()},
-                       {r: v[bg_cal] for r, v in bg_handoff.items()})
+    valid = {r: v[cal] for r, v in oof_handoff.items()}
+    out_of_scope = {r: v[bg_cal] for r, v in bg_handoff.items()}
+    if config.handoff_target == "oos_recall" and out_of_scope["nearest"].size >= config.folds:
+        engine.stacker, valid["stacked"], out_of_scope["stacked"] = _fit_stacker(
+            valid, out_of_scope, config.folds, config.seed)
+    _choose_thresholds(engine, labels, oof, valid, out_of_scope)
     fit_labels = np.concatenate([labels, np.full(len(background) if oos_class else 0, n)])
     engine.classifier = _Classifier(config).fit(texts + (list(background) if oos_class else []),
                                                 np.vstack([emb, bg_emb]) if oos_class else emb, fit_labels)
-    engine.example_emb = emb
-    engine.centroids = _centroids(emb, labels, n)
-    engine.starts = np.searchsorted(labels, np.arange(n))
+    final = _space(emb, labels, n, pad=False)  # examples already sorted by entry: rows keep their text's index
+    engine.example_emb, engine.starts, engine.centroids = emb, final.starts, final.centroids
+    engine.maha_means, engine.precision = final.means, final.precision
     engine.known_examples = {text: i for i, text in enumerate(texts)}
     # Top-1 on the questions the encoder never saw: the honest cross-validated accuracy of a fine-tuned engine.
     unseen = np.argmax(oof[cal], axis=1) == labels[cal]
@@ -471,7 +558,7 @@ def _choose_thresholds(engine: SupportEngine, labels: np.ndarray, oof: np.ndarra
     engine.calibrator = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(top[:, 0], correct)
     engine.threshold = float(np.quantile(top[:, 0], config.target_frr))
     reports: dict[str, dict] = {}
-    for rule in HANDOFF_RULES:
+    for rule in valid:
         if config.handoff_target == "oos_recall" and len(out_of_scope[rule]):
             engine.handoff_thresholds[rule], reports[rule] = choose_threshold(
                 valid[rule], out_of_scope[rule], target_recall=config.target_oos_recall,

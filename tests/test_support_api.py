@@ -201,7 +201,8 @@ def test_recommend_like_x_suggests_titles_for_the_askers_profile_and_region(clie
     assert all(link["url"].startswith("/") for link in body["links"])
 
 
-def test_what_is_my_plan_agrees_with_the_plan_table_for_every_plan(client, support_engine):
+@pytest.mark.parametrize("question", ["What's my plan?", "What plans do you offer? What's included in my plan?"])
+def test_what_is_my_plan_agrees_with_the_plan_table_for_every_plan(client, support_engine, question):
     from accounts.models import Plan
 
     plans = [make_plan("basic"), make_plan("standard"), make_plan("premium")]
@@ -209,7 +210,7 @@ def test_what_is_my_plan_agrees_with_the_plan_table_for_every_plan(client, suppo
     for plan in Plan.objects.all():
         account = make_account(plan=plan)
         client.force_login(account)
-        body = ask(client, "What plans do you offer? What's included in my plan?").json()
+        body = ask(client, question).json()
         assert body["faq_id"] == "plans-compare"
         mine = body["answer"].split("You're on")[1]
         downloads = "included" if plan.has_downloads else "not included"

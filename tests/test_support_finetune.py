@@ -86,7 +86,7 @@ def test_without_fine_tuning_or_when_it_fails_the_engine_uses_frozen_minilm(monk
     assert np.allclose(fallback._embed([text])[0], default_embed([text], quantized=True)[0], atol=1e-5)
 
 
-@pytest.mark.parametrize("rule", ["nearest", "centroid", "oos_class"])
+@pytest.mark.parametrize("rule", ["nearest", "centroid", "oos_class", "mahalanobis", "knn", "stacked"])
 def test_every_handoff_rule_has_a_threshold_and_sends_an_unrelated_question_to_a_person(small_engine, rule):
     import copy
 
@@ -95,3 +95,32 @@ def test_every_handoff_rule_has_a_threshold_and_sends_an_unrelated_question_to_a
     engine.config.handoff_rule = rule
     assert rule in small_engine.metrics["rules"]
     assert engine.predict("What is the boiling point of mercury in kelvin?").handoff
+
+
+def test_mahalanobis_distance_follows_the_shared_spread_of_the_entries():
+    from support_bot.engine import _mahalanobis, _space
+
+    # Two entries whose questions spread widely along the first axis and hardly along the second.
+    rng = np.random.default_rng(0)
+    spread = np.array([3.0, 0.1, 0.1])
+    emb = np.vstack([rng.normal(size=(200, 3)) * spread + [0, 0, 5], rng.normal(size=(200, 3)) * spread + [0, 5, 0]])
+    labels = np.repeat([0, 1], 200)
+    space = _space(emb.astype(np.float32), labels, 2, pad=False)
+    along, across = np.array([[4.0, 0, 5]]), np.array([[0, 1.0, 5]])
+    # Further from the mean in plain distance, but along the spread: nearer in Mahalanobis distance.
+    assert np.linalg.norm(along - [0, 0, 5]) > np.linalg.norm(across - [0, 0, 5])
+    assert _mahalanobis(along.astype(np.float32), space)[0] < _mahalanobis(across.astype(np.float32), space)[0]
+
+
+def test_the_stacked_score_sets_its_threshold_on_scores_it_was_not_fitted_on():
+    from support_bot.engine import SCORE_RULES, _fit_stacker
+
+    rng = np.random.default_rng(1)
+    valid = {rule: rng.normal(1.0, 1.0, 300) for rule in SCORE_RULES}
+    out_of_scope = {rule: rng.normal(-1.0, 1.0, 300) for rule in SCORE_RULES}
+    model, valid_oof, oos_oof = _fit_stacker(valid, out_of_scope, folds=5, seed=0)
+    features = np.vstack([np.column_stack([valid[r] for r in SCORE_RULES]),
+                          np.column_stack([out_of_scope[r] for r in SCORE_RULES])])
+    # Out-of-fold scores differ from the final model's in-sample ones, and still separate the two kinds.
+    assert not np.allclose(np.concatenate([valid_oof, oos_oof]), model.decision_function(features))
+    assert np.mean(valid_oof > 0) > 0.9 and np.mean(oos_oof < 0) > 0.9

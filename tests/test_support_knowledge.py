@@ -143,7 +143,9 @@ def test_the_benchmark_sets_name_real_entries_and_the_background_set_stays_apart
     kb_ids = {e["id"] for e in json.loads((ROOT / "support_bot" / "data" / "faq.json").read_text())}
     data = ROOT / "support_bot" / "data"
     test, dev = (json.loads((data / name).read_text()) for name in ("bench_test.json", "dev.json"))
-    background = json.loads((data / "oos_background.json").read_text())["questions"]
+    from support_bot.engine import load_background
+
+    background = load_background()  # hand-written and generated (bench/support_background.py)
     assert len(test["in_scope"]) >= 600 and len(test["out_of_scope"]) >= 300 and len(background) >= 300
     for shipped in (test, dev):
         assert {item["intent"] for item in shipped["in_scope"]} <= kb_ids
@@ -153,3 +155,6 @@ def test_the_benchmark_sets_name_real_entries_and_the_background_set_stays_apart
 
     test_texts = {norm(item["text"]) for part in ("in_scope", "out_of_scope") for item in test[part]}
     assert not test_texts & {norm(q) for q in background}
+    dev_texts = {norm(item["text"]) for part in ("in_scope", "out_of_scope") for item in dev[part]}
+    generated = json.loads((data / "oos_background.json").read_text())["generated"]
+    assert generated and not dev_texts & {norm(q) for q in generated}
