@@ -88,7 +88,9 @@ def _demo_world(seed: int):
         features.add(t, year_bucket(int(years[t])))
     quality = rng.normal(0, 0.6, n_titles)
     release = rng.uniform(0, days - 40, n_titles)  # titles arrive over the period
-    region_taste = rng.dirichlet(np.full(n_genres, 0.3), REGIONS) * 4  # by construction: tastes differ by region
+    region_taste = (
+        rng.dirichlet(np.full(n_genres, 0.3), REGIONS) * 4
+    )  # by construction: tastes differ by region
     regions = rng.integers(0, REGIONS, n_users)
     users, items, times = [], [], []
     for u in range(n_users):
@@ -96,25 +98,38 @@ def _demo_world(seed: int):
         tag_taste = rng.dirichlet(np.full(n_tags, 0.2)) * 6
         affinity = genre_m @ taste + tag_m @ tag_taste + quality
         weights = np.exp(2.0 * (affinity - affinity.max()))
-        chosen = rng.choice(n_titles, size=int(rng.integers(10, 60)), replace=False, p=weights / weights.sum())
+        chosen = rng.choice(
+            n_titles, size=int(rng.integers(10, 60)), replace=False, p=weights / weights.sum()
+        )
         for t in chosen:
             users.append(u)
             items.append(t)
             times.append((release[t] + rng.exponential(25)) * 86400)  # most viewing soon after arrival
     item_features, names = features.build()
-    events = Events(np.array(users, np.int32), np.array(items, np.int32), np.full(len(users), RATING, np.int8),
-                    np.full(len(users), 4.5, np.float32), np.array(times))
+    events = Events(
+        np.array(users, np.int32),
+        np.array(items, np.int32),
+        np.full(len(users), RATING, np.int8),
+        np.full(len(users), 4.5, np.float32),
+        np.array(times),
+    )
     import scipy.sparse as sp
 
-    data = Dataset(np.arange(n_users), np.arange(n_titles), events, item_features, names,
-                   sp.csr_matrix((n_users, 0), dtype=np.float32), [])
+    data = Dataset(
+        np.arange(n_users),
+        np.arange(n_titles),
+        events,
+        item_features,
+        names,
+        sp.csr_matrix((n_users, 0), dtype=np.float32),
+        [],
+    )
     return data, regions
 
 
 def _forecast_world(data, regions: np.ndarray, seed: int, threads: int) -> dict:
-    from recommendations.hybrid import HybridParams, HybridRecommender
-
     from insights.forecast import SIMILAR, TOP_K, expected_viewers
+    from recommendations.hybrid import HybridParams, HybridRecommender
 
     rng = np.random.default_rng(seed)
     actual = _first_month(data, regions)
@@ -138,15 +153,19 @@ def _forecast_world(data, regions: np.ndarray, seed: int, threads: int) -> dict:
     unit = emb.item_vectors / np.maximum(np.linalg.norm(emb.item_vectors, axis=1, keepdims=True), 1e-9)
     # Genre popularity per region among the training titles: first-month viewers per title of the genre.
     genre_cols = [i for i, n in enumerate(data.item_feature_names) if n.startswith("genre:")]
-    g = (data.item_features[:, genre_cols].toarray() > 0)
+    g = data.item_features[:, genre_cols].toarray() > 0
     train_titles = known & (viewers > 0)
-    per_genre = (g[train_titles].T @ actual[train_titles]) / np.maximum(g[train_titles].sum(axis=0)[:, None], 1)
+    per_genre = (g[train_titles].T @ actual[train_titles]) / np.maximum(
+        g[train_titles].sum(axis=0)[:, None], 1
+    )
     index = {n: i for i, n in enumerate(data.item_feature_names)}
     forecasts, baselines = np.zeros((len(held), REGIONS)), np.zeros((len(held), REGIONS))
     reach_only = np.zeros((len(held), REGIONS))  # diagnostic: the top-50 count alone, without the neighbours
     for row, item in enumerate(held):
-        features = {data.item_feature_names[c]: v for c, v in zip(data.item_features[item].indices,
-                                                                  data.item_features[item].data, strict=True)}
+        features = {
+            data.item_feature_names[c]: v
+            for c, v in zip(data.item_features[item].indices, data.item_features[item].data, strict=True)
+        }
         cold = emb.cold_item(features)
         if cold is None:
             continue
@@ -159,16 +178,19 @@ def _forecast_world(data, regions: np.ndarray, seed: int, threads: int) -> dict:
         sim_top = (emb.user_vectors @ emb.item_vectors[similar].T + emb.item_bias[similar]) > cutoffs[:, None]
         for r in range(REGIONS):
             users = regions == r
-            forecasts[row, r] = expected_viewers(float(in_top[users].sum()), sim_top[users].sum(axis=0),
-                                                 actual[similar, r])
+            forecasts[row, r] = expected_viewers(
+                float(in_top[users].sum()), sim_top[users].sum(axis=0), actual[similar, r]
+            )
         genres = [index[n] for n in features if n.startswith("genre:")]
         cols = [genre_cols.index(c) for c in genres]
         baselines[row] = per_genre[cols].mean(axis=0) if cols else 0
     out = {"held_out": len(held), "regions": {}}
     for r in range(REGIONS):
-        out["regions"][r] = {"forecast": _spearman(forecasts[:, r], actual[held, r]),
-                             "genre_popularity": _spearman(baselines[:, r], actual[held, r]),
-                             "reach_only": _spearman(reach_only[:, r], actual[held, r])}
+        out["regions"][r] = {
+            "forecast": _spearman(forecasts[:, r], actual[held, r]),
+            "genre_popularity": _spearman(baselines[:, r], actual[held, r]),
+            "reach_only": _spearman(reach_only[:, r], actual[held, r]),
+        }
     for name in ("forecast", "genre_popularity", "reach_only"):
         values = [v[name] for v in out["regions"].values() if v[name] is not None]
         out[f"mean_{name}"] = float(np.mean(values)) if values else None
@@ -191,9 +213,8 @@ def forecast_bench(args) -> dict:
 
 # -- cache fill --------------------------------------------------------------------------------------
 def cache_bench(args) -> dict:
-    from recommendations.dataset import from_movielens
-
     from insights.cache_fill import HISTORY_DAYS, decayed_daily_mean, hit_rate
+    from recommendations.dataset import from_movielens
 
     data = from_movielens(args.movielens)
     regions = np.random.default_rng(args.seed).integers(0, REGIONS, data.n_users)
@@ -219,8 +240,13 @@ def cache_bench(args) -> dict:
             counts = dict(zip(*np.unique(data.events.item[nxt], return_counts=True), strict=True))
             ours.append(hit_rate(ours_list.tolist(), counts))
             base.append(hit_rate(base_list.tolist(), counts))
-    return {"k": args.k, "region_days": len(ours), "hit_rate": float(np.mean(ours)),
-            "yesterday_top_k": float(np.mean(base)), "ratio": float(np.mean(ours) / max(np.mean(base), 1e-9))}
+    return {
+        "k": args.k,
+        "region_days": len(ours),
+        "hit_rate": float(np.mean(ours)),
+        "yesterday_top_k": float(np.mean(base)),
+        "ratio": float(np.mean(ours) / max(np.mean(base), 1e-9)),
+    }
 
 
 # -- trends at scale ---------------------------------------------------------------------------------
@@ -246,22 +272,38 @@ def trends_bench(args) -> dict:
     now = timezone.now()
     t = time.perf_counter()
     with connection.cursor() as c:
-        c.execute("INSERT INTO catalog_region (code, name) SELECT 'R' || g, 'Region ' || g FROM generate_series(0, 7) g")
-        c.execute("INSERT INTO catalog_genre (name, slug) SELECT 'Genre ' || g, 'genre-' || g FROM generate_series(0, 19) g")
-        c.execute("INSERT INTO catalog_tag (name, slug, description, is_active, kind, created_at) "
-                  "SELECT 'Tag ' || g, 'tag-' || g, '', true, 'theme', now() FROM generate_series(0, 59) g")
-        c.execute("INSERT INTO catalog_title (name, kind, synopsis, maturity_rating, imdb_id, added_at) "
-                  "SELECT 'Title ' || g, 'movie', '', 'PG', '', now() FROM generate_series(1, 3000) g")
-        c.execute("INSERT INTO catalog_title_genres (title_id, genre_id) SELECT t.id, g.id FROM catalog_title t "
-                  "JOIN catalog_genre g ON (t.id + g.id) % 10 = 0")
-        c.execute("INSERT INTO catalog_titletag (title_id, tag_id, source, confidence, created_at) "
-                  "SELECT t.id, g.id, 'staff', 1, now() FROM catalog_title t JOIN catalog_tag g ON (t.id * 7 + g.id) % 20 = 0")
-        c.execute("INSERT INTO accounts_user (password, is_superuser, email, is_staff, is_active, date_joined, "
-                  "first_name, last_name, marketing_consent, region_id) SELECT '!', false, 'b' || g || '@b.test', "
-                  "false, true, now(), '', '', false, (SELECT min(id) FROM catalog_region) + g % 8 "
-                  "FROM generate_series(1, 20000) g")
-        c.execute("INSERT INTO accounts_profile (account_id, name, maturity_limit, avatar_color, created_at) "
-                  "SELECT id, 'Main', 'all', '#e50914', now() FROM accounts_user")
+        c.execute(
+            "INSERT INTO catalog_region (code, name) SELECT 'R' || g, 'Region ' || g FROM generate_series(0, 7) g"
+        )
+        c.execute(
+            "INSERT INTO catalog_genre (name, slug) SELECT 'Genre ' || g, 'genre-' || g FROM generate_series(0, 19) g"
+        )
+        c.execute(
+            "INSERT INTO catalog_tag (name, slug, description, is_active, kind, created_at) "
+            "SELECT 'Tag ' || g, 'tag-' || g, '', true, 'theme', now() FROM generate_series(0, 59) g"
+        )
+        c.execute(
+            "INSERT INTO catalog_title (name, kind, synopsis, maturity_rating, imdb_id, added_at) "
+            "SELECT 'Title ' || g, 'movie', '', 'PG', '', now() FROM generate_series(1, 3000) g"
+        )
+        c.execute(
+            "INSERT INTO catalog_title_genres (title_id, genre_id) SELECT t.id, g.id FROM catalog_title t "
+            "JOIN catalog_genre g ON (t.id + g.id) % 10 = 0"
+        )
+        c.execute(
+            "INSERT INTO catalog_titletag (title_id, tag_id, source, confidence, created_at) "
+            "SELECT t.id, g.id, 'staff', 1, now() FROM catalog_title t JOIN catalog_tag g ON (t.id * 7 + g.id) % 20 = 0"
+        )
+        c.execute(
+            "INSERT INTO accounts_user (password, is_superuser, email, is_staff, is_active, date_joined, "
+            "first_name, last_name, marketing_consent, region_id) SELECT '!', false, 'b' || g || '@b.test', "
+            "false, true, now(), '', '', false, (SELECT min(id) FROM catalog_region) + g % 8 "
+            "FROM generate_series(1, 20000) g"
+        )
+        c.execute(
+            "INSERT INTO accounts_profile (account_id, name, maturity_limit, avatar_color, created_at) "
+            "SELECT id, 'Main', 'all', '#e50914', now() FROM accounts_user"
+        )
         c.execute(
             "INSERT INTO activity_viewingevent (profile_id, title_id, started_at, updated_at, seconds_watched, completion) "
             "SELECT (SELECT min(id) FROM accounts_profile) + (random() * 19999)::int, "
@@ -289,7 +331,9 @@ def trends_bench(args) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="bench", required=True)
     f = sub.add_parser("forecast")
     f.add_argument("--movielens", required=True)
