@@ -25,7 +25,8 @@ def history(request: HttpRequest) -> HttpResponse:
     visible = Title.objects.visible_to(request.profile)
     events = ViewingEvent.objects.filter(profile=request.profile, hidden_at__isnull=True, title__in=visible)
     events = events.select_related("title")[:100]
-    return render(request, "storefront/history.html", {"profile": request.profile, "events": events})
+    return render(request, "storefront/history.html",
+                  {"profile": request.profile, "events": events, "finished_at": ViewingEvent.FINISHED_AT})
 
 
 @profile_required

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from activity import actions
 from activity.models import ViewingEvent
+from activity.resume import resume_position
 from artwork.services import choose_artwork
 from catalog.models import Title
 
@@ -22,14 +23,25 @@ SIMULATED_SPEED = 60
 def watch(request: HttpRequest, title_id: int) -> HttpResponse:
     title = get_object_or_404(Title.objects.visible_to(request.profile), pk=title_id)
     video = title.playable_video()
+    duration = title.duration_s(video)
+    resume = resume_position(request.profile, title, duration)
     context = {
         "title": title,
         "video": video,
         "poster_url": choose_artwork(request.profile, [title])[title.pk].url,
-        "duration_s": title.duration_s(video),
+        "duration_s": duration,
+        "resume_s": resume,
+        "resume_label": _clock(resume),
         "simulated_speed": SIMULATED_SPEED,
     }
     return render(request, "storefront/watch.html", context)
+
+
+def _clock(seconds: float) -> str:
+    """1:02:03 or 4:05, as players show a position."""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 MAX_ID = 2**63 - 1  # the database's bigint; larger ids overflow SQLite's driver

@@ -80,6 +80,10 @@
   function setupVideo(section, video) {
     var reporter = new Reporter(section.dataset.progressUrl);
     var watched = 0, last = null, lastSent = -10;
+    var resume = parseFloat(section.dataset.resume) || 0;
+    // Start where the last session left off (the server says where; 0 for a new or finished title).
+    function seekToResume() { if (resume > 0 && video.currentTime < resume) video.currentTime = resume; }
+    if (video.readyState >= 1) seekToResume(); else video.addEventListener("loadedmetadata", seekToResume, { once: true });
     video.addEventListener("timeupdate", function () {
       var now = video.currentTime;
       // Count only time actually played: a seek forward is not watching.
@@ -98,10 +102,12 @@
     var button = document.getElementById("simulated-play");
     var bar = document.getElementById("simulated-progress");
     var duration = parseFloat(section.dataset.duration), speed = parseFloat(box.dataset.speed);
-    var position = 0, timer = null, ticks = 0;
+    var position = Math.min(duration, parseFloat(section.dataset.resume) || 0), timer = null, ticks = 0;
+    var start = position;  // this session watches from here: only what it plays counts as watched
+    bar.value = position;
     function stop() {
       clearInterval(timer); timer = null; button.textContent = "▶ Play";
-      reporter.send(position, position);
+      reporter.send(position, position - start);
     }
     button.addEventListener("click", function () {
       if (timer) { stop(); return; }
@@ -110,7 +116,7 @@
         position = Math.min(duration, position + speed / 4);
         bar.value = position;
         ticks += 1;
-        if (ticks % 8 === 0 || position >= duration) reporter.send(position, position);
+        if (ticks % 8 === 0 || position >= duration) reporter.send(position, position - start);
         if (position >= duration) stop();
       }, 250);
     });
