@@ -220,9 +220,7 @@ def cached_for_profile(profile_id: int, kind: str, compute, *, ttl: int) -> obje
 
 def enqueue_training() -> str:
     """Queue a retraining now (the admin's button); returns the Celery task id."""
-    from .tasks import train_recommender_task
-
-    return enqueue_on_commit(train_recommender_task)
+    return enqueue_on_commit("recommendations.tasks.train_recommender_task")
 
 
 def metrics_history() -> list[dict]:

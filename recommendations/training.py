@@ -370,12 +370,11 @@ def enqueue_batch_scoring(version: ModelVersion | None = None, *, chunk: int = 2
     from accounts.models import Profile
     from jobs import enqueue_on_commit
 
-    from .tasks import score_profiles_task
-
     version = version or ModelVersion.objects.filter(is_active=True).first()
     if version is None:
         return 0
     ids = list(Profile.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), chunk):
-        enqueue_on_commit(score_profiles_task, version.pk, ids[start : start + chunk])
+        # By name: tasks.py imports this module, and the task is resolved when the send happens.
+        enqueue_on_commit("recommendations.tasks.score_profiles_task", version.pk, ids[start : start + chunk])
     return (len(ids) + chunk - 1) // chunk

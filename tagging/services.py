@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +39,7 @@ def enqueue_asset(asset_id: int) -> None:
 
 def enqueue_retag(title_id: int) -> str:
     """Queue re-tagging of a title (all its processed media and its synopsis); returns the Celery task id."""
-    from . import tasks
-
-    task_id = str(uuid.uuid4())
-    # Like jobs.enqueue_on_commit, but the caller needs the id now, so it is chosen here.
-    transaction.on_commit(lambda: tasks.retag_title.apply_async(args=[title_id], task_id=task_id))
-    return task_id
+    return enqueue_on_commit("tagging.tasks.retag_title", title_id)
 
 
 def retag_title(title_id: int, progress=None) -> dict:
@@ -127,9 +121,7 @@ def _decide(suggestion_ids, user, status: str) -> int:
         for title_id in titles:
             pipeline.aggregate_title(title_id)
     if labels_changed:
-        from . import tasks
-
-        enqueue_on_commit(tasks.retrain_learned_tagger)
+        enqueue_on_commit("tagging.tasks.retrain_learned_tagger")
     return len(suggestions)
 
 

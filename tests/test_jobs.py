@@ -88,3 +88,15 @@ def test_a_dead_workers_expired_claim_does_not_block_forever():
 
     with exclusive_job("nightly"):
         assert JobLock.objects.get(name="nightly").holder != "dead-host:1"
+
+
+@pytest.mark.django_db
+def test_a_named_task_of_an_app_is_sent_through_the_task_itself(django_capture_on_commit_callbacks, monkeypatch):
+    """So its routes, eager mode and test doubles apply, and the naming service needs no import of tasks.py."""
+    from search import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.rebuild_search_index, "apply_async", lambda **options: sent.append(options))
+    with django_capture_on_commit_callbacks(execute=True):
+        task_id = enqueue_on_commit("search.tasks.rebuild_search_index")
+    assert sent == [{"args": (), "kwargs": {}, "task_id": task_id}]

@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from activity.models import Impression, SearchQuery
 from factories import make_account, make_profile, make_region, make_title, signed_in, watch
-from storefront import search
+from search import services as search
+from search.models import TitleSearchVector
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +117,19 @@ def test_meaning_search_finds_a_title_by_its_synopsis_and_tags(catalog):
     assert results.semantic_used
     assert results.hits[0].title == catalog["space"]
     assert catalog["godfather"] not in [hit.title for hit in results.hits]
+
+
+def test_the_index_rebuild_takes_its_job_lock_itself_so_the_command_and_the_task_wait_their_turn():
+    from django.core.management import CommandError, call_command
+    from job_locks import lock_held_elsewhere
+
+    from search import tasks
+
+    make_title("Lonely Title")
+    with lock_held_elsewhere(search.INDEX_LOCK):
+        with pytest.raises(search.JobAlreadyRunning):
+            search.rebuild_search_index()
+        assert tasks.rebuild_search_index.apply().get() == {"skipped": "a rebuild is already running"}
+        with pytest.raises(CommandError, match="another search index rebuild is running"):
+            call_command("rebuild_search_index")
+    assert not TitleSearchVector.objects.exists()  # nothing was embedded while another rebuild held the lock

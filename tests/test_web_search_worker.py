@@ -4,9 +4,9 @@ import pytest
 from waiting import wait_for
 
 from factories import make_title
+from search.models import TitleSearchVector
+from search.services import enqueue_search_index_rebuild
 from storefront import dashboard
-from storefront.models import TitleSearchVector
-from storefront.search import enqueue_search_index_rebuild
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -16,10 +16,12 @@ def test_a_worker_rebuilds_the_index_and_the_dashboard_sees_the_result(celery_wo
     make_title("Summer Orchard", synopsis="A chef takes over a restaurant kitchen.", tags=["cooking"])
 
     task_id = enqueue_search_index_rebuild()  # autocommit here: sent at once
-    wait_for(lambda: dashboard.task_status(task_id)["done"], 90, "the rebuild did not finish in time", interval=0.3)
+    wait_for(
+        lambda: dashboard.task_status(task_id)["done"], 90, "the rebuild did not finish in time", interval=0.3
+    )
     status = dashboard.task_status(task_id)
 
     assert status["status"] == "SUCCESS", status
-    assert status["name"] == "storefront.tasks.rebuild_search_index"
+    assert status["name"] == "search.tasks.rebuild_search_index"
     assert status["result"] == {"titles": 2, "embedded": 2, "unchanged": 0}
     assert TitleSearchVector.objects.count() == 2

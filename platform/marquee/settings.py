@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "accounts",
     "catalog",
     "activity",
+    "search",
     # features
     "recommendations",
     "tagging",
@@ -198,6 +199,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "recommendations.tasks.*": {"queue": "ml"},
     "tagging.tasks.*": {"queue": "media"},
+    "search.tasks.*": {"queue": "ml"},  # embedding the catalogue is model work
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)

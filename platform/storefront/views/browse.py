@@ -13,10 +13,10 @@ from activity.impressions import log_impressions
 from activity.models import MyListEntry, Rating, ViewingEvent
 from artwork.services import choose_artwork, choose_preview, log_preview
 from catalog.models import MediaAsset, Title, subscriber_tag_names
+from search.services import record_opened
 
 from .. import rows as row_service
 from ..cards import Card
-from ..search import record_opened
 from .common import needs_onboarding, profile_required
 
 # The whole home page is cached per profile, like its rows (until the profile acts or the cache period

@@ -4,7 +4,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from .. import search as search_service
+from search import services as search_service
+
 from ..cards import RowSpec, build_rows
 from .common import profile_required
 

@@ -15,18 +15,18 @@ from django.views.decorators.http import require_POST
 
 from jobs import history, monitor
 from recommendations import services as recommendations
+from search.services import enqueue_search_index_rebuild
 from tagging import services as tagging
 
 from .. import dashboard
 from ..forms import RetagForm
-from ..search import enqueue_search_index_rebuild
 
 SESSION_TASKS = "marquee_dashboard_tasks"
 
 # What each action writes, as the admin's model permissions.
 RETRAIN_PERMISSIONS = ("recommendations.add_modelversion", "recommendations.change_modelversion")
 RETAG_PERMISSIONS = ("tagging.change_tagsuggestion",)
-SEARCH_INDEX_PERMISSIONS = ("storefront.change_titlesearchvector",)
+SEARCH_INDEX_PERMISSIONS = ("search.change_titlesearchvector",)
 TASK_RESULT_PERMISSION = "django_celery_results.view_taskresult"
 SEARCH_TERMS_PERMISSION = "activity.view_searchquery"
 MODEL_METRICS_PERMISSION = "recommendations.view_modelversion"

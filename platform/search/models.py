@@ -1,7 +1,12 @@
-"""Storefront state of its own: the precomputed title-embedding index behind semantic search."""
+"""Search's own state: the precomputed title-embedding index behind meaning search.
+
+The search log (`SearchQuery`) is activity, read by the recommender, marketing and insights, so it lives
+in `activity.models`; it is importable from here too, beside the index it is searched against.
+"""
 
 from django.db import models
 
+from activity.models import SearchQuery  # noqa: F401  (the search log, re-exported)
 from catalog.models import Title
 
 
@@ -14,6 +19,10 @@ class TitleSearchVector(models.Model):
     # Hash of the text that was embedded, so a rebuild re-embeds only titles whose text changed.
     text_hash = models.CharField(max_length=64)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # Created by the storefront, where search began; the table kept its name when search moved here.
+        db_table = "storefront_titlesearchvector"
 
     def __str__(self) -> str:
         return f"search vector of {self.title_id}"
