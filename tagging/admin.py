@@ -41,7 +41,7 @@ class ReviewStatusFilter(admin.SimpleListFilter):
 class TagSuggestionAdmin(admin.ModelAdmin):
     """The review queue."""
 
-    list_display = ["keyframe_thumbnail", "tag", "title_link", "where", "tagger", "confidence_bar", "status"]
+    list_display = ["keyframe_thumbnail", "tag", "title_link", "where", "tagger", "confidence_bar", "status", "review"]
     list_filter = [ReviewStatusFilter, "tagger", "tag"]
     search_fields = ["title__name", "tag__name"]
     list_select_related = ["tag", "title", "keyframe__shot"]
@@ -75,6 +75,23 @@ class TagSuggestionAdmin(admin.ModelAdmin):
             '<svg width="64" height="10" role="img" aria-label="{}"><rect width="60" height="10" fill="#eee"/>'
             '<rect width="{}" height="10" fill="#417690"/></svg> {}',
             f"{obj.confidence:.2f}", width, f"{obj.confidence:.2f}",
+        )
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return shown if self.has_change_permission(request) else [c for c in shown if c != "review"]
+
+    @admin.display(description="review")
+    def review(self, obj: TagSuggestion) -> str:
+        """Approve / Reject buttons for this one suggestion. The changelist is already a form (with the CSRF
+        token), so each button posts it to the one-click view through `formaction`: no nested forms."""
+        if obj.status != TagSuggestion.Status.PENDING:
+            return obj.get_status_display()
+        return format_html(
+            '<button type="submit" class="button" formaction="{}" formmethod="post">Approve</button> '
+            '<button type="submit" class="button" formaction="{}" formmethod="post">Reject</button>',
+            reverse("tagging:decide_suggestion", args=[obj.pk, "approve"]),
+            reverse("tagging:decide_suggestion", args=[obj.pk, "reject"]),
         )
 
     @admin.action(description="Approve selected tags (become staff title tags)", permissions=["change"])

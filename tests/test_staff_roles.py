@@ -155,3 +155,50 @@ def test_an_agent_sees_engine_versions_but_cannot_rebuild_or_activate_them(clien
     page = client.get(reverse("admin:support_bot_engineindex_changelist"))
     assert page.status_code == 200
     assert "rebuild_now" not in page.content.decode() and "activate_version" not in page.content.decode()
+
+
+@pytest.mark.parametrize(("role", "status", "approved"), [("agent", 403, False), ("editor", 302, True),
+                                                         ("superuser", 302, True)])
+def test_one_click_approve_needs_the_tagging_reviewer_right(client, roles, suggestion, role, status, approved):
+    client.force_login(roles[role])
+    url = reverse("tagging:decide_suggestion", args=[suggestion.pk, "approve"])
+
+    assert client.get(url).status_code == 405  # a click is a POST, never a link
+    response = client.post(url)
+
+    assert response.status_code == status
+    suggestion.refresh_from_db()
+    assert (suggestion.status == "approved") is approved
+    assert TitleTag.objects.filter(title=suggestion.title, source="staff").exists() is approved
+
+
+def test_one_click_reject_needs_the_csrf_token_and_returns_to_the_list(roles, suggestion):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(roles["editor"])
+    changelist = reverse("admin:tagging_tagsuggestion_changelist")
+    page = client.get(changelist).content.decode()
+    reject = reverse("tagging:decide_suggestion", args=[suggestion.pk, "reject"])
+    assert f'formaction="{reject}"' in page  # the button on the suggestion's row
+
+    assert client.post(reject).status_code == 403  # no token: refused
+    token = client.cookies["csrftoken"].value
+    response = client.post(reject, {"csrfmiddlewaretoken": token}, HTTP_REFERER=f"http://testserver{changelist}?tagger=synopsis")
+
+    suggestion.refresh_from_db()
+    assert suggestion.status == "rejected" and response["Location"] == f"http://testserver{changelist}?tagger=synopsis"
+    assert client.post(reverse("tagging:decide_suggestion", args=[suggestion.pk, "maybe"]),
+                       {"csrfmiddlewaretoken": token}).status_code == 404
+
+
+def test_the_media_asset_admin_shows_poster_previews(client, roles, suggestion):
+    poster = MediaAsset.objects.create(title=suggestion.title, kind="image", role="poster", file="titles/1/p.png",
+                                       status="ready")
+    client.force_login(roles["editor"])
+
+    listing = client.get(reverse("admin:catalog_mediaasset_changelist")).content.decode()
+    change = client.get(reverse("admin:catalog_mediaasset_change", args=[poster.pk])).content.decode()
+
+    assert listing.count('loading="lazy"') == 1 and "titles/1/p.png" in listing and "▶ Trailer" in listing
+    assert 'style="height:320px' in change and "titles/1/p.png" in change

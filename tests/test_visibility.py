@@ -87,6 +87,7 @@ NO_TITLES = {
     "support_bot:feedback": "records feedback on an answer",
     "support_bot:replies": "the account's ticket replies",
     "tagging:title_tags": "staff-only tag review",
+    "tagging:decide_suggestion": "staff-only one-click approve/reject of a suggestion, redirects",
     "marketing:unsubscribe": "unsubscribe confirmation (the e-mails' featured titles use the rule in marketing)",
     "marketing:open": "tracking pixel",
     "marketing:click": "signed redirect to the platform's own URLs",

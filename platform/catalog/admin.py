@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html
 
 from .models import Genre, MediaAsset, Region, Tag, Title, TitleAvailability, TitleTag
 
@@ -72,11 +73,36 @@ class TitleAvailabilityAdmin(admin.ModelAdmin):
     list_select_related = ["title", "region"]
 
 
+def preview(asset: MediaAsset, height: int) -> str:
+    """An image asset drawn at `height` px (lazily, from the media storage); a video says what it is."""
+    if not asset.file:
+        return "—"
+    if asset.kind != MediaAsset.Kind.IMAGE:
+        length = f", {asset.duration_s:.1f} s" if asset.duration_s else ""
+        return format_html('<span class="media-kind">▶ {}{}</span>', asset.get_role_display(), length)
+    return format_html(
+        '<img src="{}" alt="{} of {}" loading="lazy" style="height:{}px;max-width:{}px;object-fit:contain;'
+        'border-radius:3px;background:#222">',
+        asset.file.url, asset.get_role_display(), asset.title, height, height * 2,
+    )
+
+
 @admin.register(MediaAsset)
 class MediaAssetAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "kind", "role", "status", "size_bytes", "width", "height", "duration_s", "created_at"]
+    list_display = ["thumbnail", "__str__", "kind", "role", "status", "size_bytes", "width", "height", "duration_s",
+                    "created_at"]
+    list_display_links = ["thumbnail", "__str__"]
     list_filter = ["kind", "role", "status"]
     search_fields = ["title__name", "original_name", "checksum"]
     autocomplete_fields = ["title"]
-    readonly_fields = ["size_bytes", "width", "height", "duration_s", "checksum", "status", "error", "metadata"]
+    readonly_fields = ["poster_preview", "size_bytes", "width", "height", "duration_s", "checksum", "status", "error",
+                       "metadata"]
     list_select_related = ["title"]
+
+    @admin.display(description="preview")
+    def thumbnail(self, obj: MediaAsset) -> str:
+        return preview(obj, 60)
+
+    @admin.display(description="preview")
+    def poster_preview(self, obj: MediaAsset) -> str:
+        return preview(obj, 320) if obj.pk else "Shown here once the file is saved."
