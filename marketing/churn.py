@@ -1,7 +1,8 @@
 """Churn risk (issue 15): who will have no viewing in the next 30 days.
 
 Snapshots every 30 days: features as of a snapshot (features.py, activity strictly before it), label =
-no viewing in the 30 days after it. Time split: the latest fully labelled snapshot is the test set,
+no viewing in the 30 days after it, or a recorded (not withdrawn) cancellation ending then
+(accounts.actions.cancelled_accounts). Time split: the latest fully labelled snapshot is the test set,
 earlier ones train. HistGradientBoosting is compared with logistic regression and with "days since last
 view" alone (through a one-feature logistic fit for its probabilities). Scores of every subscriber are
 stored for segments ("risk above 0.6"), with the top factors of high-risk accounts.

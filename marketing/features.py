@@ -72,11 +72,18 @@ def account_features(account_ids: list[int] | None, as_of: datetime) -> tuple[li
 
 
 def churned_after(account_ids: list[int], as_of: datetime, days: int = 30) -> np.ndarray:
-    """The label: 1 when the account has no viewing in [as_of, as_of + days)."""
+    """The label: 1 when the account has no viewing in [as_of, as_of + days), or when a cancellation it did
+    not withdraw ends its membership in that window (the recorded cancellation wins over late viewing)."""
+    from django.utils import timezone
+
+    from accounts.actions import cancelled_accounts
+
     active = set(
         ViewingEvent.objects.filter(
             hidden_at__isnull=True, started_at__gte=as_of, started_at__lt=as_of + timedelta(days=days),
             profile__account__in=account_ids,
         ).values_list("profile__account", flat=True).distinct()
     )
-    return np.array([0 if a in active else 1 for a in account_ids], dtype=int)
+    start = timezone.localdate(as_of) if timezone.is_aware(as_of) else as_of.date()
+    cancelled = cancelled_accounts(start, start + timedelta(days=days))
+    return np.array([0 if a in active and a not in cancelled else 1 for a in account_ids], dtype=int)

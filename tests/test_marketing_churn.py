@@ -35,6 +35,25 @@ def test_features_never_see_activity_after_the_snapshot_the_label_is_drawn_from(
     assert snap.numeric[row[leaver.account_id], recency] == pytest.approx(2, abs=0.01)
 
 
+def test_a_recorded_cancellation_ending_in_the_window_is_churn_even_with_viewing_and_a_withdrawn_one_is_not():
+    from accounts.models import Cancellation
+
+    title = make_title("T")
+    as_of = NOW - timedelta(days=40)
+    quitter, changed_mind, stayer = (make_profile(make_account(f"{n}@x.test")) for n in ("q", "c", "s"))
+    for profile in (quitter, changed_mind, stayer):
+        watch(profile, title, when=as_of + timedelta(days=3))  # all watch in the label window
+    ends = timezone.localdate(as_of) + timedelta(days=10)
+    Cancellation.objects.create(account=quitter.account, reason="price", requested_at=as_of, effective_on=ends)
+    Cancellation.objects.create(account=changed_mind.account, reason="break", requested_at=as_of,
+                                effective_on=ends, withdrawn_at=as_of + timedelta(days=2))
+    # A cancellation ending after the window belongs to a later label.
+    Cancellation.objects.create(account=stayer.account, reason="other", requested_at=as_of,
+                                effective_on=ends + timedelta(days=40))
+    ids = [quitter.account_id, changed_mind.account_id, stayer.account_id]
+    assert list(features.churned_after(ids, as_of)) == [1, 0, 0]
+
+
 def test_the_time_split_trains_on_earlier_snapshots_and_tests_on_the_latest():
     times = churn.snapshots_for(NOW, 3)
     assert times == sorted(times) and times[-1] == NOW - timedelta(days=30)
