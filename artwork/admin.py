@@ -1,26 +1,20 @@
 """Staff pages of the artwork app: approve candidates, see their take rates, promote a policy through the gate."""
 
-import math
-
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 
+from accounts.models import Profile
 from activity.models import Impression, ViewingEvent
+from charts import Interval, Series, interval_chart, line_chart
 
-from . import candidates, gate
+from . import candidates, gate, reports
 from .models import ArtworkCandidate, BanditPolicy, PolicyState, PreviewCandidate
-from .services import forget_live_state
-
-
-def wilson(plays: int, shown: int) -> tuple[float, float]:
-    """The Wilson 95% interval of a take rate."""
-    if shown == 0:
-        return 0.0, 1.0
-    p, z = plays / shown, 1.96
-    centre = (p + z * z / (2 * shown)) / (1 + z * z / shown)
-    half = z * math.sqrt(p * (1 - p) / shown + z * z / (4 * shown * shown)) / (1 + z * z / shown)
-    return max(0.0, centre - half), min(1.0, centre + half)
+from .services import forget_live_state, taste_segment
 
 
 @admin.register(ArtworkCandidate)
@@ -50,7 +44,7 @@ class ArtworkCandidateAdmin(admin.ModelAdmin):
             started_at__gt=OuterRef("shown_at"),
         )
         stats = shown.aggregate(n=Count("pk"), played=Count("pk", filter=Exists(plays)))
-        lo, hi = wilson(stats["played"], stats["n"])
+        lo, hi = reports.wilson(stats["played"], stats["n"])
         rate = stats["played"] / stats["n"] if stats["n"] else 0.0
         return f"{stats['played']}/{stats['n']} = {rate:.3f} [{lo:.3f}, {hi:.3f}]"
 
@@ -70,6 +64,61 @@ class BanditPolicyAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "epsilon", "is_live", "reward_window_hours")
     readonly_fields = ("is_live",)  # only the gate changes it
     actions = ["promote", "force_promote"]
+    change_list_template = "admin/artwork/banditpolicy/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "insights/",
+                self.admin_site.admin_view(self.insights_view),
+                name="artwork_banditpolicy_insights",
+            ),
+        ] + super().get_urls()
+
+    def insights_view(self, request: HttpRequest):
+        """Take rate over time per policy (chart), the winning artwork per taste segment, and what the live
+        policy would show one profile (`?profile=ID[&title=ID]`)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        series = reports.take_rate_by_day()
+        chart = line_chart(
+            [d.strftime("%d %b") for d in series.days],
+            [Series(policy, rates) for policy, rates in sorted(series.rates.items())],
+            title="Take rate per day, by serving policy",
+            desc="Share of card impressions followed by a play of the title within 24 hours.",
+            partial_last=True,
+            value_format=lambda v: f"{v:.1%}",
+            empty="No card impressions with artwork in the last 14 days",
+        )
+        winners = reports.segment_winners()
+        winners_chart = interval_chart(
+            [Interval(f"{w.segment}: {w.title}"[:40], w.rate, w.low, w.high) for w in winners],
+            title="Winning artwork per taste segment (take rate, Wilson 95%)",
+            value_format=lambda v: f"{v:.1%}",
+        )
+        profile, views, error = None, [], ""
+        if request.GET.get("profile"):
+            try:
+                profile = Profile.objects.select_related("account").get(pk=int(request.GET["profile"]))
+            except (ValueError, OverflowError, Profile.DoesNotExist):
+                error = f"There is no profile with id {request.GET['profile'][:20]!r}."
+            else:
+                title_ids = [int(t) for t in request.GET.getlist("title") if t.isdigit() and len(t) < 19]
+                views = reports.what_profile_sees(profile, title_ids=title_ids or None)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Artwork: take rates, segment winners, what a profile sees",
+            "opts": self.model._meta,
+            "take_rate_chart": chart,
+            "winners": winners,
+            "winners_chart": winners_chart,
+            "profile": profile,
+            "segment": taste_segment(profile) if profile else "",
+            "views": views,
+            "error": error,
+            "min_shown": reports.MIN_SHOWN,
+        }
+        return TemplateResponse(request, "admin/artwork/insights.html", context)
 
     @admin.action(description="Make live if its doubly robust estimate beats the live policy's")
     def promote(self, request, queryset, force=False):

@@ -204,3 +204,36 @@ def test_a_titles_vector_is_the_same_alone_or_in_a_batched_row(kind):
     for arms, p in zip(rows, batched, strict=True):
         assert p.sum() == pytest.approx(1.0) and p.min() > 0
         assert np.allclose(p, bandits.probabilities(kind, params, "Drama", arms))
+
+
+def test_staff_insights_chart_take_rates_name_segment_winners_and_show_what_a_profile_would_see(media, client):
+    from django.urls import reverse
+
+    from artwork import reports
+    from factories import make_account, watch
+
+    live("uniform")
+    client.force_login(make_account("chief@x.test", is_staff=True, is_superuser=True))
+    viewer = make_profile(maturity_limit="kids")
+    watch(viewer, make_title("Seen", genres=["Animation"]), when=timezone.now() - timedelta(days=10))
+    title, adult = make_title("Shown", maturity_rating="G"), make_title("Grown-up", maturity_rating="R")
+    good, bad = (candidates.add_candidate(image_asset(title, textured(60 + i))) for i in range(2))
+    candidates.approve([good, bad, candidates.add_candidate(image_asset(adult, textured(70)))])
+    cache.clear()
+    now = timezone.now()
+    for k in range(24):  # `good` is played after 3 of 4 impressions, `bad` after 1 of 4
+        _log(viewer, title, good if k % 2 else bad, now - timedelta(days=1, hours=25 * k), played=k % 8 in (1, 3, 5, 2))  # 25 h apart: one reward window each
+
+    winners = reports.segment_winners(min_shown=5)
+    assert [(w.segment, w.asset_id) for w in winners] == [("Animation", good.asset_id)]
+    series = reports.take_rate_by_day(now=now)
+    in_range = Impression.objects.filter(shown_at__date__gte=series.days[0]).count()
+    assert in_range and sum(series.shown["uniform"]) == in_range
+    assert any(rate is not None for rate in series.rates["uniform"])
+
+    url = reverse("admin:artwork_banditpolicy_insights")
+    page = client.get(url, {"profile": viewer.pk}).content.decode()
+    assert "<svg" in page and "Take rate per day" in page and "Animation" in page
+    assert "Shown" in page and "Grown-up" not in page  # only what the profile may see
+    assert f"#{good.asset_id}: 0.500" in page
+    assert "no profile with id" in client.get(url, {"profile": "nope"}).content.decode()
