@@ -37,12 +37,27 @@ def similarities(synopses: list[str], tags: list[Tag]) -> np.ndarray:
 
 
 TARGET_PRECISION = 0.8  # settings.TAGGING_SYNOPSIS_TARGET_PRECISION overrides
+PRECISION_BOUND_Z = 1.28  # the threshold's precision must reach the target at its one-sided 90 % lower bound
 
 
-def threshold_for_precision(scores: np.ndarray, labels: np.ndarray, target: float) -> tuple[float, float, float] | None:
+def wilson_lower(hits: float, n: float, z: float) -> float:
+    """Lower end of the Wilson score interval of a proportion `hits / n` (z = 1.28: one-sided 90 %)."""
+    if n <= 0:
+        return 0.0
+    p = hits / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n)
+
+
+def threshold_for_precision(
+    scores: np.ndarray, labels: np.ndarray, target: float, *, z: float = 0.0
+) -> tuple[float, float, float] | None:
     """(threshold, precision, recall) of the lowest threshold whose precision is at least `target`; None if none is.
 
     The lowest such threshold keeps the most recall while a suggestion is still right `target` of the time.
+    With `z` > 0 the precision's Wilson lower bound must reach `target` instead: the threshold that only
+    just reaches it on the fitting titles falls short on others about half the time.
     """
     order = np.argsort(-scores, kind="stable")
     ranked, hits = scores[order], np.cumsum(labels[order])
@@ -52,7 +67,8 @@ def threshold_for_precision(scores: np.ndarray, labels: np.ndarray, target: floa
         if k + 1 < len(ranked) and ranked[k + 1] == ranked[k]:
             continue  # a threshold takes every tie at once
         precision = hits[k] / predicted[k]
-        if precision >= target and hits[k] > 0:
+        bound = wilson_lower(hits[k], predicted[k], z) if z > 0 else precision
+        if bound >= target and hits[k] > 0:
             best = (float(ranked[k]), float(precision), float(hits[k] / max(labels.sum(), 1)))
     return best
 
@@ -93,7 +109,7 @@ def calibrate(max_titles: int = 2000, *, min_positives: int = 5) -> SynopsisCali
         if f1 > best_f1:
             best_f1, best_threshold = f1, float(threshold)
     target = getattr(settings, "TAGGING_SYNOPSIS_TARGET_PRECISION", TARGET_PRECISION)
-    chosen = threshold_for_precision(scores, labels, target)
+    chosen = threshold_for_precision(scores, labels, target, z=PRECISION_BOUND_Z)
     if chosen is not None:
         best_threshold, precision, recall = chosen
         best_f1 = 2 * precision * recall / (precision + recall)

@@ -259,3 +259,17 @@ def test_the_synopsis_threshold_is_the_lowest_that_reaches_the_target_precision(
     assert threshold_for_precision(scores, labels, 0.75) == (0.6, 0.75, 1.0)
     assert threshold_for_precision(scores, labels, 0.8) == (0.8, 1.0, 2 / 3)
     assert threshold_for_precision(scores, labels[::-1] & False, 0.5) is None
+
+
+def test_the_precision_lower_bound_asks_for_more_evidence_than_the_point_estimate():
+    from tagging.text_tags import threshold_for_precision, wilson_lower
+
+    assert wilson_lower(8, 10, 1.28) < 0.8 < wilson_lower(80, 90, 1.28)
+    # The top 50 are right, the rest wrong: at P >= 0.95 the point estimate also takes two wrong ones
+    # (50 of 52 = 0.96); the 90 % lower bound of 50 of 52 is below 0.95, so it stops at the clean top 50.
+    scores = np.linspace(1, 0, 100)
+    labels = np.arange(100) < 50
+    point = threshold_for_precision(scores, labels, 0.95)
+    bounded = threshold_for_precision(scores, labels, 0.95, z=1.28)
+    assert point[0] == scores[51] and bounded[0] == scores[49]
+    assert bounded[1] == 1.0 and point[1] == 50 / 52
