@@ -10,7 +10,7 @@ from accounts.models import Profile
 from catalog.models import Title
 from jobs.queue import enqueue_on_commit
 
-from . import ranking
+from . import ranking, reranking, sources
 from .models import Candidate, ModelVersion
 from .ranking import REASON_NEW, REASON_PEERS, REASON_PICKED, REASON_POPULAR, Scored
 
@@ -46,42 +46,42 @@ def _continue_watching(ctx: ranking.ProfileContext, limit: int) -> Row | None:
 
 
 def _top_picks(ctx: ranking.ProfileContext, limit: int) -> tuple[list[Scored], list[Scored]]:
-    pool = ranking.stored_candidates(ctx, Candidate.Source.MODEL) or ranking.cold_start_candidates(ctx)
+    pool = sources.stored_candidates(ctx, Candidate.Source.MODEL) or sources.cold_start_candidates(ctx)
     keep = set(ranking.first_available(ctx, [s.title_id for s in pool], want=100))
     pool = [s for s in pool if s.title_id in keep]
     # Genres of the candidates and of recent likes in one query: MMR, reasons and genre rows all use them.
     ranking.load_genres(ctx, [s.title_id for s in pool[: limit * 3]] + ctx.liked_recent[:50])
-    diverse = ranking.mmr(ctx, pool, limit)
-    picked = ranking.explore(ctx, diverse, pool, limit)
-    return ranking.add_reasons(ctx, picked, REASON_PICKED), pool
+    diverse = reranking.mmr(ctx, pool, limit)
+    picked = reranking.explore(ctx, diverse, pool, limit)
+    return reranking.add_reasons(ctx, picked, REASON_PICKED), pool
 
 
 def _because_you_watched(ctx: ranking.ProfileContext, limit: int) -> Row | None:
     for anchor in (ctx.liked_recent[:3] or ctx.favourite_titles[:3]):
-        neighbours = ranking.model_neighbours(ctx.version, anchor, limit * 3)
+        neighbours = sources.model_neighbours(ctx.version, anchor, limit * 3)
         keep = ranking.available(ctx, [n.title_id for n in neighbours])
         if len(keep) < limit:  # few of the model's neighbours are left (seen, or above a maturity limit)
-            more = [n for n in ranking.content_neighbours(anchor, limit * 10) if n.title_id not in keep]
+            more = [n for n in sources.content_neighbours(anchor, limit * 10) if n.title_id not in keep]
             neighbours += more
             keep += ranking.first_available(ctx, [n.title_id for n in more], want=limit - len(keep))
         if keep:
             name = Title.objects.filter(pk=anchor).values_list("name", flat=True).first()
             score = {n.title_id: n.score for n in neighbours}
-            heading = ranking.because_of(ctx, anchor, name)
+            heading = reranking.because_of(ctx, anchor, name)
             items = [Scored(t, score[t], heading) for t in keep]
             return Row("because_you_watched", heading, _items(items))
     return None
 
 
 def _viewers_like_you(ctx: ranking.ProfileContext, limit: int) -> Row | None:
-    pool = ranking.stored_candidates(ctx, Candidate.Source.PEERS)
+    pool = sources.stored_candidates(ctx, Candidate.Source.PEERS)
     keep = set(ranking.first_available(ctx, [s.title_id for s in pool], want=limit))
     items = [Scored(s.title_id, s.score, REASON_PEERS) for s in pool if s.title_id in keep][:limit]
     return Row("viewers_like_you", "Viewers like you", _items(items)) if items else None
 
 
 def _trending(ctx: ranking.ProfileContext, limit: int) -> Row | None:
-    scores = ranking.popularity_scores(ctx.region_id)
+    scores = sources.popularity_scores(ctx.region_id)
     ordered = sorted(scores, key=lambda t: -scores[t])
     keep = ranking.first_available(ctx, ordered, want=limit)
     items = [Scored(t, scores[t], REASON_POPULAR) for t in keep]
@@ -94,11 +94,11 @@ def _new_for_you(ctx: ranking.ProfileContext, limit: int) -> Row | None:
     scored from their features). Their reasons say what matches, never "because you watched": the
     row proposes them for being new, not for being near something watched."""
     keep = ranking.newest_available(ctx, 100)
-    scores = ranking.model_scores(ctx, keep)
+    scores = sources.model_scores(ctx, keep)
     ranking.load_genres(ctx, keep)
     interests = set(ranking.taste_genres(ctx, limit=5))
     ranked = sorted(keep, key=lambda t: (-scores.get(t, -np.inf), -len(ctx.genres[t] & interests)))[:limit]
-    items = ranking.add_reasons(ctx, [Scored(t, scores.get(t, 0.0)) for t in ranked], REASON_NEW, because_titles=False)
+    items = reranking.add_reasons(ctx, [Scored(t, scores.get(t, 0.0)) for t in ranked], REASON_NEW, because_titles=False)
     return Row("new_for_you", "New for you", _items(items)) if items else None
 
 
@@ -170,7 +170,7 @@ def similar_titles(title: Title, *, limit: int = 12, profile: Profile | None = N
     """
     version = ranking.active_version()
     fetch = limit if profile is None else limit * 4
-    neighbours = ranking.model_neighbours(version, title.pk, fetch) or ranking.content_neighbours(title.pk, fetch)
+    neighbours = sources.model_neighbours(version, title.pk, fetch) or sources.content_neighbours(title.pk, fetch)
     if profile is not None:
         visible = set(
             Title.objects.visible_to(profile).filter(pk__in=[n.title_id for n in neighbours]).values_list("pk", flat=True)

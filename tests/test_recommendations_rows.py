@@ -103,9 +103,9 @@ def test_a_title_added_after_training_is_scored_from_its_features(world):
     fan = world.fans["romance"][3]
     fresh_romance = make_title("Brand-new romance", genres=["Romance"], tags=["love"], year=1995)
     fresh_action = make_title("Brand-new action", genres=["Action"], tags=["explosions"], year=2005)
-    from recommendations import ranking
+    from recommendations import ranking, sources
 
-    scores = ranking.model_scores(ranking.load_context(fan), [fresh_romance.pk, fresh_action.pk])
+    scores = sources.model_scores(ranking.load_context(fan), [fresh_romance.pk, fresh_action.pk])
     assert set(scores) == {fresh_romance.pk, fresh_action.pk}
     assert scores[fresh_romance.pk] > scores[fresh_action.pk]  # the hidden taste carries over to unseen titles
     row = next(r for r in services.rows_for(fan) if r.key == "new_for_you")
