@@ -45,6 +45,9 @@ class Answer:
     links: list[dict] = field(default_factory=list)
     message_id: int | None = None
     ticket_id: int | None = None
+    # The widget keeps its log in sessionStorage for this conversation while it stays active.
+    conversation_id: int | None = None
+    idle_seconds: int = int(CONVERSATION_IDLE.total_seconds())
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -211,6 +214,7 @@ def ask(user, question: str, *, profile=None, choice: str | None = None) -> Answ
                                    entry=None if decision.kind == Message.Outcome.HANDOFF else decision.entry,
                                    confidence=decision.confidence, outcome=decision.kind, engine_version=version)
     answer.message_id = reply.pk
+    answer.conversation_id = conversation.pk
     return answer
 
 

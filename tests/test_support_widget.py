@@ -85,3 +85,61 @@ def test_hostile_answers_choices_and_links_are_shown_as_plain_text(chromium, db)
     assert page.evaluate("window.pwned === undefined")
     assert [a["question"] for a in asked] == ["first question", "second question"]
     context.close()
+
+
+def test_the_conversation_persists_across_pages_until_idle_and_the_help_button_stays_put(chromium, db):
+    html = _widget_page(db)
+    asked = []
+
+    def route(route):
+        url = route.request.url
+        if url.endswith(".js"):
+            return route.fulfill(body=SCRIPT.read_text(), content_type="application/javascript")
+        if url.endswith(".css"):
+            css = (SCRIPT.parent / "chat.css").read_text()
+            return route.fulfill(body=css, content_type="text/css")
+        if route.request.method == "POST" and "ask" in url:
+            asked.append(json.loads(route.request.post_data)["question"])
+            handoff = "person" in asked[-1]
+            return route.fulfill(body=json.dumps({
+                "answer": "Handed to a person." if handoff else "Go to Account > Plan.", "faq_id": None,
+                "confidence": 0.9, "handoff": handoff, "clarify": False, "message_id": len(asked),
+                "conversation_id": 41, "idle_seconds": 1800}), content_type="application/json")
+        if "replies" in url:
+            return route.fulfill(body='{"messages": []}', content_type="application/json")
+        return route.fulfill(body=html, content_type="text/html")
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.route("**/*", route)
+    page.goto(f"{ORIGIN}/")
+    before = page.locator(".support-chat-toggle").bounding_box()
+    page.click(".support-chat-toggle")
+    assert page.locator(".support-chat-toggle").bounding_box() == before  # the panel opens above it
+    assert page.inner_text("#support-chat-title") == "Marquee help"
+    assert page.locator(".support-chat-log .feedback svg").count() == 0
+    page.fill("#support-chat input[name=question]", "how do I upgrade")
+    page.press("#support-chat input[name=question]", "Enter")
+    page.wait_for_selector(".support-chat-log .from-bot")
+    assert page.locator(".support-chat-log .feedback svg").count() == 2  # icons, not emoji
+
+    page.goto(f"{ORIGIN}/another-page/")
+    assert page.is_visible("#support-chat-panel")  # still open, with the conversation
+    assert page.inner_text(".support-chat-log") .count("how do I upgrade") == 1
+    assert "Go to Account > Plan." in page.inner_text(".support-chat-log")
+    page.click("text=Talk to a person")
+    page.wait_for_function("document.querySelector('.support-chat-log').textContent.includes('Handed to a person')")
+    assert "person" in asked[-1]
+
+    page.click(".support-chat-close")
+    assert not page.is_visible("#support-chat-panel")
+    page.goto(f"{ORIGIN}/third/")
+    assert not page.is_visible("#support-chat-panel")  # closed stays closed
+    # Past the idle period the stored conversation is dropped, as the server starts a new one.
+    page.evaluate("""() => { const key = Object.keys(sessionStorage)[0];
+        const s = JSON.parse(sessionStorage.getItem(key)); s.lastActive = Date.now() - 1801 * 1000;
+        sessionStorage.setItem(key, JSON.stringify(s)); }""")
+    page.goto(f"{ORIGIN}/fourth/")
+    page.click(".support-chat-toggle")
+    assert page.inner_text(".support-chat-log").strip() == ""
+    context.close()

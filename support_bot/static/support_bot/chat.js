@@ -14,13 +14,64 @@
   let lastAgentId = 0;
   let pollTimer = null;
 
-  function line(kind, text) {
+  // The conversation survives page changes for its idle period: its lines, the server's conversation
+  // id, whether the panel was open and whether a person was asked for live in sessionStorage (this tab only).
+  const STORE = "marquee-support-chat-" + (root.dataset.account || "");  // one account's chat never shows to another
+  let state = { conversation: null, idleSeconds: 1800, lastActive: 0, lines: [], open: false, handedOff: false };
+
+  function save() {
+    try { sessionStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* storage full or off */ }
+  }
+
+  function restore() {
+    let saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(STORE) || "null"); } catch (e) { saved = null; }
+    if (!saved || !Array.isArray(saved.lines)) return;
+    if (Date.now() - (saved.lastActive || 0) > (saved.idleSeconds || 1800) * 1000) {
+      sessionStorage.removeItem(STORE);  // idle too long: the server starts a new conversation too
+      return;
+    }
+    state = saved;
+    lastAgentId = saved.lastAgentId || 0;
+    state.lines.forEach(function (entry) { draw(entry.kind, entry.text); });
+    if (state.handedOff) startPolling();
+    if (state.open) setOpen(true, false);
+  }
+
+  function draw(kind, text) {
     const li = document.createElement("li");
     li.className = kind;
     li.textContent = text;
     log.appendChild(li);
     log.scrollTop = log.scrollHeight;
     return li;
+  }
+
+  function line(kind, text) {
+    state.lines.push({ kind: kind, text: text });
+    state.lines = state.lines.slice(-100);
+    state.lastActive = Date.now();
+    save();
+    return draw(kind, text);
+  }
+
+  const SVG = "http://www.w3.org/2000/svg";
+  const THUMB_UP = "M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 1 6.6 7.6C6.2 8 6 8.5 6 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z";
+  const THUMB_DOWN = "M22 3h-4v12h4V3zM2 14a2 2 0 0 0 2 2h6.3l-1 4.6v.3c0 .4.2.8.4 1.1l1.1 1 6.6-6.6c.4-.4.6-.9.6-1.4V5a2 2 0 0 0-2-2H7c-.8 0-1.5.5-1.8 1.2l-3 7.1c-.1.2-.2.5-.2.7v2z";
+
+  function icon(path) {
+    // Inline SVG, not emoji: it renders without an emoji font.
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const shape = document.createElementNS(SVG, "path");
+    shape.setAttribute("fill", "currentColor");
+    shape.setAttribute("d", path);
+    svg.appendChild(shape);
+    return svg;
   }
 
   function post(url, body) {
@@ -38,10 +89,11 @@
 
   function addFeedback(li, messageId) {
     const wrap = document.createElement("div");
-    [["👍", true], ["👎", false]].forEach(function (pair) {
+    wrap.className = "feedback";
+    [[THUMB_UP, true], [THUMB_DOWN, false]].forEach(function (pair) {
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = pair[0];
+      button.appendChild(icon(pair[0]));
       button.setAttribute("aria-label", pair[1] ? "This helped" : "This did not help");
       button.addEventListener("click", function () {
         post(root.dataset.feedbackUrl, { message_id: messageId, helpful: pair[1] });
@@ -79,7 +131,10 @@
     if (data.clarify && data.choices) addChoices(li, data.choices);
     if (data.links && data.links.length) addLinks(li, data.links);
     if (!data.handoff && !data.clarify && data.message_id) addFeedback(li, data.message_id);
-    if (data.handoff) startPolling();
+    if (data.conversation_id) state.conversation = data.conversation_id;
+    if (data.idle_seconds) state.idleSeconds = data.idle_seconds;
+    if (data.handoff) { state.handedOff = true; startPolling(); }
+    save();
   }
 
   function ask(question, choice) {
@@ -100,6 +155,7 @@
       .then(function (data) {
         (data.messages || []).forEach(function (m) {
           lastAgentId = Math.max(lastAgentId, m.id);
+          state.lastAgentId = lastAgentId;
           line("from-agent", "Support team: " + m.text);
         });
       }).catch(function () {});
@@ -109,12 +165,23 @@
     if (!pollTimer) pollTimer = setInterval(poll, 15000);
   }
 
-  toggle.addEventListener("click", function () {
-    const open = panel.hidden;
+  function setOpen(open, focus) {
     panel.hidden = !open;
     toggle.setAttribute("aria-expanded", String(open));
-    if (open) { input.focus(); poll(); }
+    state.open = open;
+    save();
+    if (open) { if (focus) input.focus(); poll(); } else if (focus) toggle.focus();
+  }
+
+  toggle.addEventListener("click", function () { setOpen(panel.hidden, true); });
+  root.querySelector(".support-chat-close").addEventListener("click", function () { setOpen(false, true); });
+  root.querySelector(".support-chat-human").addEventListener("click", function () {
+    ask("I'd like to talk to a person, please.");  // the bot hands off at once on asking for a person
   });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !panel.hidden) setOpen(false, true);
+  });
+  restore();
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
