@@ -7,8 +7,6 @@ model is judged on exactly the arrays it is trained on, without Django in the lo
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,6 +14,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from activity.opinions import COMPLETED_AT, DEFAULT_DISLIKE_AT, is_disliked, is_relevant
+from catalog.movielens_files import (  # the one MovieLens reader (its error re-exported here)
+    MOVIES_HEADER,
+    RATINGS_HEADER,
+    TAGS_HEADER,
+    MovieLensFormatError,
+    genre_names,
+    normalize_tag,
+    read_rows,
+    split_title,
+)
 
 # Signal kinds: the raw events before they are folded into one weight per (profile, title).
 VIEW, RATING, THUMB, MY_LIST, SEARCH = 0, 1, 2, 3, 4
@@ -207,22 +215,6 @@ class FeatureBuilder:
 
 
 # -- MovieLens folder (the bench, and the export round trip) ----------------------------------------
-class MovieLensFormatError(ValueError):
-    pass
-
-
-def _read_csv(path: Path, header: list[str]) -> Iterable[tuple[int, list[str]]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        first = next(reader, None)
-        if first is None or [c.strip() for c in first] != header:
-            raise MovieLensFormatError(f"{path}:1: header is {first!r}, expected {','.join(header)}")
-        for fields in reader:
-            if len(fields) != len(header):
-                raise MovieLensFormatError(f"{path}:{reader.line_num}: expected {len(header)} columns, found {len(fields)}")
-            yield reader.line_num, fields
-
-
 def from_movielens(directory: str | Path) -> Dataset:
     """Read ratings/movies/tags CSVs into a Dataset (ratings become RATING events)."""
     directory = Path(directory)
@@ -230,7 +222,7 @@ def from_movielens(directory: str | Path) -> Dataset:
     if not ratings_path.is_file():
         raise FileNotFoundError(f"{ratings_path}: ratings.csv is required")
     users, items, stars, times = [], [], [], []
-    for line, (u, m, r, t) in _read_csv(ratings_path, ["userId", "movieId", "rating", "timestamp"]):
+    for line, (u, m, r, t) in read_rows(ratings_path, RATINGS_HEADER):
         try:
             users.append(int(u))
             items.append(int(m))
@@ -240,13 +232,8 @@ def from_movielens(directory: str | Path) -> Dataset:
             raise MovieLensFormatError(f"{ratings_path}:{line}: {error}") from None
     movies: dict[int, tuple[str, list[str], int | None]] = {}
     if (directory / "movies.csv").is_file():
-        import re
-
-        year_re = re.compile(r"\((\d{4})\)\s*$")
-        for _line, (m, title, genres) in _read_csv(directory / "movies.csv", ["movieId", "title", "genres"]):
-            match = year_re.search(title)
-            genre_list = [] if genres == "(no genres listed)" else genres.split("|")
-            movies[int(m)] = (title, genre_list, int(match.group(1)) if match else None)
+        for _line, (m, title, genres) in read_rows(directory / "movies.csv", MOVIES_HEADER):
+            movies[int(m)] = (title, genre_names(genres), split_title(title)[1])
     item_ids = np.array(sorted(set(items) | set(movies)), dtype=np.int64)
     user_ids = np.array(sorted(set(users)), dtype=np.int64)
     item_index = {m: i for i, m in enumerate(item_ids.tolist())}
@@ -259,9 +246,9 @@ def from_movielens(directory: str | Path) -> Dataset:
             features.add(row, f"genre:{genre.lower()}")
         features.add(row, year_bucket(year))
     if (directory / "tags.csv").is_file():
-        for _line, (_u, m, tag, _t) in _read_csv(directory / "tags.csv", ["userId", "movieId", "tag", "timestamp"]):
+        for _line, (_u, m, tag, _t) in read_rows(directory / "tags.csv", TAGS_HEADER):
             if int(m) in item_index:
-                features.add(item_index[int(m)], "tag:" + " ".join(tag.lower().split()), TAG_SOURCE_WEIGHT["imported"])
+                features.add(item_index[int(m)], "tag:" + normalize_tag(tag), TAG_SOURCE_WEIGHT["imported"])
     item_features, item_feature_names = features.build()
 
     events = Events(

@@ -221,3 +221,28 @@ def test_a_title_with_nul_or_other_control_characters_is_refused_by_file_and_lin
     assert sorted(Title.objects.values_list("movielens_id", flat=True)) == [1, 2, 3, 6]
     names = [*Title.objects.values_list("name", flat=True), *Tag.objects.values_list("name", flat=True)]
     assert not [name for name in names if "\x00" in name]
+
+
+def test_the_importer_and_the_recommenders_dataset_read_a_folder_alike(tmp_path):
+    """One reader (catalog.movielens_files): the same years, genres and tags reach the database and the
+    offline dataset, a series' year range included."""
+    from recommendations.dataset import MovieLensFormatError, from_movielens
+
+    movies = MOVIES + "4,Death Note: Desu nôto (2006–2007),Mystery\n"
+    folder = write_movielens(tmp_path / "ml", GOOD_RATINGS + "2,4,3.5,1445714900\n", movies=movies)
+    run_import(folder)
+    data = from_movielens(folder)
+
+    index = {int(m): i for i, m in enumerate(data.item_ids)}
+    names = data.item_feature_names
+    for title in Title.objects.prefetch_related("genres", "tags"):
+        row = data.item_features[index[title.movielens_id]]
+        features = {names[c] for c in row.indices}
+        assert {f"genre:{g.name.lower()}" for g in title.genres.all()} <= features
+        assert {f"tag:{t.name}" for t in title.tags.all()} == {f for f in features if f.startswith("tag:")}
+        assert (title.year is not None) == any(f.startswith("year:") for f in features), title
+    assert Title.objects.get(movielens_id=4).year == 2006
+
+    (folder / "tags.csv").write_text("userId,movieId,tag\n1,1,pixar\n")
+    with pytest.raises(MovieLensFormatError, match=r"tags.csv:1: header is"):
+        from_movielens(folder)

@@ -25,9 +25,17 @@ from activity.models import Rating
 from jobs.bulk import insert_rows
 
 from .models import Genre, Tag, Title, TitleTag
+from .movielens_files import (  # the format's one owner, shared with the recommender's dataset
+    LINKS_HEADER,
+    MOVIES_HEADER,
+    RATINGS_HEADER,
+    TAGS_HEADER,
+    genre_names,
+    header_matches,
+    normalize_tag,
+    split_title,
+)
 
-NO_GENRES = "(no genres listed)"
-TITLE_YEAR = re.compile(r"^(?P<name>.*?)\s*\((?P<year>\d{4})(?:[-–]\d{4}?)?\)\s*$")
 # Earliest MovieLens activity is 1995; anything before 1990 or in the future is a corrupt timestamp.
 MIN_TIMESTAMP = int(datetime(1990, 1, 1, tzinfo=UTC).timestamp())
 MOVIELENS_EMAIL_DOMAIN = "movielens.marquee.invalid"
@@ -169,18 +177,6 @@ def _stars(value: str) -> float:
     return stars
 
 
-def split_title(raw: str) -> tuple[str, int | None]:
-    """'Toy Story (1995)' -> ('Toy Story', 1995); titles without a year keep their whole text."""
-    match = TITLE_YEAR.match(raw.strip())
-    if match:
-        return match["name"].strip(), int(match["year"])
-    return raw.strip(), None
-
-
-def normalize_tag(raw: str) -> str:
-    return " ".join(raw.lower().split())[:100]
-
-
 class MovieLensImporter:
     def __init__(
         self,
@@ -244,7 +240,7 @@ class MovieLensImporter:
                 first = next(reader, None)
             except csv.Error as error:
                 raise BadRow(path.name, reader.line_num, f"header is unreadable ({error})") from None
-            if first is None or [column.strip() for column in first] != header:
+            if not header_matches(first, header):
                 raise BadRow(path.name, 1, f"header is {first!r}, expected {','.join(header)}")
             for line, fields in self.progress(self._parsed(reader, path.name, report), path.name, total):
                 report.read += 1
@@ -285,7 +281,7 @@ class MovieLensImporter:
         report = FileReport(path.name)
         self.report.files.append(report)
         genres = {genre.name: genre.pk for genre in Genre.objects.all()}
-        for batch in _batches(self._rows(path, ["movieId", "title", "genres"], report), self.batch_size):
+        for batch in _batches(self._rows(path, MOVIES_HEADER, report), self.batch_size):
             parsed: dict[int, tuple[str, int | None, list[str]]] = {}
             for line, (movie_id, raw_title, raw_genres) in batch:
                 try:
@@ -304,7 +300,7 @@ class MovieLensImporter:
                     self._bad(report, path.name, line, f"movieId {ml_id} appears twice", "duplicate movieId")
                     continue
                 name, year = split_title(raw_title)
-                names = [g.strip() for g in raw_genres.split("|") if g.strip() and g.strip() != NO_GENRES]
+                names = genre_names(raw_genres)
                 parsed[ml_id] = (name, year, names)
 
             existing = set(Title.objects.filter(movielens_id__in=parsed).values_list("movielens_id", flat=True))
@@ -339,7 +335,7 @@ class MovieLensImporter:
         self.report.files.append(report)
         self._links_report = report
         links: dict[int, Link] = {}
-        for line, (movie_id, imdb, tmdb) in self._rows(path, ["movieId", "imdbId", "tmdbId"], report):
+        for line, (movie_id, imdb, tmdb) in self._rows(path, LINKS_HEADER, report):
             try:
                 ml_id = _positive_int(movie_id, "movieId")
                 imdb_id = f"tt{_positive_int(imdb, 'imdbId'):07d}" if imdb.strip() else ""
@@ -400,7 +396,7 @@ class MovieLensImporter:
     def _import_ratings(self, path: Path) -> None:
         report = FileReport(path.name)
         self.report.files.append(report)
-        header = ["userId", "movieId", "rating", "timestamp"]
+        header = RATINGS_HEADER
         for batch in _batches(self._rows(path, header, report), self.batch_size):
             parsed: dict[tuple[int, int], tuple[float, datetime]] = {}
             for line, (user_id, movie_id, rating, timestamp) in batch:
@@ -445,7 +441,7 @@ class MovieLensImporter:
         report = FileReport(path.name)
         self.report.files.append(report)
         tags = dict(Tag.objects.values_list("slug", "pk"))
-        for batch in _batches(self._rows(path, ["userId", "movieId", "tag", "timestamp"], report), self.batch_size):
+        for batch in _batches(self._rows(path, TAGS_HEADER, report), self.batch_size):
             pairs: set[tuple[int, str]] = set()
             names: dict[str, str] = {}
             valid = 0
