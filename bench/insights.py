@@ -296,13 +296,13 @@ def trends_bench(args) -> dict:
         )
         c.execute(
             "INSERT INTO accounts_user (password, is_superuser, email, is_staff, is_active, date_joined, "
-            "first_name, last_name, marketing_consent, region_id) SELECT '!', false, 'b' || g || '@b.test', "
-            "false, true, now(), '', '', false, (SELECT min(id) FROM catalog_region) + g % 8 "
+            "first_name, last_name, marketing_consent, playback_quality, region_id) SELECT '!', false, 'b' || g || '@b.test', "
+            "false, true, now(), '', '', false, 'auto', (SELECT min(id) FROM catalog_region) + g % 8 "
             "FROM generate_series(1, 20000) g"
         )
         c.execute(
-            "INSERT INTO accounts_profile (account_id, name, maturity_limit, avatar_color, created_at) "
-            "SELECT id, 'Main', 'all', '#e50914', now() FROM accounts_user"
+            "INSERT INTO accounts_profile (account_id, name, maturity_limit, avatar_color, pin_hash, created_at) "
+            "SELECT id, 'Main', 'all', '#e50914', '', now() FROM accounts_user"
         )
         c.execute(
             "INSERT INTO activity_viewingevent (profile_id, title_id, started_at, updated_at, seconds_watched, completion) "
