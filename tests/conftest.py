@@ -34,6 +34,7 @@ def media_root(settings, tmp_path):
     """Every test writes media into its own folder, never into var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MODEL_ARTIFACT_DIR = tmp_path / "models"
+    settings.SEMANTIC_WARMUP = False  # no background MiniLM load in every test that makes a request
     return settings.MEDIA_ROOT
 
 

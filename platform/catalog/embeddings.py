@@ -16,6 +16,7 @@ from django.conf import settings
 EMBEDDING_DIM = 384
 MAX_TOKENS = 128
 _lock = threading.Lock()
+_load_lock = threading.Lock()  # a search during the background warm-up waits for it, never loads twice
 
 
 def model_dir() -> Path:
@@ -60,7 +61,8 @@ def embed_texts(texts: list[str], *, batch_size: int = 64, quantized: bool = Fal
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     import torch
 
-    tokenizer, model = _load(quantized)
+    with _load_lock:
+        tokenizer, model = _load(quantized)
     chunks = []
     with _lock, torch.inference_mode():
         for start in range(0, len(texts), batch_size):

