@@ -1,4 +1,4 @@
-"""Screenshots of the home page and the staff dashboard for docs/, taken with Debian's Chromium.
+"""Screenshots of the home page, the staff dashboard and the queue monitor for docs/, taken with Debian's Chromium.
 
     .venv/bin/python bench/screenshots.py [--database-url postgres://postgres@127.0.0.1:5432/marquee_bench]
 
@@ -70,7 +70,8 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
             shots = [("viewer", "/", "home.png", {"width": 1366, "height": 1100}),
                      ("viewer", "/", "home-phone.png", {"width": 390, "height": 844}),
-                     ("staff", "/admin/dashboard/", "dashboard.png", {"width": 1366, "height": 1300})]
+                     ("staff", "/admin/dashboard/", "dashboard.png", {"width": 1366, "height": 1300}),
+                     ("staff", "/admin/dashboard/queues/", "queues.png", {"width": 1366, "height": 700})]
             for who, path, name, viewport in shots:
                 context = browser.new_context(viewport=viewport)
                 context.add_cookies([{"name": "sessionid", "value": sessions[who], "url": base}])

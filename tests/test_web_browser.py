@@ -226,6 +226,34 @@ def test_staff_sign_in_and_retrain_from_the_dashboard(page, small_catalog, inlin
 
 
 @screenshot_on_failure
+def test_a_support_agent_sees_the_dashboard_and_queues_but_no_job_buttons(page, small_catalog):
+    from django.contrib.auth.models import Group
+
+    from accounts.groups import SUPPORT_AGENTS
+
+    agent = make_account("agent@example.test", "agent-password-123", is_staff=True)
+    agent.groups.add(Group.objects.get(name=SUPPORT_AGENTS))
+
+    page.goto("/admin/")
+    page.get_by_label("Email").fill("agent@example.test")
+    page.get_by_label("Password").fill("agent-password-123")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Marquee dashboard").click()
+
+    assert page.locator("svg.chart").count() >= 2
+    assert "Your staff role does not include any of these jobs." in page.content()
+    assert page.get_by_role("button", name="Retrain recommendations now").count() == 0
+    assert page.locator("table.jobs").count() == 0  # task results are not an agent's to read
+    wait_until(page, "!document.querySelector('#queue-summary .queue-line').textContent.startsWith('Asking')")
+    assert "default:" in page.locator("#queue-summary .queue-line").inner_text()
+
+    page.get_by_role("link", name="Queue monitor →").click()
+    assert page.locator("table.queues tr.queue").count() == 3
+    assert page.goto("/admin/support_bot/supportticket/").status == 200  # the agent's own work
+    assert page.goto("/admin/recommendations/modelversion/").status == 403  # not the agent's
+
+
+@screenshot_on_failure
 def test_a_real_video_plays_and_reports_its_progress(page, settings, tmp_path):
     from django.core.files.base import ContentFile
     from django.utils import timezone
