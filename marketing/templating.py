@@ -1,13 +1,6 @@
-"""The campaign template syntax: `{name}` placeholders from a fixed whitelist, the support bot's syntax.
+"""Campaign templates: the placeholders a campaign may use, in the shared syntax (`messaging.templating`)."""
 
-Staff write templates, so they never reach Django's template engine or str.format (both can walk
-attributes). In the HTML part every value is escaped; `{{` and `}}` are literal braces.
-"""
-
-import re
-from collections.abc import Mapping
-
-from django.utils.html import escape
+from messaging.templating import PlaceholderSyntax
 
 PLACEHOLDERS: dict[str, str] = {
     "profile_name": "the name of the account's main profile",
@@ -23,35 +16,6 @@ PLACEHOLDERS: dict[str, str] = {
     "unsubscribe_url": "the signed one-click unsubscribe link",
 }
 
-_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-
-
-def placeholders_in(template: str) -> list[str]:
-    return [m.group(1).strip() for m in _TOKEN.finditer(template) if m.group(1) is not None]
-
-
-def template_errors(template: str) -> list[str]:
-    """Problems with a template (unknown placeholders, stray braces); empty when valid."""
-    errors = [
-        f"unknown placeholder {{{name}}}; allowed: {', '.join(sorted(PLACEHOLDERS))}"
-        for name in placeholders_in(template)
-        if name not in PLACEHOLDERS
-    ]
-    leftover = _TOKEN.sub("", template)
-    if "{" in leftover or "}" in leftover:
-        errors.append("unbalanced brace; write {{ or }} for a literal brace")
-    return errors
-
-
-def render(template: str, context: Mapping[str, str], *, html: bool = False) -> str:
-    """Fill placeholders from `context` (escaped when `html`); unknown or missing ones render as nothing."""
-
-    def substitute(match: re.Match) -> str:
-        token = match.group(0)
-        if token in ("{{", "}}"):
-            return token[0]
-        name = match.group(1).strip()
-        value = str(context.get(name, "")) if name in PLACEHOLDERS else ""
-        return escape(value) if html else value
-
-    return _TOKEN.sub(substitute, template)
+SYNTAX = PlaceholderSyntax(PLACEHOLDERS)
+template_errors = SYNTAX.errors
+render = SYNTAX.render  # render(template, context, html=False): values escaped in the HTML part

@@ -1,11 +1,11 @@
-"""A tiny, safe answer-template syntax: `{name}` placeholders from a fixed whitelist of the asker's own fields.
+"""Answer templates: the asker's own fields an answer may name, in the shared syntax (`messaging.templating`).
 
-Staff write answers, so answers never reach Django's template engine or Python's str.format (both can
-walk attributes); a placeholder is a bare name looked up in a dict built from the asking account only.
+The values come from a dict built from the asking account only (`account_context`).
 """
 
-import re
 from typing import Any
+
+from messaging.templating import PlaceholderSyntax
 
 # name -> what it is, for the admin help text and for error messages.
 PLACEHOLDERS: dict[str, str] = {
@@ -23,24 +23,8 @@ PLACEHOLDERS: dict[str, str] = {
     "email": "the account's sign-in email",
 }
 
-# `{{` and `}}` are literal braces; `{name}` is a placeholder; anything else in braces is an error.
-_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-
-
-def placeholders_in(template: str) -> list[str]:
-    return [m.group(1).strip() for m in _TOKEN.finditer(template) if m.group(1) is not None]
-
-
-def template_errors(template: str) -> list[str]:
-    """Human-readable problems with a template (unknown placeholders, stray braces); empty when valid."""
-    errors = []
-    for name in placeholders_in(template):
-        if name not in PLACEHOLDERS:
-            errors.append(f"unknown placeholder {{{name}}}; allowed: {', '.join(sorted(PLACEHOLDERS))}")
-    leftover = _TOKEN.sub("", template)
-    if "{" in leftover or "}" in leftover:
-        errors.append("unbalanced brace; write {{ or }} for a literal brace")
-    return errors
+SYNTAX = PlaceholderSyntax(PLACEHOLDERS)
+template_errors = SYNTAX.errors
 
 
 def account_context(user: Any) -> dict[str, Any]:
@@ -90,14 +74,4 @@ def plans_on_offer() -> str:
 
 def render_answer(template: str, context: dict[str, Any]) -> str:
     """Fill placeholders from `context`; a placeholder with no value renders as nothing rather than raising."""
-
-    def substitute(match: re.Match) -> str:
-        token = match.group(0)
-        if token == "{{":
-            return "{"
-        if token == "}}":
-            return "}"
-        name = match.group(1).strip()
-        return str(context.get(name, "")) if name in PLACEHOLDERS else ""
-
-    return _TOKEN.sub(substitute, template)
+    return SYNTAX.render(template, context)
