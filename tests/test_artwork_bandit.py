@@ -237,3 +237,11 @@ def test_staff_insights_chart_take_rates_name_segment_winners_and_show_what_a_pr
     assert "Shown" in page and "Grown-up" not in page  # only what the profile may see
     assert f"#{good.asset_id}: 0.500" in page
     assert "no profile with id" in client.get(url, {"profile": "nope"}).content.decode()
+
+
+def test_a_linear_state_of_another_dimension_restarts_from_the_prior_instead_of_failing():
+    old = {"A": np.eye(54).tolist(), "b": [0.0] * 54}  # learned with 8 segment slots
+    arms = [bandits.Arm(1, {"faces": 1}), bandits.Arm(2, {"dark": 1})]
+    assert bandits.probabilities("lints", old, "Drama", arms).sum() == pytest.approx(1.0)
+    updated = bandits.update("lints", old, [("Drama", 1, {"faces": 1}, 1.0)])
+    assert len(updated["A"]) == bandits.JOINT_DIM
