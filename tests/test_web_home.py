@@ -145,10 +145,10 @@ def test_title_page_query_count_is_pinned(viewer, world, no_model_calls, django_
 
 
 # The session, the user and the profile come from the cache once a page has been seen.
-# Fresh rows: titles, artwork, whether the profile has watched anything (the greeting) and one bulk
-# insert of impressions however many cards, with the recommender's ranking queries on top.
-# Cached rows: the impressions insert alone.
-HOME_QUERIES_FRESH = 4
+# Fresh rows: titles, artwork, whether the profile has watched anything (the greeting), whether the
+# hero banner's top pick is on My List, and one bulk insert of impressions however many cards, with
+# the recommender's ranking queries on top. Cached rows: the impressions insert alone.
+HOME_QUERIES_FRESH = 5
 HOME_QUERIES_WARM = 1
 # title, its genres, its tags; hero artwork; rating, My List, video; then the "More like this"
 # cards: titles, artwork, impressions (the neighbours lookup on top).
@@ -221,3 +221,18 @@ def test_continue_watching_leads_the_home_page_and_a_finished_title_moves_to_his
     rows = client.get(reverse("storefront:home")).context["rows"]
     assert "continue_watching" not in [row.key for row in rows]
     assert started.name in client.get(reverse("storefront:history")).content.decode()
+
+
+def test_the_hero_banner_shows_the_top_pick_with_play_and_my_list(viewer, world):
+    client, profile = viewer
+    page = client.get(reverse("storefront:home")).content.decode()
+    assert 'class="hero-banner"' in page and "Top pick for you" in page
+    import re
+
+    title_id = int(re.search(r'class="hero-banner"[^>]*data-title="(\d+)"', page).group(1))
+    assert f'href="/watch/{title_id}/"' in page
+    assert "__marquee_csrf_token__" not in page  # the banner's My List form got this response's token
+    response = client.post(reverse("storefront:toggle_my_list", args=[title_id]), {"back": "home"})
+    assert response["Location"] == reverse("storefront:home")
+    assert "On My List" in client.get(reverse("storefront:home")).content.decode()
+    assert 'aria-label="Scroll' in page  # row arrows (shown by the script for a mouse)

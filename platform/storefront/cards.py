@@ -13,7 +13,7 @@ from activity.impressions import Shown, log_impressions
 from artwork.services import choose_artwork
 from catalog.models import Title
 
-TITLE_CARD_FIELDS = ("id", "name", "year", "maturity_rating", "runtime_minutes")
+TITLE_CARD_FIELDS = ("id", "name", "year", "maturity_rating", "runtime_minutes", "synopsis")  # synopsis: the hero
 
 
 @dataclass

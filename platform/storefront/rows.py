@@ -22,7 +22,7 @@ from activity.impressions import encode_cards, log_impressions
 from catalog.models import Title
 from recommendations import services as recommendations
 
-from .cards import CardRow, RowSpec, build_rows, resolve_rows, shown_cards
+from .cards import Card, CardRow, RowSpec, build_rows, resolve_rows, shown_cards
 
 ROW_LIMIT = 12
 T = TypeVar("T")
@@ -72,10 +72,29 @@ class HomeRowsHtml:
     empty: bool
 
 
+# The home page swaps this for each response's own CSRF token (its markup is cached without one).
+CSRF_PLACEHOLDER = "__marquee_csrf_token__"
+
+
+def _hero(rows: list[CardRow]) -> Card | None:
+    """The top pick for the banner: the first card of the first row that is not Continue Watching
+    (those cards already passed the visibility rule when the rows were built)."""
+    for row in rows:
+        if row.key != "continue_watching" and row.cards:
+            return row.cards[0]
+    return None
+
+
 def home_rows_markup(profile: Profile, *, limit: int = ROW_LIMIT) -> tuple[HomeRowsHtml, str]:
     """The home page's rows rendered from the cached cards, and the encoded cards to log when they are shown."""
     rows, shown = cached_for_profile(profile, "rows", lambda: _resolved(profile, limit), limit=limit)
-    html = render_to_string("storefront/_home_rows.html", {"rows": rows})
+    hero = _hero(rows)
+    context = {"rows": rows, "hero": hero, "csrf_token": CSRF_PLACEHOLDER}
+    if hero is not None:
+        from activity.models import MyListEntry
+
+        context["hero_on_list"] = MyListEntry.objects.filter(profile=profile, title_id=hero.title.pk).exists()
+    html = render_to_string("storefront/_home_rows.html", context)
     return HomeRowsHtml(mark_safe(html), shown == "[]"), shown  # noqa: S308 (our own template's output)
 
 

@@ -22,7 +22,7 @@ from .common import needs_onboarding, profile_required
 # The whole home page is cached per profile, like its rows (until the profile acts or the cache period
 # ends), with a placeholder where each response gets its own CSRF token: a warm home page renders no
 # template at all. A page with flash messages to show is rendered normally.
-CSRF_PLACEHOLDER = "__marquee_csrf_token__"
+CSRF_PLACEHOLDER = row_service.CSRF_PLACEHOLDER
 
 
 def _home_page(request: HttpRequest, profile: Profile, csrf_token: str) -> tuple[str, str]:
@@ -44,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
         page, shown = row_service.cached_for_profile(
             profile, "home-page", lambda: _home_page(request, profile, CSRF_PLACEHOLDER)
         )
-        page = page.replace(CSRF_PLACEHOLDER, get_token(request))
+    page = page.replace(CSRF_PLACEHOLDER, get_token(request))  # the rows' hero form carries one too
     log_impressions(profile.pk, shown)
     return HttpResponse(page)
 
@@ -116,4 +116,6 @@ def toggle_my_list(request: HttpRequest, title_id: int) -> HttpResponse:
     actions.toggle_my_list(profile, title)
     if request.POST.get("back") == "my_list":
         return redirect("storefront:my_list")
+    if request.POST.get("back") == "home":
+        return redirect("storefront:home")
     return redirect("storefront:title", title_id=title.pk)

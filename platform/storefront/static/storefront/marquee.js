@@ -124,6 +124,21 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.searchbox").forEach(setupSuggestions);
+    // Row arrows for a mouse (touch and trackpads scroll the rail directly): a page of cards per click.
+    if (window.matchMedia("(hover: hover) and (pointer: fine)").matches) {
+      document.querySelectorAll(".rail-wrap").forEach(function (wrap) {
+        var rail = wrap.querySelector(".rail"), prev = wrap.querySelector(".prev"), next = wrap.querySelector(".next");
+        function update() {
+          prev.hidden = rail.scrollLeft <= 2;
+          next.hidden = rail.scrollLeft + rail.clientWidth >= rail.scrollWidth - 2;
+        }
+        prev.addEventListener("click", function () { rail.scrollBy({ left: -rail.clientWidth * 0.9, behavior: "smooth" }); });
+        next.addEventListener("click", function () { rail.scrollBy({ left: rail.clientWidth * 0.9, behavior: "smooth" }); });
+        rail.addEventListener("scroll", update, { passive: true });
+        window.addEventListener("resize", update);
+        update();
+      });
+    }
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.addEventListener("click", function () { window.print(); });
     });
