@@ -150,9 +150,9 @@ def test_title_page_query_count_is_pinned(viewer, world, no_model_calls, django_
 # the recommender's ranking queries on top. Cached rows: the impressions insert alone.
 HOME_QUERIES_FRESH = 5
 HOME_QUERIES_WARM = 1
-# title, its genres, its tags; hero artwork; rating, My List, video; then the "More like this"
-# cards: titles, artwork, impressions (the neighbours lookup on top).
-TITLE_QUERIES = 10
+# title, its genres, its tags; hero artwork; the preview clip's candidates (issue 13); rating, My List,
+# video; then the "More like this" cards: titles, artwork, impressions (the neighbours lookup on top).
+TITLE_QUERIES = 11
 
 
 def test_every_home_page_is_logged_through_the_buffer_even_when_its_rows_are_cached(viewer, world, redis_url, settings):
