@@ -5,17 +5,15 @@ Playwright's request routing), so any answer, choice label or link title can be 
 """
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
+from browser import launched_chromium
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from factories import make_account
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCRIPT = Path(__file__).resolve().parents[1] / "support_bot" / "static" / "support_bot" / "chat.js"
 ORIGIN = "http://marquee.test"
 HOSTILE = '<img src=x onerror="window.pwned=1"><b id="injected">bold</b>'
@@ -25,18 +23,8 @@ pytestmark = [pytest.mark.browser]
 
 @pytest.fixture(scope="module")
 def chromium():
-    if not shutil.which(CHROMIUM):
-        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium, or `make browser`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}, but CI=true requires the browser tests", pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _widget_page(db) -> str:

@@ -4,11 +4,10 @@ A failing test leaves a full-page screenshot in test-artifacts/.
 """
 
 import functools
-import os
-import shutil
 from pathlib import Path
 
 import pytest
+from browser import launched_chromium
 from django.core import mail
 from django.core.cache import cache
 
@@ -17,10 +16,7 @@ from activity.models import Rating, SearchQuery, ViewingEvent
 from factories import make_account, make_profile, make_title, rate, watch
 from recommendations.services import metrics_history
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,20 +33,8 @@ def wait_until(page, expression: str, timeout_ms: int = 30_000) -> None:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not shutil.which(CHROMIUM):
-        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium, or `make browser`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}, but CI=true requires the browser tests", pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop on this thread; the ORM calls the tests make
-    # between browser steps are ordinary blocking calls, which Django would otherwise refuse.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
