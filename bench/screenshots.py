@@ -42,7 +42,12 @@ profile = (Profile.objects.filter(account__is_staff=False).annotate(n=django.db.
            .order_by("-n", "id").select_related("account").first())
 profile.onboarded_at = profile.onboarded_at or timezone.now(); profile.save()
 staff = User.objects.get(email=settings.DEMO_STAFF_EMAIL)
-print(json.dumps({"viewer": session(profile.account, profile), "staff": session(staff)}))
+# A title the viewer stopped half-way through, for the watch page resuming.
+from activity.models import ViewingEvent
+halfway = (ViewingEvent.objects.filter(profile=profile, hidden_at__isnull=True, completion__gt=0.2,
+                                       completion__lt=ViewingEvent.FINISHED_AT).order_by("-started_at").first())
+print(json.dumps({"viewer": session(profile.account, profile), "staff": session(staff),
+                  "resume_title": halfway.title_id if halfway else None}))
 """
     out = subprocess.run([PYTHON, "-c", code], cwd=REPO, env=env, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -71,13 +76,23 @@ def main() -> None:
             shots = [("viewer", "/", "home.png", {"width": 1366, "height": 1100}),
                      ("viewer", "/", "home-phone.png", {"width": 390, "height": 844}),
                      ("staff", "/admin/dashboard/", "dashboard.png", {"width": 1366, "height": 1300}),
-                     ("staff", "/admin/dashboard/queues/", "queues.png", {"width": 1366, "height": 700})]
+                     ("staff", "/admin/dashboard/queues/", "queues.png", {"width": 1366, "height": 700}),
+                     ("viewer", "/account/", "account.png", {"width": 1366, "height": 1100}),
+                     ("viewer", "/?chat", "chat.png", {"width": 1366, "height": 900})]
+            if sessions.get("resume_title"):
+                shots.append(("viewer", f"/watch/{sessions['resume_title']}/", "watch-resume.png",
+                              {"width": 1366, "height": 900}))
             for who, path, name, viewport in shots:
                 context = browser.new_context(viewport=viewport)
                 context.add_cookies([{"name": "sessionid", "value": sessions[who], "url": base}])
                 page = context.new_page()
                 page.goto(base + path, wait_until="networkidle")
-                page.screenshot(path=str(Path(args.out) / name), full_page=name != "home.png")
+                if name == "chat.png":  # the Help panel open, with one question answered
+                    page.click(".support-chat-toggle")
+                    page.fill("#support-chat input[name=question]", "When is my next payment?")
+                    page.press("#support-chat input[name=question]", "Enter")
+                    page.wait_for_selector(".support-chat-log .from-bot", timeout=20_000)
+                page.screenshot(path=str(Path(args.out) / name), full_page=name not in ("home.png", "chat.png"))
                 print("wrote", Path(args.out) / name)
                 context.close()
             browser.close()
