@@ -1,5 +1,5 @@
-"""In headless Chromium: the watch page resumes, a plan change is confirmed before it happens, and a
-cancellation shows the date the membership ends. (Fixtures from test_web_browser.)"""
+"""In headless Chromium: the watch page resumes, Continue Watching leads home until a title is finished,
+a plan change is confirmed before it happens, and a cancellation shows the date the membership ends. (Fixtures from test_web_browser.)"""
 # ruff: noqa: F811  (pytest fixtures imported from test_web_browser are redefined as arguments)
 
 from datetime import timedelta
@@ -88,3 +88,26 @@ def test_a_plan_change_is_confirmed_and_a_cancellation_shows_its_end_date(page):
     assert Cancellation.objects.get(account=account).effective_on == ends
     page.get_by_role("link", name="Billing history").click()
     assert page.locator("table.billing tbody tr").count() == 1  # the upgrade's prorated charge
+
+
+@screenshot_on_failure
+def test_continue_watching_leads_home_and_a_finished_title_moves_to_history(page):
+    halfway = make_title("Halfway Home", runtime_minutes=100)
+    for i in range(6):
+        make_title(f"Filler {i}", runtime_minutes=90)
+    profile = make_profile(make_account("cw@example.test", PASSWORD), name="Watcher", onboarded_at=timezone.now())
+    watch(profile, halfway, completion=0.4)
+    sign_in(page, "cw@example.test", "Watcher")
+
+    first_row = page.locator("section.row").first
+    assert first_row.get_attribute("data-row") == "continue_watching"
+    assert "Halfway Home" in first_row.inner_text()
+    watch(profile, halfway, completion=1.0, when=timezone.now() - timedelta(minutes=1))  # finished since
+    from storefront.rows import rows_changed
+
+    rows_changed(profile)
+    page.reload()
+    rows = page.locator("section.row[data-row=continue_watching]").all_inner_texts()
+    assert not any("Halfway Home" in text for text in rows)
+    page.get_by_role("link", name="History", exact=True).click()
+    assert "Finished" in page.locator(".history li", has_text="Halfway Home").first.inner_text()
