@@ -72,3 +72,25 @@ def signed_in(client, profile: Profile, *, account: User | None = None):
     session[SESSION_PROFILE_KEY] = profile.pk
     session.save()
     return client
+
+
+def restore_staff_groups() -> None:
+    """Write the staff groups again, as the migrations that grant them did: a transactional test's
+    flush empties every table, and these groups are rows, so a later live-server test needs them back."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    loader = MigrationLoader(connection)
+    apps = loader.project_state().apps
+    for app_label, name in _plan(loader):
+        for operation in loader.graph.nodes[(app_label, name)].operations:
+            if isinstance(operation, RunPython) and "grant" in operation.code.__code__.co_names:
+                operation.code(apps, None)
+
+
+def _plan(loader) -> list[tuple[str, str]]:
+    seen: list[tuple[str, str]] = []
+    for leaf in loader.graph.leaf_nodes():
+        seen += [node for node in loader.graph.forwards_plan(leaf) if node not in seen]
+    return seen

@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 from accounts.models import User
 from activity.models import Rating, SearchQuery, ViewingEvent
-from factories import make_account, make_profile, make_title, rate, watch
+from factories import make_account, make_profile, make_title, rate, restore_staff_groups, watch
 from recommendations.services import metrics_history
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -215,6 +215,7 @@ def test_a_support_agent_sees_the_dashboard_and_queues_but_no_job_buttons(page, 
 
     from accounts.groups import SUPPORT_AGENTS
 
+    restore_staff_groups()  # an earlier live-server test's flush removed the migrated groups
     agent = make_account("agent@example.test", "agent-password-123", is_staff=True)
     agent.groups.add(Group.objects.get(name=SUPPORT_AGENTS))
 
