@@ -24,10 +24,17 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
+# The largest a poster is shown (the title page's 18rem column) at 2x pixel density, so demo art is never
+# upscaled; cards show it smaller. 2:3, as every poster slot is.
+POSTER_SIZE = (576, 864)
+
+
 def poster_png(title: str, year: int | None, colour: str, seed: int) -> bytes:
-    """A 240x360 poster: a two-colour gradient in the genre's colour with the title set on it."""
+    """A POSTER_SIZE poster: a two-colour gradient in the genre's colour with the title set on it (the
+    same layout as artwork.placeholders' SVG, so cards with and without artwork look alike)."""
     rng = random.Random(seed)
-    width, height = 240, 360
+    width, height = POSTER_SIZE
+    unit = width / 240  # the layout was drawn on a 240-px poster
     top = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float32)
     bottom = top * rng.uniform(0.15, 0.4)
     ramp = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
@@ -35,24 +42,25 @@ def poster_png(title: str, year: int | None, colour: str, seed: int) -> bytes:
     image = Image.fromarray(pixels.clip(0, 255).astype(np.uint8), "RGB")
     draw = ImageDraw.Draw(image)
     for _ in range(3):  # a few soft shapes so posters differ within a genre
-        x, y, r = rng.randrange(width), rng.randrange(height // 2), rng.randrange(20, 70)
-        draw.ellipse([x - r, y - r, x + r, y + r], outline=(255, 255, 255), width=2)
-    font, small = _font(22), _font(14)
+        x, y, r = rng.randrange(width), rng.randrange(height // 2), int(rng.randrange(20, 70) * unit)
+        draw.ellipse([x - r, y - r, x + r, y + r], outline=(255, 255, 255), width=max(2, int(2 * unit)))
+    font, small = _font(int(22 * unit)), _font(int(14 * unit))
+    margin, leading = int(12 * unit), int(28 * unit)
     words, lines, line = title.split(), [], ""
     for word in words:
         candidate = f"{line} {word}".strip()
-        if draw.textlength(candidate, font=font) > width - 24 and line:
+        if draw.textlength(candidate, font=font) > width - 2 * margin and line:
             lines.append(line)
             line = word
         else:
             line = candidate
     lines.append(line)
-    y = height - 40 - 28 * len(lines)
+    y = height - int(40 * unit) - leading * len(lines)
     for text in lines:
-        draw.text((12, y), text, fill=(255, 255, 255), font=font)
-        y += 28
+        draw.text((margin, y), text, fill=(255, 255, 255), font=font)
+        y += leading
     if year:
-        draw.text((12, height - 30), str(year), fill=(220, 220, 220), font=small)
+        draw.text((margin, height - int(30 * unit)), str(year), fill=(220, 220, 220), font=small)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
