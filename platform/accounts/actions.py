@@ -340,7 +340,10 @@ def renew_due(*, now: datetime | None = None) -> dict[str, int]:
     for account_id in list(due):
         with transaction.atomic():
             account = (
-                User.objects.select_for_update().select_related("plan", "scheduled_plan").get(pk=account_id)
+                # Lock the account row only: PostgreSQL refuses FOR UPDATE on the nullable side of the joins.
+                User.objects.select_for_update(of=("self",))
+                .select_related("plan", "scheduled_plan")
+                .get(pk=account_id)
             )
             if (
                 account.plan_id is None

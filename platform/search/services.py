@@ -101,6 +101,7 @@ def suggest(query: str, *, profile: Profile | None, limit: int = 8) -> list[Titl
 
 
 def log_search(profile: Profile, text: str, results_count: int) -> SearchQuery:
+    text = text.replace("\x00", "")  # PostgreSQL text cannot hold NUL; nothing a person types has one
     return SearchQuery.objects.create(
         profile=profile,
         text=text[:MAX_QUERY_CHARS],
