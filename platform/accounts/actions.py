@@ -362,18 +362,23 @@ def renew_due(*, now: datetime | None = None) -> dict[str, int]:
             start = account.next_billing_date
             account.next_billing_date = add_months(start)
             account.save(update_fields=["plan", "scheduled_plan", "next_billing_date"])
-            Invoice.objects.create(
-                account=account,
-                plan=account.plan,
-                description=f"{account.plan.name} plan, monthly",
-                amount=account.plan.monthly_price,
-                currency=account.plan.currency,
-                period_start=start,
-                period_end=account.next_billing_date,
-                issued_at=now,
-            )
+            _monthly_invoice(account, start, account.next_billing_date, now).save()
             counts["renewed"] += 1
     return counts
+
+
+def _monthly_invoice(account: User, start: date, end: date, issued_at: datetime) -> Invoice:
+    """The bill for one month of the account's plan (unsaved): renewals save it, the demo backfills it."""
+    return Invoice(
+        account=account,
+        plan=account.plan,
+        description=f"{account.plan.name} plan, monthly",
+        amount=account.plan.monthly_price,
+        currency=account.plan.currency,
+        period_start=start,
+        period_end=end,
+        issued_at=issued_at,
+    )
 
 
 def past_invoices(account: User, months: int, *, today: date | None = None) -> list[Invoice]:
@@ -386,16 +391,5 @@ def past_invoices(account: User, months: int, *, today: date | None = None) -> l
     for back in range(1, months + 1):
         start, end = add_months(next_bill, -back), add_months(next_bill, -back + 1)
         issued = timezone.make_aware(datetime.combine(start, datetime.min.time()).replace(hour=6))
-        invoices.append(
-            Invoice(
-                account=account,
-                plan=account.plan,
-                description=f"{account.plan.name} plan, monthly",
-                amount=account.plan.monthly_price,
-                currency=account.plan.currency,
-                period_start=start,
-                period_end=end,
-                issued_at=issued,
-            )
-        )
+        invoices.append(_monthly_invoice(account, start, end, issued))
     return invoices
