@@ -67,3 +67,27 @@ def test_it_creates_the_demo_logins_with_profiles(client, settings):
     assert client.login(email=settings.DEMO_SUBSCRIBER_EMAIL, password=settings.DEMO_SUBSCRIBER_PASSWORD)
     assert Profile.objects.filter(account__email=settings.DEMO_SUBSCRIBER_EMAIL).count() == 2
     assert User.objects.get(email=settings.DEMO_STAFF_EMAIL).is_staff
+
+
+def test_profiles_in_one_region_share_more_of_their_taste_than_profiles_in_different_regions():
+    import numpy as np
+
+    call_command("seed_demo", "--titles", "40", "--accounts", "40", "--videos", "0", stdout=StringIO())
+    genres_of = {}
+    for title_id, genre_id in Title.genres.through.objects.values_list("title_id", "genre_id"):
+        genres_of.setdefault(title_id, []).append(genre_id)
+    genre_ids = sorted({g for gs in genres_of.values() for g in gs})
+    column = {g: i for i, g in enumerate(genre_ids)}
+    vectors, regions = {}, {}
+    for profile_id, region_id, title_id in ViewingEvent.objects.filter(
+        profile__account__email__endswith="@demo.marquee.test"
+    ).values_list("profile_id", "profile__account__region_id", "title_id"):
+        row = vectors.setdefault(profile_id, np.zeros(len(genre_ids)))
+        row[[column[g] for g in genres_of[title_id]]] += 1
+        regions[profile_id] = region_id
+    ids = sorted(vectors)
+    unit = np.array([vectors[p] / np.linalg.norm(vectors[p]) for p in ids])
+    cosines = unit @ unit.T
+    same = np.array([[regions[a] == regions[b] for b in ids] for a in ids])
+    off_diagonal = ~np.eye(len(ids), dtype=bool)
+    assert cosines[same & off_diagonal].mean() > cosines[~same].mean()
