@@ -32,8 +32,10 @@ COARSE_WIDTH = 16
 HIST_BINS = (8, 4, 4)
 MAX_FLASH_FRAMES = 3
 DECODE_THREADS = 2  # FFmpeg's own decoder threads; more buys little on one worker's core budget
-# From this source width up, frames come from PyAV scaled at decode (decode_small); below it OpenCV's
-# full-size BGR frame is cheap and PyAV's per-frame overhead costs more (320x180 MJPEG: 0.21 s vs 0.30 s).
+# From this source width up, frames come from PyAV scaled at decode (decode_small) whatever their pixel
+# format; below it only limited-range 4:2:0, whose planes are read in place (fades.mp4, 480x320 MPEG-4:
+# 0.10 s against 0.16 s through OpenCV). Other small formats (MJPEG's full-range 4:2:0) need swscale,
+# which costs more than OpenCV's full-size BGR frame (320x180 MJPEG: 0.54 s against 0.30 s).
 DECODE_SMALL_MIN_WIDTH = 640
 
 
@@ -387,20 +389,25 @@ def read_frames(capture: cv2.VideoCapture) -> Iterable[np.ndarray]:
         yield frame
 
 
-def decode_small(path: str | Path, *, threads: int = DECODE_THREADS, size: list | None = None) -> Iterator[np.ndarray]:
+def decode_small(
+    path: str | Path, *, threads: int = DECODE_THREADS, size: list | None = None, planar_only: bool = False
+) -> Iterator[np.ndarray]:
     """The video's frames as small BGR images, scaled by FFmpeg inside the decoder loop (PyAV).
 
     Decoding is most of the cost of detection on real resolutions, and only the decoder's own API offers
     what cuts it: frame-threaded decoding (`thread_type="AUTO"`), skipping the deblocking filter, and
     reading the decoded YUV planes in place, so a 720p or 1080p picture is never converted to BGR at
     full size (see `_small_bgr`). A packet that does not decode is skipped, as OpenCV does. `size`, if given, receives the source's
-    (width, height) once the first frame is decoded.
+    (width, height) once the first frame is decoded. With `planar_only`, a stream whose pixel format is
+    not limited-range 4:2:0 yields nothing (the caller decodes it another way).
     """
     import av
 
     container = av.open(str(path))
     try:
         stream = container.streams.video[0]
+        if planar_only and stream.codec_context.pix_fmt != "yuv420p":
+            return
         stream.thread_type = "AUTO"
         stream.thread_count = threads
         # H.264/HEVC's deblocking filter smooths block edges that a 64-px frame cannot show: skipping it
@@ -445,7 +452,7 @@ def _small_bgr(frame, target: tuple[int, int]) -> np.ndarray:
     into textured ones.
     """
     width, height = target
-    if frame.format.name == "yuv420p" and frame.width >= 2 * width:
+    if frame.format.name == "yuv420p":
         chroma = ((frame.width + 1) // 2, (frame.height + 1) // 2)
         parts = [
             _shrink(_plane(frame, 0, frame.width, frame.height), (width, height)),
@@ -475,17 +482,16 @@ def _shrink(plane: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def _small_frames(path: str | Path, capture: cv2.VideoCapture, size: list) -> Iterator[np.ndarray]:
-    """Small frames: from PyAV for sources DECODE_SMALL_MIN_WIDTH wide or more (when it decodes the file),
-    else from the OpenCV capture, downscaled here."""
-    first = None
-    if capture.get(cv2.CAP_PROP_FRAME_WIDTH) >= DECODE_SMALL_MIN_WIDTH:
-        import av
+    """Small frames: from PyAV when it decodes the file (for narrow sources, only limited-range 4:2:0; see
+    DECODE_SMALL_MIN_WIDTH), else from the OpenCV capture, downscaled here."""
+    import av
 
-        try:
-            frames = decode_small(path, size=size)
-            first = next(frames, None)
-        except av.error.FFmpegError:
-            first = None
+    narrow = capture.get(cv2.CAP_PROP_FRAME_WIDTH) < DECODE_SMALL_MIN_WIDTH
+    try:
+        frames = decode_small(path, size=size, planar_only=narrow)
+        first = next(frames, None)
+    except av.error.FFmpegError:
+        first = None
     if first is not None:
         yield first
         yield from frames

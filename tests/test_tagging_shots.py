@@ -162,3 +162,23 @@ def test_a_720p_file_is_scaled_at_decode_and_cut_where_the_full_frames_are(tmp_p
     assert boundaries(result) == boundaries(full)
     assert [kind for _, kind in boundaries(result)] == ["cut", "cut"]
     assert all(abs(frame - cut) <= 2 for (frame, _), cut in zip(boundaries(result), cuts, strict=True))
+
+
+def test_a_narrow_4_2_0_file_is_read_from_the_decoder_planes_and_cut_where_the_full_frames_are(tmp_path):
+    from tagging import shots as detector
+
+    frames, cuts = [], []
+    for k, length in enumerate([20, 16, 20]):
+        if k:
+            cuts.append(len(frames))
+        frames += shot(30 + k, length)
+    path = write_video(tmp_path / "narrow.mp4", frames, fourcc="mp4v")  # MPEG-4 Part 2, limited-range 4:2:0
+    planar = list(detector.decode_small(path, planar_only=True))
+    assert len(planar) == 56 and planar[0].shape == (42, 64, 3)
+    mjpeg = write_video(tmp_path / "narrow.avi", frames)  # full-range 4:2:0: left to OpenCV
+    assert list(detector.decode_small(mjpeg, planar_only=True)) == []
+    result = detect_shots(path)
+    capture, fps, _ = detector.open_video(path)
+    full = detect_shots_in_frames(detector.read_frames(capture), fps)
+    capture.release()
+    assert boundaries(result) == boundaries(full) == [(cuts[0], "cut"), (cuts[1], "cut")]
