@@ -1,5 +1,6 @@
 """Marquee settings, read from the environment with development defaults (see the README's table)."""
 
+import importlib.resources
 from datetime import timedelta
 from pathlib import Path
 
@@ -302,7 +303,10 @@ IMPRESSION_BUFFER_URL = env_str(
 
 # --- tagging ---
 # The scene-tag vocabulary (names, kinds, descriptions): tagging's data file, which seed_demo also reads.
-TAGGING_VOCABULARY_FILE = env_str("TAGGING_VOCABULARY_FILE", str(REPO_ROOT / "tagging" / "vocabulary.json"))
+# Found as package data, so an installed build (where REPO_ROOT is not the repository) finds it too.
+TAGGING_VOCABULARY_FILE = env_str(
+    "TAGGING_VOCABULARY_FILE", str(importlib.resources.files("tagging").joinpath("vocabulary.json"))
+)
 # Taggers run in this order (see tagging/taggers.py); "clip" runs only when TAGGING_CLIP_MODEL is set.
 TAGGING_TAGGERS = env_list("TAGGING_TAGGERS", ["descriptors", "synopsis", "clip", "learned"])
 TAGGING_SYNOPSIS_THRESHOLD = env_float("TAGGING_SYNOPSIS_THRESHOLD", 0.35)  # until calibrated on known tags
