@@ -182,3 +182,24 @@ def test_a_narrow_4_2_0_file_is_read_from_the_decoder_planes_and_cut_where_the_f
     full = detect_shots_in_frames(detector.read_frames(capture), fps)
     capture.release()
     assert boundaries(result) == boundaries(full) == [(cuts[0], "cut"), (cuts[1], "cut")]
+
+
+def test_the_plain_command_loads_neither_django_nor_the_progress_bar_for_a_pipe(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    path, _ = video_with_cuts(tmp_path / "cuts.avi", [20, 30])
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['manage.py', 'detect_shots', {str(path)!r}, '--json']\n"
+        "try:\n"
+        f"    runpy.run_path({str(repo / 'manage.py')!r}, run_name='__main__')\n"
+        "except SystemExit as done:\n"
+        "    assert done.code in (0, None), done.code\n"
+        "print(sorted(m for m in ('django', 'tqdm') if m in sys.modules), file=sys.stderr)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert [s["transition"] for s in json.loads(run.stdout)["shots"]] == ["start", "cut"]
+    assert run.stderr.strip().splitlines()[-1] == "[]"
