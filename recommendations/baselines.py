@@ -7,11 +7,15 @@ part they are given (the same protocol applied again), so the bar is set without
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
 from .dataset import Dataset, Pairs
+
+if TYPE_CHECKING:
+    from jobs import Progress
 
 
 class Popularity:
@@ -19,7 +23,7 @@ class Popularity:
 
     name = "popularity"
 
-    def fit(self, data: Dataset, train: Pairs, progress: Callable | None = None) -> None:
+    def fit(self, data: Dataset, train: Pairs, progress: Progress | None = None) -> None:
         self.counts = np.bincount(train.item, minlength=data.n_items).astype(np.float32)
 
     def score(self, users: np.ndarray) -> np.ndarray:
@@ -34,7 +38,7 @@ class ItemKNN:
     def __init__(self, neighbours: int = 100) -> None:
         self.neighbours = neighbours
 
-    def fit(self, data: Dataset, train: Pairs, progress: Callable | None = None) -> None:
+    def fit(self, data: Dataset, train: Pairs, progress: Progress | None = None) -> None:
         # Every interaction counts, as in the textbook baseline (no signal weighting).
         self.user_items = train.matrix(data.n_users, data.n_items, positive_only=False, binary=True)
         norms = np.sqrt(np.asarray(self.user_items.sum(axis=0)).ravel())
@@ -59,7 +63,7 @@ class LightFMDefaults:
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
 
-    def fit(self, data: Dataset, train: Pairs, progress: Callable | None = None) -> None:
+    def fit(self, data: Dataset, train: Pairs, progress: Progress | None = None) -> None:
         from lightfm import LightFM
 
         self.model = LightFM(random_state=self.seed)
@@ -120,7 +124,7 @@ class EASE:
         self.weights = weights.astype(np.float32)
         self.lam = lam
 
-    def fit(self, data: Dataset, train: Pairs, progress: Callable | None = None) -> None:
+    def fit(self, data: Dataset, train: Pairs, progress: Progress | None = None) -> None:
         if len(self.lambdas) > 1:
             inner, validate = _validation_ndcg(self, data, train, self.protocol, self.seed)
             scores = {}
@@ -157,7 +161,7 @@ class UserKNN:
         self.normalised = (sp.diags(1 / norms) @ self.user_items).tocsr()
         self.k = k
 
-    def fit(self, data: Dataset, train: Pairs, progress: Callable | None = None) -> None:
+    def fit(self, data: Dataset, train: Pairs, progress: Progress | None = None) -> None:
         if len(self.neighbours) > 1:
             inner, validate = _validation_ndcg(self, data, train, self.protocol, self.seed)
             scores = {}

@@ -6,14 +6,16 @@ Works on `Pairs` arrays only, so the same code judges the hybrid and every basel
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 
 from .dataset import Dataset, Pairs
+
+if TYPE_CHECKING:
+    from jobs import Progress
 
 METRIC_KEYS = [
     "ndcg@10", "precision@10", "recall@10", "map@10", "coverage", "novelty", "diversity", "long_tail_share",
@@ -24,7 +26,7 @@ PROTOCOLS = ("time", "stratified")
 class Recommender(Protocol):
     name: str
 
-    def fit(self, data: Dataset, train: Pairs, progress: Callable | None = None) -> None: ...
+    def fit(self, data: Dataset, train: Pairs, progress: Progress | None = None) -> None: ...
 
     def score(self, users: np.ndarray) -> np.ndarray: ...
 

@@ -7,13 +7,16 @@ plain matrix products over them, and they are what the artefact file stores.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
 from .dataset import Dataset, Pairs, SignalWeights, fold_events
+
+if TYPE_CHECKING:
+    from jobs import Progress
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ class HybridRecommender:
         self.threads = threads
         self.embeddings: Embeddings | None = None
 
-    def fit(self, data: Dataset, train: Pairs, progress: Callable | None = None) -> None:
+    def fit(self, data: Dataset, train: Pairs, progress: Progress | None = None) -> None:
         """Fit on the (user, item) pairs of `train`, re-weighting their raw events with this model's signal weights."""
         if len(data.events):
             n_items = data.n_items
@@ -146,12 +149,12 @@ class HybridRecommender:
             train = fold_events(data.events.take(np.isin(event_keys, train_keys)), self.params.signals)
         self._fit_pairs(data, train, progress)
 
-    def fit_events(self, data: Dataset, progress: Callable | None = None) -> Pairs:
+    def fit_events(self, data: Dataset, progress: Progress | None = None) -> Pairs:
         pairs = fold_events(data.events, self.params.signals)
         self._fit_pairs(data, pairs, progress)
         return pairs
 
-    def _fit_pairs(self, data: Dataset, train: Pairs, progress: Callable | None) -> None:
+    def _fit_pairs(self, data: Dataset, train: Pairs, progress: Progress | None) -> None:
         from lightfm import LightFM
 
         p = self.params

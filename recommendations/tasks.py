@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from jobs import JobAlreadyRunning, ProgressReporter
+from jobs import JobAlreadyRunning, TaskProgress
 
 from . import training
 from .models import ModelVersion
@@ -20,7 +20,7 @@ TRAIN_LIMITS = {"soft_time_limit": 2 * 60 * 60, "time_limit": 2 * 60 * 60 + 120}
 def train_recommender_task(self) -> dict:
     """Nightly (beat) and "retrain now": train, gate and maybe activate. Skips if another training holds the lock."""
     try:
-        version = training.train_recommender(progress=ProgressReporter(self))
+        version = training.train_recommender(progress=TaskProgress(self))
     except JobAlreadyRunning:
         log.info("recommender training already running elsewhere; skipped")
         return {"skipped": "another training is running"}
@@ -31,7 +31,7 @@ def train_recommender_task(self) -> dict:
 
 @shared_task(bind=True, **TRAIN_LIMITS)
 def hyperparameter_search_task(self, trials: int = 8, protocol: str = "time") -> dict:
-    search_id = training.run_hyperparameter_search(trials=trials, protocol=protocol, progress=ProgressReporter(self))
+    search_id = training.run_hyperparameter_search(trials=trials, protocol=protocol, progress=TaskProgress(self))
     return {"search_id": search_id}
 
 
@@ -46,7 +46,7 @@ def score_profiles_task(self, version_id: int, profile_ids: list[int]) -> dict:
     version = ModelVersion.objects.filter(pk=version_id).first()
     if version is None or not version.artifact:
         return {"skipped": "version gone"}
-    written = training.rescore_profiles(version, profile_ids, progress=ProgressReporter(self))
+    written = training.rescore_profiles(version, profile_ids, progress=TaskProgress(self))
     return {"profiles": written}
 
 

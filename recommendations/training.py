@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,7 +19,7 @@ from django.utils import timezone
 
 from activity.models import Rating, ViewingEvent
 from activity.opinions import is_disliked, is_liked
-from jobs import exclusive_job
+from jobs import Progress, exclusive_job
 
 from . import fanout
 from .artifacts import artifact_path, load_artifact, save_artifact  # noqa: F401 (public here too)
@@ -34,7 +33,6 @@ from .scoring import item_neighbours, peer_lists, top_n_for_users
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "recommendations.train"
-Progress = Callable[[int, int, str], None]
 
 
 class NotEnoughData(Exception):

@@ -6,12 +6,16 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .dataset import MY_LIST, RATING, SEARCH, VIEW, Dataset, Pairs, SignalWeights
 from .evaluation import Split, evaluate_model, make_split
 from .hybrid import HybridParams, HybridRecommender
+
+if TYPE_CHECKING:
+    from jobs import Progress
 
 # The space searched; the first trial is always the current defaults so a search can only help.
 # BPR, learning rates above 0.05 and item_alpha 1e-5 were tried on MovieLens and never came close.
@@ -88,7 +92,7 @@ def search(
     seed: int = 0,
     base: HybridParams | None = None,
     threads: int = 2,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Progress | None = None,
     on_trial: Callable[[TrialResult], None] | None = None,
 ) -> list[TrialResult]:
     """Local search from `base` (see below); returns trials best first. `train` must exclude every test interaction."""

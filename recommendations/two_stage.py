@@ -16,6 +16,7 @@ This module is what bench/recommend.py measures; the serving path does not use i
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,6 +24,9 @@ import scipy.sparse as sp
 from .baselines import EASE, ItemKNN, Popularity, UserKNN
 from .dataset import Dataset, Pairs
 from .evaluation import make_split, top_k
+
+if TYPE_CHECKING:
+    from jobs import Progress
 
 GENERATORS = ("hybrid", "ease", "item_knn", "user_knn", "popularity")
 UNRANKED = 1_000  # the rank feature of a title a generator did not propose
@@ -98,7 +102,7 @@ class TwoStageRecommender:
             model.fit(data, train)
         self._context(data, train)
 
-    def fit(self, data: Dataset, train: Pairs, progress: Callable | None = None) -> None:
+    def fit(self, data: Dataset, train: Pairs, progress: Progress | None = None) -> None:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         inner = make_split(train, self.protocol, seed=self.seed)

@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -35,8 +36,10 @@ from .finetune import FinetuneConfig, finetuned_embed
 from .handoff import choose_threshold, tradeoff_curve
 from .spelling import Speller
 
+if TYPE_CHECKING:
+    from jobs import Progress
+
 EmbedFn = Callable[[list[str]], np.ndarray]
-Reporter = Callable[[int, int, str], None]
 logger = logging.getLogger(__name__)
 BACKGROUND_FILE = Path(__file__).resolve().parent / "data" / "oos_background.json"
 # Scores computed for every question; "stacked" is a logistic regression over them (see _fit_stacker).
@@ -441,7 +444,7 @@ def _calibration_mask(labels: np.ndarray, share: float, seed: int) -> np.ndarray
 
 
 def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | None = None, *,
-                 embed: EmbedFn | None = None, report: Reporter | None = None,
+                 embed: EmbedFn | None = None, report: Progress | None = None,
                  background: Sequence[str] | None = None,
                  encoder_weights: dict[str, np.ndarray] | None = None) -> SupportEngine:
     """Fit the engine on (question, entry slug) pairs and choose its thresholds by cross-validation.

@@ -13,12 +13,15 @@ from __future__ import annotations
 import hashlib
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-Reporter = Callable[[int, int, str], None]
+if TYPE_CHECKING:
+    from jobs import Progress
+
 _cache: dict[str, tuple] = {}
 _cache_lock = threading.Lock()
 
@@ -79,7 +82,7 @@ def _pool(tokenizer, model, texts: Sequence[str], max_tokens: int):
 
 
 def finetune_encoder(texts: Sequence[str], labels: Sequence[int], background: Sequence[str],
-                     config: FinetuneConfig, *, report: Reporter | None = None) -> dict[str, np.ndarray]:
+                     config: FinetuneConfig, *, report: Progress | None = None) -> dict[str, np.ndarray]:
     """Fine-tune MiniLM's top layers on (question, entry) pairs; returns those layers' weights."""
     import torch
 

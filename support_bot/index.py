@@ -22,12 +22,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from jobs import exclusive_job
+from jobs import Progress, exclusive_job
 
 # The engine pulls in scikit-learn and scipy: import it only when building or using one, so every
 # Django process (web, worker, manage.py) does not pay for it at start-up.
 if TYPE_CHECKING:
-    from .engine import EngineConfig, Reporter, SupportEngine
+    from .engine import EngineConfig, SupportEngine
 from .models import EngineIndex, FaqQuestion
 
 KEEP_VERSIONS = 3
@@ -67,7 +67,7 @@ def kb_fingerprint(examples: list[tuple[str, str]]) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
-def build_index(*, report: Reporter | None = None, force: bool = False) -> EngineIndex:
+def build_index(*, report: Progress | None = None, force: bool = False) -> EngineIndex:
     """Train on the current knowledge base and activate the result, unless the active one already matches it."""
     with exclusive_job("support_bot.build_index"):
         examples = kb_examples()

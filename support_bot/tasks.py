@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from jobs import JobAlreadyRunning, ProgressReporter
+from jobs import JobAlreadyRunning, TaskProgress
 
 
 # On `ml`: the build fine-tunes MiniLM for a few minutes, which must not hold up `default`'s short tasks.
@@ -13,7 +13,7 @@ def rebuild_support_index(self) -> dict:
     from .index import build_index
 
     try:
-        record = build_index(report=ProgressReporter(self))
+        record = build_index(report=TaskProgress(self))
     except JobAlreadyRunning:
         # A build is under way; it may have started before the latest change, so try again shortly.
         self.apply_async(countdown=30)

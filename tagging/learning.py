@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from jobs import exclusive_job
+from jobs import Progress, exclusive_job
 
 from .descriptors import COLOUR_NAMES
 from .models import LearnedTagger, TrainingLabel
@@ -85,14 +84,14 @@ def predict(params: dict, features: dict) -> float | None:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def retrain(progress: Callable[[int, int, str], None] | None = None) -> dict[str, str]:
+def retrain(progress: Progress | None = None) -> dict[str, str]:
     """Train every tag with enough labels; tag name -> what happened. Raises JobAlreadyRunning if one is training."""
     # The lock lives here, not in the task or the command, so every caller gets it.
     with exclusive_job(LOCK_NAME):
         return _retrain(progress)
 
 
-def _retrain(progress: Callable[[int, int, str], None] | None) -> dict[str, str]:
+def _retrain(progress: Progress | None) -> dict[str, str]:
     minimum = settings.TAGGING_LEARNED_MIN_LABELS
     by_tag: dict[int, list[TrainingLabel]] = defaultdict(list)
     for label in TrainingLabel.objects.select_related("tag").order_by("id"):

@@ -11,7 +11,7 @@ import logging
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from django.utils.text import slugify
 
 from catalog.media import discard_file
 from catalog.models import MediaAsset, Tag, Title, TitleTag
+from jobs import Progress
 
 from . import keyframes as kf
 from .descriptors import describe
@@ -33,7 +34,6 @@ from .shots import VideoReadError, detect_shots, open_video
 from .taggers import DESCRIPTOR_TAGS, KeyframeInput, Suggested, enabled_taggers
 
 log = logging.getLogger(__name__)
-Progress = Callable[[int, int, str], None]
 # Errors a decoder or a corrupt file can raise deep inside OpenCV or Pillow.
 MEDIA_ERRORS = (MediaRejected, VideoReadError, cv2.error, OSError, ValueError)
 

@@ -5,7 +5,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from catalog.models import MediaAsset
-from jobs import JobAlreadyRunning, ProgressReporter
+from jobs import JobAlreadyRunning, TaskProgress
 
 from . import learning, pipeline, services
 
@@ -19,7 +19,7 @@ VIDEO_STEP = {**STEP, "soft_time_limit": settings.TAGGING_VIDEO_TASK_TIME_LIMIT,
 def _step(task, function, asset_id: int) -> bool:
     step = function.__name__.replace("_", " ")
     try:
-        return function(asset_id, ProgressReporter(task))
+        return function(asset_id, TaskProgress(task))
     except SoftTimeLimitExceeded:
         _fail(asset_id, f"{step} ran past the task time limit")
         return False
@@ -63,13 +63,13 @@ def aggregate_asset(self, asset_id: int) -> bool:
 
 @shared_task(**VIDEO_STEP)
 def retag_title(self, title_id: int) -> dict:
-    return services.retag_title(title_id, progress=ProgressReporter(self))
+    return services.retag_title(title_id, progress=TaskProgress(self))
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
 def retrain_learned_tagger(self) -> dict:
     try:
-        return learning.retrain(progress=ProgressReporter(self))
+        return learning.retrain(progress=TaskProgress(self))
     except JobAlreadyRunning:
         return {"skipped": "another retraining is running"}
 

@@ -246,3 +246,13 @@ def test_the_importer_and_the_recommenders_dataset_read_a_folder_alike(tmp_path)
     (folder / "tags.csv").write_text("userId,movieId,tag\n1,1,pixar\n")
     with pytest.raises(MovieLensFormatError, match=r"tags.csv:1: header is"):
         from_movielens(folder)
+
+
+def test_the_importer_reports_each_file_read_to_the_end_through_the_shared_progress_callback(tmp_path):
+    from catalog.movielens import MovieLensImporter
+
+    reports = []
+    MovieLensImporter(write_movielens(tmp_path / "ml"), progress=lambda *report: reports.append(report)).run()
+
+    # (rows read, data lines, file): each file's last report says all of it was read.
+    assert reports == [(2, 2, "links.csv"), (3, 3, "movies.csv"), (3, 3, "ratings.csv"), (3, 3, "tags.csv")]

@@ -2,7 +2,7 @@
 
 import io
 
-from jobs import ProgressReporter, TaskProgress, TqdmProgress
+from jobs import TaskProgress, TqdmProgress
 
 
 def test_the_command_bar_shows_done_of_total_and_the_note():
@@ -49,4 +49,3 @@ def test_the_task_progress_updates_the_task_state_every_nth_call_and_at_the_end(
         report(done, 5, "step")
     assert [meta["done"] for _, meta in task.states] == [2, 4, 5]
     assert task.states[-1] == ("PROGRESS", {"done": 5, "total": 5, "percent": 100.0, "note": "step"})
-    assert ProgressReporter is TaskProgress

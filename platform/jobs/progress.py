@@ -1,9 +1,8 @@
 """Progress of long work: one callback type, shown in the admin from a task or as a bar in a command.
 
 Services take an optional `Progress` callback, so they run the same from a task, a command or a test.
-Some feature modules still declare their own copy of the type (`tagging.pipeline.Progress`,
-`recommendations.training.Progress`, `support_bot.engine.Reporter`, `support_bot.finetune.Reporter`):
-they are the same `Callable[[int, int, str], None]` and should import this one when next edited.
+`Progress` is the only name of the type: every app imports it from here. A task passes `TaskProgress(self)`,
+a command a `TqdmProgress`, a test a plain function or nothing.
 """
 
 from collections.abc import Callable
@@ -32,10 +31,6 @@ class TaskProgress:
             state="PROGRESS",
             meta={"done": done, "total": total, "percent": round(100 * done / total, 1) if total else 0, "note": note},
         )
-
-
-# The tasks of recommendations/, tagging/, support_bot/ and storefront/ import the old name.
-ProgressReporter = TaskProgress
 
 
 class TqdmProgress:

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from catalog.movielens import BadRow, MovieLensImporter
+from jobs import TqdmProgress
 
 SHOW_BAD_ROWS = 50
 
@@ -23,16 +23,17 @@ class Command(BaseCommand):
         if not directory.is_dir():
             raise CommandError(f"{directory}: not a folder")
 
-        def progress(rows, label, total):
-            return tqdm(rows, desc=label, total=total, unit=" rows", disable=no_progress, leave=False)
-
-        importer = MovieLensImporter(directory, strict=strict, batch_size=batch_size, progress=progress)
-        try:
-            report = importer.run()
-        except BadRow as error:
-            raise CommandError(f"{directory / error.file}:{error.line}: {error.reason} (--strict: nothing was written)") from None
-        except FileNotFoundError as error:
-            raise CommandError(str(error)) from None
+        # One bar for all files: its description names the file being read.
+        with TqdmProgress(unit=" rows", disable=no_progress, leave=False, note_in="description") as progress:
+            importer = MovieLensImporter(directory, strict=strict, batch_size=batch_size, progress=progress)
+            try:
+                report = importer.run()
+            except BadRow as error:
+                raise CommandError(
+                    f"{directory / error.file}:{error.line}: {error.reason} (--strict: nothing was written)"
+                ) from None
+            except FileNotFoundError as error:
+                raise CommandError(str(error)) from None
 
         for file in report.files:
             self.stdout.write(
