@@ -5,8 +5,9 @@ from celery import shared_task
 from jobs import JobAlreadyRunning, TaskProgress
 
 
-# On `ml`: the build fine-tunes MiniLM for a few minutes, which must not hold up `default`'s short tasks.
-@shared_task(bind=True, queue="ml", acks_late=True, reject_on_worker_lost=True, soft_time_limit=20 * 60,
+# CELERY_TASK_ROUTES puts it on `ml`: the build fine-tunes MiniLM for minutes, which must not hold up
+# `default`'s short tasks.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=20 * 60,
              time_limit=21 * 60)
 def rebuild_support_index(self) -> dict:
     """Retrain on the current knowledge base and swap the new engine in; idempotent (same KB → no new version)."""

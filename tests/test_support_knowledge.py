@@ -112,6 +112,16 @@ def test_a_knowledge_base_change_schedules_one_rebuild_after_commit(db, django_c
     assert len(sent) == 2
 
 
+def test_the_rebuild_goes_to_the_ml_queue_by_the_task_routes():
+    from celery import current_app
+
+    from support_bot import tasks
+
+    # Neither the task nor the caller names a queue: CELERY_TASK_ROUTES alone sends the build to `ml`.
+    assert getattr(tasks.rebuild_support_index, "queue", None) is None
+    assert current_app.amqp.router.route({}, tasks.rebuild_support_index.name)["queue"].name == "ml"
+
+
 def test_ids_may_use_underscores_and_an_unknown_category_is_created_for_staff_to_edit(db):
     from support_bot.models import FaqCategory
 

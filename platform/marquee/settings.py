@@ -201,6 +201,7 @@ CELERY_TASK_ROUTES = {
     "recommendations.tasks.*": {"queue": "ml"},
     "tagging.tasks.*": {"queue": "media"},
     "search.tasks.*": {"queue": "ml"},  # embedding the catalogue is model work
+    "support_bot.tasks.*": {"queue": "ml"},  # the engine build fine-tunes MiniLM for minutes
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
