@@ -36,8 +36,9 @@ def score_in_chunks(version: ModelVersion, profile_ids: list[int], *, chunk: int
     ModelVersion.objects.filter(pk=version.pk).update(
         note=f"scoring {len(profile_ids)} profiles in {len(parts)} chunks on the ml queue; activates when all finish"
     )
-    header = [score_profiles_task.si(version.pk, part).set(queue="ml") for part in parts]
-    body = activate_scored_version_task.si(version.pk).set(queue="ml")
+    # Both tasks go where CELERY_TASK_ROUTES sends recommendations.tasks.* (the ml queue).
+    header = [score_profiles_task.si(version.pk, part) for part in parts]
+    body = activate_scored_version_task.si(version.pk)
     transaction.on_commit(lambda: chord(header)(body))
     return len(parts)
 

@@ -14,7 +14,7 @@ def create(apps, schema_editor):
     for name, kind, live in POLICIES:
         BanditPolicy.objects.get_or_create(name=name, defaults={"kind": kind, "is_live": live})
     ensure_periodic_task(
-        apps, TASK_NAME, "artwork.learn", queue="default", every=(10, "minutes"), expire_seconds=9 * 60,
+        apps, TASK_NAME, "artwork.learn", every=(10, "minutes"), expire_seconds=9 * 60,
         description="Join impressions whose reward window closed to later plays and store each policy's next state.",
     )
 

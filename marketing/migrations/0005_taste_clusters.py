@@ -11,7 +11,7 @@ TASK_NAME = "Marketing: taste clusters"
 
 def create_schedule(apps, schema_editor):
     ensure_periodic_task(
-        apps, TASK_NAME, "marketing.tasks.refresh_taste_clusters_task", queue="ml",
+        apps, TASK_NAME, "marketing.tasks.refresh_taste_clusters_task",
         crontab={"minute": "50", "hour": "3"}, expire_seconds=20 * 3600,
         description="k-means over main-profile tastes (k by silhouette), named from over-represented genres.",
     )

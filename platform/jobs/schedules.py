@@ -1,4 +1,8 @@
-"""Beat schedules created by migrations, in django-celery-beat's tables so staff edit them in the admin."""
+"""Beat schedules created by migrations, in django-celery-beat's tables so staff edit them in the admin.
+
+An entry names no queue: beat then sends the task where CELERY_TASK_ROUTES sends it from anywhere else,
+so the routes stay the one place a queue is chosen.
+"""
 
 from typing import Any
 
@@ -6,7 +10,7 @@ from django.utils import timezone
 
 
 def ensure_periodic_task(
-    apps: Any, name: str, task: str, *, queue: str, description: str, expire_seconds: int,
+    apps: Any, name: str, task: str, *, description: str, expire_seconds: int,
     crontab: dict[str, str] | None = None, every: tuple[int, str] | None = None,
 ) -> None:
     """Create or update one periodic task; `crontab` fields (UTC) or `every=(n, "seconds"|"minutes"|"hours")`.
@@ -26,7 +30,7 @@ def ensure_periodic_task(
         raise ValueError(f"periodic task {name!r}: give crontab= or every=")
     PeriodicTask.objects.update_or_create(
         name=name,
-        defaults={"task": task, "queue": queue, "expire_seconds": expire_seconds, "enabled": True,
+        defaults={"task": task, "queue": None, "expire_seconds": expire_seconds, "enabled": True,
                   "description": description, **schedule},
     )
     # Tell a running beat that the schedule changed.

@@ -197,11 +197,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False  # opted into per task, only where the task is idempotent
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Short, person-triggered work stays on `default`; long work gets its own queues.
+# Beat entries name no queue (jobs.schedules), so these routes are the only place a queue is chosen.
 CELERY_TASK_ROUTES = {
     "recommendations.tasks.*": {"queue": "ml"},
     "tagging.tasks.*": {"queue": "media"},
     "search.tasks.*": {"queue": "ml"},  # embedding the catalogue is model work
     "support_bot.tasks.*": {"queue": "ml"},  # the engine build fine-tunes MiniLM for minutes
+    "insights.tasks.refresh_trends_task": {"queue": "ml"},
+    # marketing's model and set-based refreshes; its campaign sending and one-segment refresh stay on default
+    "marketing.tasks.refresh_segments_task": {"queue": "ml"},
+    "marketing.tasks.refresh_engagement_tiers_task": {"queue": "ml"},
+    "marketing.tasks.refresh_churn_scores_task": {"queue": "ml"},
+    "marketing.tasks.train_offer_model_task": {"queue": "ml"},
+    "marketing.tasks.refresh_taste_clusters_task": {"queue": "ml"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)

@@ -9,7 +9,7 @@ TASK_NAME = "Recommendations: nightly retraining"
 
 def create_schedule(apps, schema_editor):
     ensure_periodic_task(
-        apps, TASK_NAME, "recommendations.tasks.train_recommender_task", queue="ml",
+        apps, TASK_NAME, "recommendations.tasks.train_recommender_task",
         crontab={"minute": "30", "hour": "3"},
         expire_seconds=23 * 60 * 60,  # the next night's run supersedes a missed one
         description="Retrain the hybrid recommender, evaluate it against baselines, activate it if it passes the quality gate.",

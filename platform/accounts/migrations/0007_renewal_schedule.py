@@ -9,7 +9,7 @@ TASK_NAME = "Accounts: renew memberships"
 
 def create_schedule(apps, schema_editor):
     ensure_periodic_task(
-        apps, TASK_NAME, "accounts.tasks.renew_memberships", queue="default", crontab={"minute": "15", "hour": "0"},
+        apps, TASK_NAME, "accounts.tasks.renew_memberships", crontab={"minute": "15", "hour": "0"},
         expire_seconds=6 * 3600,  # the pass is idempotent per day; a later run catches up
         description="Invoice accounts whose billing date has come, apply scheduled plan moves, end cancelled memberships.",
     )

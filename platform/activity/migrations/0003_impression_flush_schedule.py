@@ -9,7 +9,7 @@ TASK_NAME = "Activity: flush buffered impressions"
 
 def create_schedule(apps, schema_editor):
     ensure_periodic_task(
-        apps, TASK_NAME, "activity.tasks.flush_impressions", queue="default", every=(10, "seconds"),
+        apps, TASK_NAME, "activity.tasks.flush_impressions", every=(10, "seconds"),
         expire_seconds=60,  # a later flush picks up whatever a dropped one would have moved
         description="Copy the impressions pages logged in Redis into the Impression table, in batches.",
     )

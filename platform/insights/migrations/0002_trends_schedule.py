@@ -12,7 +12,6 @@ def create_schedule(apps, schema_editor):
         apps,
         NAME,
         "insights.tasks.refresh_trends_task",
-        queue="ml",
         crontab={"minute": "40"},
         expire_seconds=3000,
         description="Recount this week's and last week's views and searches per region (SQL aggregates) and "

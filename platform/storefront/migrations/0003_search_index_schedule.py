@@ -9,7 +9,7 @@ TASK_NAME = "Storefront: refresh the semantic search index"
 
 def create_schedule(apps, schema_editor):
     ensure_periodic_task(
-        apps, TASK_NAME, "storefront.tasks.rebuild_search_index", queue="ml", every=(1, "hours"),
+        apps, TASK_NAME, "storefront.tasks.rebuild_search_index", every=(1, "hours"),
         expire_seconds=55 * 60,  # the next run supersedes one not started within the hour
         description="Embed titles whose name, synopsis, genres or tags changed, for semantic search.",
     )
