@@ -102,6 +102,11 @@ def test_continue_watching_leads_home_and_a_finished_title_moves_to_history(page
     first_row = page.locator("section.row").first
     assert first_row.get_attribute("data-row") == "continue_watching"
     assert "Halfway Home" in first_row.inner_text()
+    # The card opens the player where the last session stopped, not the title page.
+    first_row.get_by_role("link", name="Halfway Home").click()
+    page.wait_for_url(f"**/watch/{halfway.pk}/")
+    assert page.locator("#progress-status").inner_text() == "Resuming at 40:00."
+    page.goto("/")
     watch(profile, halfway, completion=1.0, when=timezone.now() - timedelta(minutes=1))  # finished since
     from storefront.rows import rows_changed
 
@@ -111,3 +116,22 @@ def test_continue_watching_leads_home_and_a_finished_title_moves_to_history(page
     assert not any("Halfway Home" in text for text in rows)
     page.get_by_role("link", name="History", exact=True).click()
     assert "Finished" in page.locator(".history li", has_text="Halfway Home").first.inner_text()
+
+
+@screenshot_on_failure
+def test_row_arrows_show_only_where_the_row_can_scroll(page):
+    profile = make_profile(make_account("arrows@example.test", PASSWORD), name="Scroller", onboarded_at=timezone.now())
+    for i in range(12):  # twelve cards in Continue Watching: wider than the 1280 px window
+        watch(profile, make_title(f"Started {i:02d}", runtime_minutes=90), completion=0.3,
+              when=timezone.now() - timedelta(minutes=i))
+    sign_in(page, "arrows@example.test", "Scroller")
+
+    row = page.locator("section.row[data-row=continue_watching]")
+    prev, following = row.locator(".rail-arrow.prev"), row.locator(".rail-arrow.next")
+    assert not prev.is_visible() and following.is_visible()  # at the start: only "right"
+    following.click()
+    wait_until(page, "document.querySelector('[data-row=continue_watching] .rail').scrollLeft > 0")
+    prev.wait_for(state="visible")
+    row.locator(".rail").evaluate("rail => { rail.style.scrollBehavior = 'auto'; rail.scrollLeft = rail.scrollWidth; }")
+    following.wait_for(state="hidden")  # at the end: only "left"
+    assert prev.is_visible()
