@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "platform")]
 
 from catalog.synthetic_media import HEIGHT, WIDTH, SceneMaker, Truth, make_video  # noqa: E402
-from tagging.shots import detect_shots  # noqa: E402
+from tagging.shots import DetectorParams, detect_shots  # noqa: E402
 
 TOLERANCE = 2
 
@@ -170,6 +170,23 @@ def real_clips(folder: Path, detectors: dict, repeats: int) -> None:
                 ratio = (mine.frames / mine.seconds) / (base.frames / base.seconds)
                 cpu_ratio = base.cpu_seconds / max(mine.cpu_seconds, 1e-9)
                 print(f"{'':<40}{'marquee fps / ' + baseline + ' fps':<52}x{ratio:.2f} wall, x{cpu_ratio:.2f} CPU time")
+    print("Coarse pass and fine looks, real clips:")
+    fine_look_check([path for path, _ in clips])
+
+
+def fine_look_check(paths: list[Path]) -> None:
+    """The coarse pass with fine looks against analysing every frame: same boundaries, and how much is analysed."""
+    every_frame = DetectorParams(coarse_trigger=0.0)
+    same = analysed = frames = 0
+    for path in paths:
+        coarse, every = detect_shots(path), detect_shots(path, params=every_frame)
+        same += [(s.start_frame, s.transition) for s in coarse.shots] == [(s.start_frame, s.transition) for s in every.shots]
+        analysed += coarse.analysed_frames
+        frames += coarse.frames
+        if len(paths) <= 5:
+            print(f"  {path.name}: {coarse.analysed_frames} of {coarse.frames} frames analysed")
+    print(f"  boundaries identical to analysing every frame in {same} of {len(paths)} videos; "
+          f"{analysed} of {frames} frames analysed ({analysed / frames:.0%})")
 
 
 def _per_item_ms(function, items) -> float:
@@ -272,6 +289,8 @@ def main() -> None:
     _, _, base_f1 = prf(base.cut_hits, base.cut_pred, n_cuts)
     print(f"\nmarquee vs ContentDetector: cut F1 {my_f1:.3f} vs {base_f1:.3f}; "
           f"speed x{(mine.frames / mine.seconds) / (base.frames / base.seconds):.2f}")
+    print("Coarse pass and fine looks, generated set:")
+    fine_look_check([path for path, _ in videos])
     if args.real:
         # Marquee decodes >=640-px sources with PyAV: ContentDetector on PySceneDetect's PyAV backend too, so
         # the ratio is not only the decoder library's.

@@ -15,6 +15,12 @@ second pass over those scalars (memory is a few floats per frame, whatever the v
 - dissolve: over a window the change is spread across frames, monotone and linear (a pan is neither).
 
 Boundaries closer than the minimum shot length are merged, keeping the stronger one.
+
+Every frame is decoded (an H.264 or VP8 frame cannot be decoded without its references) but not every
+frame is analysed: a coarse pass looks at every 4th frame, and only where two such frames differ
+enough to hide a boundary between them, or the picture is black, or it changes steadily over 12
+frames (a dissolve), are the frames around them analysed one by one (the fine look, from the last
+few decoded frames kept for it), with the same per-frame rules as above.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -31,6 +38,10 @@ SMALL_WIDTH = 64
 COARSE_WIDTH = 16
 HIST_BINS = (8, 4, 4)
 MAX_FLASH_FRAMES = 3
+COARSE_STRIDE = 4  # the coarse pass analyses every 4th frame
+# Frames analysed either side of a coarse candidate: a cut's local average looks 12 frames each way and
+# a flash 3 frames on, so the rules see around a fine-looked cut exactly what they see analysing all.
+FINE_CONTEXT = 16
 DECODE_THREADS = 2  # FFmpeg's own decoder threads; more buys little on one worker's core budget
 # From this source width up, frames come from PyAV scaled at decode (decode_small) whatever their pixel
 # format; below it only limited-range 4:2:0, whose planes are read in place (fades.mp4, 480x320 MPEG-4:
@@ -61,6 +72,9 @@ class DetectorParams:
     dissolve_strong_dip: float = 0.45  # a dip this deep needs no linearity test (motion spoils that one)
     cut_min_structure: float = 0.12  # normalised-luma change a cut must also show (brightness alone is a fade)
     black_step_share: float = 0.6  # share of the luma drop into black taken in one frame that makes it a cut
+    # Difference between two coarse samples that calls for a fine look: half the cut floor, so a cut between
+    # them is looked at even when the camera also moves the other way (0 analyses every frame).
+    coarse_trigger: float = 0.07
 
 
 @dataclass
@@ -81,6 +95,7 @@ class ShotList:
     height: int = 0
     analysed_width: int = 0  # the small frame the detector actually looked at
     analysed_height: int = 0
+    analysed_frames: int = 0  # frames whose signals were computed: all of them only where something happens
 
     def as_json(self) -> dict:
         """The public `detect_shots --json` contract: fps, frames and shots only."""
@@ -93,6 +108,8 @@ class _Frame:
     hist: np.ndarray  # float32, sums to 1
     coarse: np.ndarray  # luma at COARSE_WIDTH: camera moves of a few pixels vanish here
     shape: np.ndarray  # luma minus its mean over its spread: unchanged by a brightness ramp
+    mean: float  # mean luma, 0..1
+    std: float
 
 
 def analysed_size(width: int, height: int) -> tuple[int, int]:
@@ -122,7 +139,7 @@ def _features(small: np.ndarray) -> _Frame:
     spread = float(std[0, 0])
     # A flat frame (black, or one grey level) has no shape: all zeros, so a fade of flat frames never cuts.
     shape = (luma - float(mean[0, 0])) / spread if spread > 0.02 else np.zeros_like(luma)
-    return _Frame(luma=luma, hist=hist, coarse=coarse, shape=shape)
+    return _Frame(luma=luma, hist=hist, coarse=coarse, shape=shape, mean=float(mean[0, 0]), std=spread)
 
 
 def _mean_abs(a: np.ndarray, b: np.ndarray) -> float:
@@ -154,17 +171,15 @@ class _Signals:
         self.dissolve_steps: list[float] = []
         self.dissolve_max_step: list[float] = []
 
-    def add(self, small: np.ndarray) -> None:
-        feats = _features(small)
+    def add(self, feats: _Frame) -> None:
         index = len(self.diff)
         previous = self.recent[-1] if self.recent else None
         self.diff.append(_difference(previous, feats) if previous is not None else 0.0)
         self.step.append(_mean_abs(previous.coarse, feats.coarse) if previous is not None else 0.0)
         self.structure.append(0.25 * _mean_abs(previous.shape, feats.shape) if previous is not None else 0.0)
         self.skip.append([1.0] * MAX_FLASH_FRAMES)
-        mean, std = cv2.meanStdDev(feats.luma)
-        self.mean_luma.append(float(mean[0, 0]))
-        self.std_luma.append(float(std[0, 0]))
+        self.mean_luma.append(feats.mean)
+        self.std_luma.append(feats.std)
         floor = self.params.cut_floor
         for f in range(1, MAX_FLASH_FRAMES + 1):
             # Boundary candidate at i = index - f: compare frame i-1 with this frame (i+f). Only
@@ -205,8 +220,12 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return runs
 
 
-def _boundaries(sig: _Signals, fps: float) -> list[tuple[int, str, float]]:
-    """(first frame of the new shot, transition, strength) for every boundary, merged by minimum length."""
+def _boundaries(sig: _Signals, *, at_start: bool, at_end: bool) -> list[tuple[int, str, float]]:
+    """(first frame of the new shot, transition, strength) for every boundary in a stretch of analysed frames.
+
+    `at_start`/`at_end`: the stretch begins/ends the video; a black run at an edge that does not is left
+    alone (it goes on beyond what was analysed).
+    """
     p = sig.params
     n = len(sig.diff)
     if n < 2:
@@ -230,6 +249,8 @@ def _boundaries(sig: _Signals, fps: float) -> list[tuple[int, str, float]]:
     for start, end in _runs(black):
         lo, hi = max(0, start - 2), min(n, end + 3)
         suppressed[lo:hi] = True
+        if (start == 0 and not at_start) or (end == n - 1 and not at_end):
+            continue
         cut_in = start > 0 and abrupt(start - 1, start, 1)  # content -> black in one frame
         cut_out = end < n - 1 and abrupt(end + 1, end, -1)  # black -> content in one frame
         if cut_in:
@@ -293,7 +314,11 @@ def _boundaries(sig: _Signals, fps: float) -> list[tuple[int, str, float]]:
         if any(i - f >= 1 and sig.skip[i - f][f - 1] < similar for f in range(1, MAX_FLASH_FRAMES + 1)):
             continue
         found.append((i, "cut", float(d)))
+    return found
 
+
+def _merge(found: list[tuple[int, str, float]], n: int, fps: float, p: DetectorParams) -> list[tuple[int, str, float]]:
+    """Boundaries closer than the minimum shot length (or to either end) merged, keeping the stronger."""
     min_len = max(p.min_shot_frames, round(p.min_shot_s * fps))
     merged: list[tuple[int, str, float]] = []
     for boundary in sorted(found):
@@ -317,39 +342,98 @@ def detect_shots_in_frames(
     """Shots of a sequence of BGR frames; `progress(frames_done)` is called every 250 frames."""
     width = height = 0
 
-    def small_frames() -> Iterable[np.ndarray]:
+    def small_frames() -> Iterable[Callable[[], np.ndarray]]:
         nonlocal width, height
         for frame in frames:
             if not width:
                 height, width = frame.shape[:2]
-            yield downscale(frame)
+            yield partial(downscale, frame)
 
-    result = _detect_in_small_frames(small_frames(), fps, params=params, progress=progress)
+    result = _detect(small_frames(), fps, params=params, progress=progress)
     result.width, result.height = width, height
     return result
 
 
-def _detect_in_small_frames(
-    smalls: Iterable[np.ndarray],
+class _FineLook:
+    """Consecutive frames analysed one by one, from `lo`, with their own streaming signals."""
+
+    def __init__(self, lo: int, params: DetectorParams) -> None:
+        self.lo = self.next = self.until = lo
+        self.signals = _Signals(params)
+
+    def boundaries(self, frames: int) -> list[tuple[int, str, float]]:
+        local = _boundaries(self.signals, at_start=self.lo == 0, at_end=self.next == frames)
+        return [(self.lo + frame, kind, strength) for frame, kind, strength in local]
+
+
+def _calls_for_fine_look(samples: deque[_Frame], sample: _Frame, p: DetectorParams) -> bool:
+    """Whether the frames before the coarse `sample` (back to the previous one) may hold a boundary."""
+    previous = samples[-1]
+    if _difference(previous, sample) >= p.coarse_trigger:
+        return True  # a cut, a fade step or a flash; or motion, which the fine look will tell apart
+    if any(f.mean < p.black_luma and f.std < p.black_std for f in (previous, sample)):
+        return True  # black: a cut or fade into or out of it
+    # A steady change over 12 frames (a dissolve's span) with small steps: a dissolve, or a slow pan.
+    return len(samples) == samples.maxlen and _mean_abs(samples[0].coarse, sample.coarse) >= p.dissolve_min_change
+
+
+def _detect(
+    frames: Iterable[Callable[[], np.ndarray]],
     fps: float,
     *,
     params: DetectorParams | None,
     progress: Callable[[int], None] | None,
 ) -> ShotList:
-    """Shots of frames already at their analysed size; the caller fills in the source's width and height."""
+    """Shots of decoded frames, each a callable that returns its small BGR image (only called if analysed).
+
+    The coarse pass analyses every COARSE_STRIDE-th frame; where `_calls_for_fine_look`, the frames from
+    FINE_CONTEXT before the previous sample to FINE_CONTEXT after this one are analysed one by one (the
+    last STRIDE + CONTEXT + 1 decoded frames are kept for that). The caller fills in the source's size.
+    """
     params = params or DetectorParams()
-    sig = _Signals(params)
-    for small in smalls:
-        sig.add(small)
-        if progress and len(sig.diff) % 250 == 0:
-            progress(len(sig.diff))
-    n = len(sig.diff)
-    result = ShotList(fps=float(fps), frames=n)
-    if sig.recent:
-        result.analysed_height, result.analysed_width = sig.recent[-1].luma.shape
+    keep = COARSE_STRIDE + FINE_CONTEXT + 1
+    recent: deque[tuple[int, Callable[[], np.ndarray]]] = deque(maxlen=keep)
+    analysed: dict[int, _Frame] = {}  # features of the kept frames that were analysed
+    samples: deque[_Frame] = deque(maxlen=3)  # the last coarse samples, 12 frames back at most
+    found: list[tuple[int, str, float]] = []
+    fine: _FineLook | None = None
+    result = ShotList(fps=float(fps), frames=0)
+
+    def features(index: int, small: Callable[[], np.ndarray]) -> _Frame:
+        if index not in analysed:
+            analysed[index] = _features(small())
+            result.analysed_frames += 1
+        return analysed[index]
+
+    n = 0
+    for index, small in enumerate(frames):
+        n = index + 1
+        recent.append((index, small))
+        analysed.pop(index - keep, None)
+        if index % COARSE_STRIDE == 0:
+            sample = features(index, small)
+            if samples and _calls_for_fine_look(samples, sample, params):
+                lo = max(0, index - COARSE_STRIDE - FINE_CONTEXT)
+                if fine is None or lo > fine.next:
+                    if fine is not None:
+                        found += fine.boundaries(n)
+                    fine = _FineLook(lo, params)
+                fine.until = index + FINE_CONTEXT
+            samples.append(sample)
+        if fine is not None and fine.next <= index <= fine.until:
+            for kept, kept_small in recent:
+                if kept >= fine.next:
+                    fine.signals.add(features(kept, kept_small))
+            fine.next = index + 1
+        if progress and n % 250 == 0:
+            progress(n)
+    if fine is not None:
+        found += fine.boundaries(n)
+    result.frames = n
     if n == 0:
         return result
-    starts = [(0, "start")] + [(frame, kind) for frame, kind, _ in _boundaries(sig, fps)]
+    result.analysed_height, result.analysed_width = analysed[max(analysed)].luma.shape if analysed else (0, 0)
+    starts = [(0, "start")] + [(frame, kind) for frame, kind, _ in _merge(found, n, fps, params)]
     for k, (start, kind) in enumerate(starts):
         end = starts[k + 1][0] - 1 if k + 1 < len(starts) else n - 1
         result.shots.append(
@@ -392,7 +476,15 @@ def read_frames(capture: cv2.VideoCapture) -> Iterable[np.ndarray]:
 def decode_small(
     path: str | Path, *, threads: int = DECODE_THREADS, size: list | None = None, planar_only: bool = False
 ) -> Iterator[np.ndarray]:
-    """The video's frames as small BGR images, scaled by FFmpeg inside the decoder loop (PyAV).
+    """The video's frames as small BGR images, decoded by PyAV (see `_decode_lazily`)."""
+    for small in _decode_lazily(path, threads=threads, size=size, planar_only=planar_only):
+        yield small()
+
+
+def _decode_lazily(
+    path: str | Path, *, threads: int = DECODE_THREADS, size: list | None = None, planar_only: bool = False
+) -> Iterator[Callable[[], np.ndarray]]:
+    """The video's frames decoded by PyAV, each as a callable that makes its small BGR image when asked.
 
     Decoding is most of the cost of detection on real resolutions, and only the decoder's own API offers
     what cuts it: frame-threaded decoding (`thread_type="AUTO"`), skipping the deblocking filter, and
@@ -431,7 +523,7 @@ def decode_small(
                     target = analysed_size(frame.width, frame.height)
                     if size is not None:
                         size[:] = [frame.width, frame.height]
-                yield _small_bgr(frame, target)
+                yield partial(_small_bgr, frame, target)  # the decoded frame is kept only while it may be asked for
     finally:
         container.close()
 
@@ -481,14 +573,14 @@ def _shrink(plane: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(plane, size, interpolation=cv2.INTER_AREA)
 
 
-def _small_frames(path: str | Path, capture: cv2.VideoCapture, size: list) -> Iterator[np.ndarray]:
-    """Small frames: from PyAV when it decodes the file (for narrow sources, only limited-range 4:2:0; see
-    DECODE_SMALL_MIN_WIDTH), else from the OpenCV capture, downscaled here."""
+def _small_frames(path: str | Path, capture: cv2.VideoCapture, size: list) -> Iterator[Callable[[], np.ndarray]]:
+    """Small frames, made when asked: from PyAV when it decodes the file (for narrow sources, only
+    limited-range 4:2:0; see DECODE_SMALL_MIN_WIDTH), else from the OpenCV capture."""
     import av
 
     narrow = capture.get(cv2.CAP_PROP_FRAME_WIDTH) < DECODE_SMALL_MIN_WIDTH
     try:
-        frames = decode_small(path, size=size, planar_only=narrow)
+        frames = _decode_lazily(path, size=size, planar_only=narrow)
         first = next(frames, None)
     except av.error.FFmpegError:
         first = None
@@ -497,9 +589,14 @@ def _small_frames(path: str | Path, capture: cv2.VideoCapture, size: list) -> It
         yield from frames
         return
     for frame in read_frames(capture):
+        height, width = frame.shape[:2]
         if not size:
-            size[:] = [frame.shape[1], frame.shape[0]]
-        yield downscale(frame)
+            size[:] = [width, height]
+        target = analysed_size(width, height)
+        step = width // (8 * target[0])
+        if step > 1:  # what `_shrink` keeps of a wide frame anyway: the frames kept for a fine look stay small
+            frame = np.ascontiguousarray(frame[::step, ::step])
+        yield partial(_shrink, frame, target)
 
 
 def detect_shots(
@@ -520,7 +617,7 @@ def detect_shots(
                 progress(done, max(declared, done))
 
         size: list[int] = []
-        result = _detect_in_small_frames(_small_frames(path, capture, size), fps, params=params, progress=report)
+        result = _detect(_small_frames(path, capture, size), fps, params=params, progress=report)
         if size:
             result.width, result.height = size
     finally:

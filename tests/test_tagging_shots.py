@@ -203,3 +203,31 @@ def test_the_plain_command_loads_neither_django_nor_the_progress_bar_for_a_pipe(
     run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert [s["transition"] for s in json.loads(run.stdout)["shots"]] == ["start", "cut"]
     assert run.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_still_shot_is_analysed_only_at_the_coarse_stride():
+    from tagging.shots import COARSE_STRIDE
+
+    result = detect_shots_in_frames(shot(7, 120, pan=0), FPS)
+    assert result.frames == 120 and result.analysed_frames == 120 // COARSE_STRIDE
+    assert boundaries(result) == []
+
+
+def test_the_fine_look_finds_what_analysing_every_frame_finds():
+    from tagging.shots import DetectorParams
+
+    flashed = shot(8, 60, pan=0.5)
+    flashed[25] = np.clip(flashed[25].astype(int) + 180, 0, 255).astype(np.uint8)
+    frames = (shot(1, 70, pan=0) + fade(shot(2, 60, pan=0), dissolve(shot(3, 70, pan=0), shot(4, 70, pan=0)))
+              + flashed + shot(5, 60, pan=1.5) + shot(6, 60, pan=0))
+    coarse = detect_shots_in_frames(frames, FPS)
+    every = detect_shots_in_frames(frames, FPS, params=DetectorParams(coarse_trigger=0.0))
+    assert every.analysed_frames == every.frames == len(frames) > coarse.analysed_frames
+    assert boundaries(coarse) == boundaries(every)
+    assert [kind for _, kind in boundaries(coarse)] == ["cut", "fade", "dissolve", "cut", "cut", "cut"]
+
+
+def test_a_fade_through_a_long_black_gap_is_one_fade():
+    frames = fade(shot(1, 40, pan=0), shot(2, 40, pan=0), black=60)  # the coarse pass sees 15 black samples
+    found = boundaries(detect_shots_in_frames(frames, FPS))
+    assert [kind for _, kind in found] == ["fade"] and 40 <= found[0][0] <= 96
