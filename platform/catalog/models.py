@@ -137,11 +137,8 @@ class Title(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.year})" if self.year else self.name
 
-    def get_absolute_url(self) -> str:
-        """The subscriber's page of this title (features link to it; the admin's "View on site" too)."""
-        from django.urls import reverse
-
-        return reverse("storefront:title", args=[self.pk])
+    # get_absolute_url, the subscriber's page of this title, is set by the project (settings'
+    # ABSOLUTE_URL_OVERRIDES): the core and the features link to it without naming the storefront's URLs.
 
     def playable_video(self) -> "MediaAsset | None":
         """The video the player shows: a feature beats a trailer; among equals the first uploaded."""

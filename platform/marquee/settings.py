@@ -79,6 +79,18 @@ CONTENT_SECURITY_POLICY = {
 }
 
 ROOT_URLCONF = "marquee.urls"
+
+
+def _title_page_url(title) -> str:
+    from django.urls import reverse
+
+    return reverse("storefront:title", args=[title.pk])
+
+
+# The project, which wires the storefront in, says where a title's page is: Title.get_absolute_url is
+# this, so the core and the features (the support bot's suggestions, the admin's "View on site") link
+# to it without naming a presentation URL.
+ABSOLUTE_URL_OVERRIDES = {"catalog.title": _title_page_url}
 WSGI_APPLICATION = "marquee.wsgi.application"
 ASGI_APPLICATION = "marquee.asgi.application"
 
