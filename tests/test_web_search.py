@@ -133,3 +133,34 @@ def test_the_index_rebuild_takes_its_job_lock_itself_so_the_command_and_the_task
         with pytest.raises(CommandError, match="another search index rebuild is running"):
             call_command("rebuild_search_index")
     assert not TitleSearchVector.objects.exists()  # nothing was embedded while another rebuild held the lock
+
+
+def test_search_indexes_only_the_tags_a_subscriber_may_see(monkeypatch):
+    """Internal tags (descriptors, unclassified words, unsure model guesses) never reach the index text,
+    so no search finds a title by them; the rule is catalog's `shown_to_subscribers`."""
+    from catalog.models import Tag, TitleTag
+    from factories import make_tag
+
+    title = make_title("Robot Dawn", synopsis="A robot wakes in an empty city.")
+
+    def tag(name, kind, source, confidence):
+        row = make_tag(name)
+        Tag.objects.filter(pk=row.pk).update(kind=kind)
+        TitleTag.objects.create(title=title, tag=row, source=source, confidence=confidence)
+
+    tag("androids", Tag.Kind.THEME, TitleTag.Source.STAFF, 1.0)  # stated by staff: searchable
+    tag("eerie", Tag.Kind.MOOD, TitleTag.Source.MODEL, 0.95)  # a confident model tag: searchable
+    tag("ghosts", Tag.Kind.THEME, TitleTag.Source.MODEL, 0.5)  # an unsure guess: internal
+    tag("green palette", Tag.Kind.DESCRIPTOR, TitleTag.Source.STAFF, 1.0)  # a descriptor: internal
+    tag("fresh import word", Tag.Kind.OTHER, TitleTag.Source.IMPORTED, 1.0)  # unclassified: internal
+    embedded = []
+
+    def fake_embed(texts):
+        import numpy as np
+
+        embedded.extend(texts)
+        return np.zeros((len(texts), 384), np.float32)
+
+    monkeypatch.setattr("catalog.embeddings.embed_texts", fake_embed)
+    assert search.rebuild_search_index()["embedded"] == 1
+    assert embedded == ["Robot Dawn. A robot wakes in an empty city. Genres: . Tags: androids, eerie."]

@@ -6,9 +6,9 @@ import threading
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Prefetch
 
-from catalog.models import Title
+from catalog.models import Title, TitleTag, subscriber_tag_names
 from jobs import Progress
 
 from .models import TitleSearchVector
@@ -50,9 +50,22 @@ def meaning_scores(query: str, *, limit: int = 50) -> dict[int, float]:
     return {int(ids[i]): float(sims[i]) for i in top if sims[i] >= SEMANTIC_MIN}
 
 
+def _indexed_titles(ids: list[int]):
+    """The titles with their genres and the tags a subscriber may see, prefetched for `index_text`."""
+    shown = TitleTag.objects.shown_to_subscribers().select_related("tag")
+    return Title.objects.filter(pk__in=ids).prefetch_related(
+        "genres", Prefetch("title_tags", queryset=shown, to_attr="subscriber_tags")
+    )
+
+
 def index_text(title: Title) -> str:
+    """The text a title is found by. Only tags a subscriber may see go in (the core's one rule), so a
+    search never matches a title by an internal tag (colour, on-screen text, an unreviewed guess)."""
     genres = ", ".join(g.name for g in title.genres.all())
-    tags = ", ".join(sorted({t.name for t in title.tags.all()}))
+    if hasattr(title, "subscriber_tags"):
+        tags = ", ".join(sorted({row.tag.name for row in title.subscriber_tags}))
+    else:
+        tags = ", ".join(subscriber_tag_names(title))
     return f"{title.name}. {title.synopsis} Genres: {genres}. Tags: {tags}."
 
 
@@ -65,7 +78,7 @@ def embed_changed_titles(report: Progress | None = None, *, batch_size: int = 25
     total, embedded = len(all_ids), 0
     for start in range(0, total, batch_size):
         batch_ids = all_ids[start : start + batch_size]
-        titles = Title.objects.filter(pk__in=batch_ids).prefetch_related("genres", "tags")
+        titles = _indexed_titles(batch_ids)
         texts = {t.pk: index_text(t) for t in titles}
         hashes = {pk: hashlib.sha256(text.encode()).hexdigest() for pk, text in texts.items()}
         stale = [pk for pk in texts if known.get(pk) != hashes[pk]]
