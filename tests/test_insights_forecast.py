@@ -51,6 +51,34 @@ def test_a_described_title_reaches_the_market_whose_taste_it_matches(two_markets
     )
 
 
+def test_the_expected_viewers_follow_each_regions_taste(two_markets):
+    romance = forecast.CandidateTitle("Love in Lisbon", genres=["romance"], tags=["love"], year=1995)
+    action = forecast.CandidateTitle("Blast", genres=["action"], tags=["explosions"], year=2004)
+    loved = _by_region(forecast.forecast(romance, use_synopsis=False))
+    blasted = _by_region(forecast.forecast(action, use_synopsis=False))
+    assert loved["GB"].expected_first_month_viewers > loved["US"].expected_first_month_viewers
+    assert blasted["US"].expected_first_month_viewers > blasted["GB"].expected_first_month_viewers
+
+
+def test_a_similar_title_a_region_cannot_watch_is_not_shown_there(two_markets):
+    from catalog.models import Region, TitleAvailability
+
+    romance = forecast.CandidateTitle("Love in Lisbon", genres=["romance"], tags=["love"], year=1995)
+    nearest = _by_region(forecast.forecast(romance, use_synopsis=False))["GB"].similar_titles[0]
+    TitleAvailability.objects.create(title_id=nearest.id, region=Region.objects.get(code="US"))
+    found = _by_region(forecast.forecast(romance, use_synopsis=False))
+    assert nearest.id not in {s.id for s in found["GB"].similar_titles}
+    assert len(found["GB"].similar_titles) == forecast.SIMILAR
+    assert nearest.id in {s.id for s in found["US"].similar_titles}
+
+
+def test_the_blend_is_a_weighted_mean_in_log_viewers_over_the_estimates_there_are():
+    weights = {"genres": 0.5, "regression": 0.5, "reach": 0.0}
+    assert forecast.blend_viewers({"genres": 3.0, "regression": 15.0, "reach": 999.0}, weights) == pytest.approx(7.0)
+    assert forecast.blend_viewers({"genres": 3.0, "regression": None}, weights) == pytest.approx(3.0)
+    assert forecast.blend_viewers({"genres": None, "regression": None}, weights) == 0.0
+
+
 def test_a_forecast_of_an_existing_title_never_reads_its_interactions(two_markets):
     title = two_markets.romance[2]
     described = forecast.candidate_from_title(title)
