@@ -177,3 +177,23 @@ def test_a_genre_watched_and_searched_beyond_its_catalogue_share_is_the_top_gap(
     assert top.demand_share == pytest.approx(27 / 43) and top.catalogue_share == pytest.approx(1 / 9)
     assert [e.text for e in top.examples] == ["horror", "zombie horror"]
     assert "Comedy" not in {g.label for g in found}
+
+
+def test_an_unmet_search_counts_for_the_genre_it_means_without_naming_it():
+    from insights import gaps
+
+    home = make_region("US", "United States")
+    war = make_title("The Long March", genres=["War"])
+    comedies = [make_title(f"Laugh {i}", genres=["Comedy"]) for i in range(3)]
+    profiles = [make_profile(make_account(region=home)) for _ in range(3)]
+    _views(profiles, [(0, war, 2), *[(0, c, 2) for c in comedies]], random.Random(7))
+    logged = SearchQuery.objects.bulk_create(
+        [SearchQuery(profile=profiles[0], text="ww2", normalized_text="ww2", results_count=0) for _ in range(5)]
+        + [SearchQuery(profile=profiles[1], text="asdf", normalized_text="asdf", results_count=0)]
+    )
+    SearchQuery.objects.filter(pk__in=[s.pk for s in logged]).update(created_at=_at(0, 1))
+    trends.refresh_trends(now=NOW)
+    found = {g.label: g for g in gaps.catalogue_gaps(home, last_week=THIS_WEEK)}
+    assert found["War"].unmet_searches == 5
+    assert [e.text for e in found["War"].examples] == ["ww2"]
+    assert not any("asdf" in [e.text for e in g.examples] for g in found.values())
