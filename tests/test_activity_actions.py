@@ -130,16 +130,50 @@ def test_my_list_add_remove_and_toggle_say_what_changed():
     assert not MyListEntry.objects.filter(profile=profile).exists()
 
 
-def test_every_action_tells_the_upper_layers_the_profile_acted(acted):
+def test_every_action_tells_the_upper_layers_the_profile_acted_when_it_commits(acted, django_capture_on_commit_callbacks):
     profile, title = make_profile(), make_title()
-    event = actions.record_watch_progress(profile, title, event_id=None, position_s=1, watched_s=1)
-    actions.set_thumb(profile, title, 1)
-    actions.set_stars(profile, title, 4)
-    actions.toggle_my_list(profile, title)
-    actions.add_to_my_list(profile, title)
-    actions.remove_from_my_list(profile, title)
-    actions.hide_viewing(profile, event.pk)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        event = actions.record_watch_progress(profile, title, event_id=None, position_s=1, watched_s=1)
+        actions.set_thumb(profile, title, 1)
+        actions.set_stars(profile, title, 4)
+        actions.toggle_my_list(profile, title)
+        actions.add_to_my_list(profile, title)
+        actions.remove_from_my_list(profile, title)
+        actions.hide_viewing(profile, event.pk)
+        assert acted == []  # nothing before the commit
+    assert len(callbacks) == 7
     assert acted == [profile.pk] * 7
+
+
+def test_an_action_rolled_back_with_its_callers_transaction_announces_nothing(acted, django_capture_on_commit_callbacks):
+    profile, title = make_profile(), make_title()
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            actions.set_thumb(profile, title, 1)
+            raise RuntimeError("the caller fails after the action")
+    assert acted == []
+    assert not Rating.objects.filter(profile=profile).exists()
+
+
+def test_the_cached_rows_are_forgotten_only_when_the_action_commits(django_capture_on_commit_callbacks):
+    from storefront.rows import cached_for_profile
+
+    profile, title = make_profile(), make_title()
+    computed: list[int] = []
+
+    def rows() -> int:
+        computed.append(len(computed) + 1)
+        return computed[-1]
+
+    assert cached_for_profile(profile, "test", rows) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            actions.add_to_my_list(profile, title)
+            raise RuntimeError("rolled back")
+    assert cached_for_profile(profile, "test", rows) == 1  # still the cached rows
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_to_my_list(profile, title)
+    assert cached_for_profile(profile, "test", rows) == 2  # recomputed after the commit
 
 
 def test_a_refused_action_announces_nothing(acted):

@@ -117,12 +117,13 @@ def test_home_query_count_is_pinned(viewer, world, no_model_calls, django_assert
     assert len(ranking) <= 30, "the recommender's ranking should stay a handful of queries"
 
 
-def test_acting_on_a_title_refreshes_the_cached_rows_at_once(viewer, world):
+def test_acting_on_a_title_refreshes_the_cached_rows_at_once(viewer, world, django_capture_on_commit_callbacks):
     client, profile = viewer
     before = client.get(reverse("storefront:rows_api")).json()
     first = before["rows"][0]["items"][0]["title_id"]
 
-    client.post(reverse("storefront:rate", args=[first]), {"thumb": "-1"})
+    with django_capture_on_commit_callbacks(execute=True):  # the cached rows are forgotten on commit
+        client.post(reverse("storefront:rate", args=[first]), {"thumb": "-1"})
     after = client.get(reverse("storefront:rows_api")).json()
 
     assert first not in [item["title_id"] for row in after["rows"] for item in row["items"]]
@@ -203,13 +204,16 @@ def test_a_cached_home_page_still_carries_a_working_csrf_token_and_shows_flash_m
     assert response.status_code == 302  # accepted: the token from the cached page is valid
 
 
-def test_continue_watching_leads_the_home_page_and_a_finished_title_moves_to_history(viewer, world):
+def test_continue_watching_leads_the_home_page_and_a_finished_title_moves_to_history(
+    viewer, world, django_capture_on_commit_callbacks
+):
     client, profile = viewer
     started = world[3]
-    event_id = client.post(
-        reverse("storefront:watch_progress", args=[started.pk]),
-        data='{"event": null, "position": 600, "watched": 600}', content_type="application/json",
-    ).json()["event"]
+    with django_capture_on_commit_callbacks(execute=True):
+        event_id = client.post(
+            reverse("storefront:watch_progress", args=[started.pk]),
+            data='{"event": null, "position": 600, "watched": 600}', content_type="application/json",
+        ).json()["event"]
     rows = client.get(reverse("storefront:home")).context["rows"]
     assert rows[0].key == "continue_watching" and [c.title.pk for c in rows[0].cards] == [started.pk]
     # Its card opens the player, which resumes there; cards of other rows open the title page.
@@ -217,16 +221,18 @@ def test_continue_watching_leads_the_home_page_and_a_finished_title_moves_to_his
     assert all(c.url == reverse("storefront:title", args=[c.title.pk]) for row in rows[1:] for c in row.cards)
 
     runtime_s = 10_000_000  # well past any duration: the report is capped at the title's end
-    client.post(
-        reverse("storefront:watch_progress", args=[started.pk]),
-        data=f'{{"event": {event_id}, "position": {runtime_s}, "watched": {runtime_s}}}', content_type="application/json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("storefront:watch_progress", args=[started.pk]),
+            data=f'{{"event": {event_id}, "position": {runtime_s}, "watched": {runtime_s}}}',
+            content_type="application/json",
+        )
     rows = client.get(reverse("storefront:home")).context["rows"]
     assert "continue_watching" not in [row.key for row in rows]
     assert started.name in client.get(reverse("storefront:history")).content.decode()
 
 
-def test_the_hero_banner_shows_the_top_pick_with_play_and_my_list(viewer, world):
+def test_the_hero_banner_shows_the_top_pick_with_play_and_my_list(viewer, world, django_capture_on_commit_callbacks):
     client, profile = viewer
     page = client.get(reverse("storefront:home")).content.decode()
     assert 'class="hero-banner"' in page and "Top pick for you" in page
@@ -235,7 +241,8 @@ def test_the_hero_banner_shows_the_top_pick_with_play_and_my_list(viewer, world)
     title_id = int(re.search(r'class="hero-banner"[^>]*data-title="(\d+)"', page).group(1))
     assert f'href="/watch/{title_id}/"' in page
     assert "__marquee_csrf_token__" not in page  # the banner's My List form got this response's token
-    response = client.post(reverse("storefront:toggle_my_list", args=[title_id]), {"back": "home"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("storefront:toggle_my_list", args=[title_id]), {"back": "home"})
     assert response["Location"] == reverse("storefront:home")
     assert "On My List" in client.get(reverse("storefront:home")).content.decode()
     assert 'aria-label="Scroll' in page  # row arrows (shown by the script for a mouse)

@@ -1,7 +1,7 @@
 """What a profile does to a title: watch, rate, save to My List, hide a viewing. One function per action.
 
-Each function owns its transaction (and its row lock where two requests can race) and, once that
-transaction has closed, sends `signals.profile_activity_changed` so cached rows are forgotten. Views,
+Each function owns its transaction (and its row lock where two requests can race) and, when the change
+commits, sends `signals.profile_activity_changed` so cached rows are forgotten. Views,
 APIs and the bot parse their input, check the profile may see the title
 (`Title.objects.visible_to`), and call these; nothing else writes these rows for a profile.
 Unknown or foreign ids raise the model's `DoesNotExist`: a view answers 404.
@@ -22,7 +22,10 @@ from .signals import profile_activity_changed
 
 
 def _changed(profile: Profile) -> None:
-    profile_activity_changed.send(sender=Profile, profile_id=profile.pk)
+    # On commit, so a rolled-back action (or one inside a caller's transaction that rolls back) leaves the
+    # cached rows alone, and a page drawn right after the commit cannot cache the rows from before it.
+    profile_id = profile.pk
+    transaction.on_commit(lambda: profile_activity_changed.send(sender=Profile, profile_id=profile_id))
 
 
 def record_watch_progress(
