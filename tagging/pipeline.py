@@ -330,4 +330,8 @@ def finish_asset(asset_id: int, progress: Progress = _noop) -> bool:
     aggregate_title(asset.title_id)  # also syncs the model tags, synopsis ones included
     progress(2, 2, "aggregated")
     MediaAsset.objects.filter(pk=asset.pk).update(status=MediaAsset.Status.READY, error="")
+    if asset.kind == MediaAsset.Kind.VIDEO:
+        from .signals import video_processed
+
+        video_processed.send(sender=MediaAsset, asset_id=asset.pk, title_id=asset.title_id)
     return True

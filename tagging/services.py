@@ -15,6 +15,7 @@ from catalog.models import MediaAsset, Title, TitleTag
 from jobs import enqueue_on_commit
 
 from .models import SHOTS_TAGGER, Shot, TagSuggestion, TrainingLabel
+from .signals import video_processed  # noqa: F401  (public: other features connect to it through here)
 
 # `pipeline` (OpenCV, ~18 MB) is imported inside the functions that run it, so web processes that
 # only list, upload or review media never load it.

@@ -1,7 +1,8 @@
-"""Start the media pipeline when a MediaAsset row is created (admin upload, ingest_media, any other path)."""
+"""Start the media pipeline when a MediaAsset row is created (admin upload, ingest_media, any other path),
+and say when a video has been through it."""
 
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from catalog.models import MediaAsset
 
@@ -12,3 +13,8 @@ def media_asset_created(sender, instance: MediaAsset, created: bool, raw: bool =
         from .services import enqueue_asset
 
         enqueue_asset(instance.pk)
+
+
+# Sent (kwargs `asset_id`, `title_id`) once a video's shots, keyframes and tags are stored, so a feature
+# that reads them (artwork's preview windows) acts on new footage without tagging importing it.
+video_processed = Signal()

@@ -293,3 +293,43 @@ def test_the_command_proposes_windows_for_titles_with_video(tmp_path):
     call_command("propose_previews", stdout=out, stderr=StringIO())
     count = PreviewCandidate.objects.filter(title=title).count()
     assert count and out.getvalue().startswith(f"{count} preview windows for 1 titles")
+
+
+def test_a_video_that_finishes_the_media_pipeline_gets_preview_windows(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
+    """No command to run: new footage is previewed as soon as the pipeline is done with it."""
+    from django.core.files.base import ContentFile
+    from tagging_media import video_with_cuts
+
+    from marquee.celery import app
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TAGGING_TAGGERS = ["descriptors"]
+    title = make_title("Fresh Footage")
+    path, _ = video_with_cuts(tmp_path / "feature.avi", [30, 30, 36])  # 4 s: one short-video window
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            asset = MediaAsset(title=title, kind=MediaAsset.Kind.VIDEO, role=MediaAsset.Role.FEATURE,
+                               original_name=path.name)
+            asset.file.save(path.name, ContentFile(path.read_bytes()), save=True)
+    finally:
+        app.conf.task_always_eager = False
+
+    asset.refresh_from_db()
+    assert asset.status == MediaAsset.Status.READY, asset.error
+    windows = list(PreviewCandidate.objects.filter(title=title))
+    assert [(w.asset_id, w.start_s, round(w.end_s, 2)) for w in windows] == [(asset.pk, 0.0, 4.0)]
+    choice = choose_preview(None, title)
+    assert choice is not None and choice.url.endswith("#t=0,4")
+
+
+def test_the_preview_task_routes_to_the_media_queue_and_skips_a_deleted_title():
+    from celery import current_app
+
+    from artwork import tasks
+
+    route = current_app.amqp.router.route({}, "artwork.tasks.propose_previews_task")
+    assert route["queue"].name == "media"
+    assert tasks.propose_previews_task.run(987654) == {"title": 987654, "missing": True}

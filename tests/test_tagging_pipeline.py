@@ -50,7 +50,8 @@ def test_creating_a_video_asset_runs_the_chain_after_commit(tmp_path, eager, dja
     path, _ = video_with_cuts(tmp_path / "trailer.avi", [30, 30, 36])
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         asset = add_asset(title, path, "video")
-    assert len(callbacks) == 1
+        assert MediaAsset.objects.get(pk=asset.pk).status == "pending"  # nothing runs before the commit
+    assert callbacks  # the chain is sent on commit (its last step then queues the preview windows)
     asset.refresh_from_db()
     assert asset.status == "ready", asset.error
     assert (asset.width, asset.height) == (96, 64) and asset.duration_s == pytest.approx(4.0)

@@ -213,6 +213,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "recommendations.tasks.*": {"queue": "ml"},
     "tagging.tasks.*": {"queue": "media"},
+    "artwork.tasks.propose_previews_task": {"queue": "media"},  # reads the video, like the pipeline
     "search.tasks.*": {"queue": "ml"},  # embedding the catalogue is model work
     "support_bot.tasks.*": {"queue": "ml"},  # the engine build fine-tunes MiniLM for minutes
     "insights.tasks.refresh_trends_task": {"queue": "ml"},
