@@ -1,4 +1,5 @@
-"""Screenshots of the home page, the staff dashboard and the queue monitor for docs/, taken with Debian's Chromium.
+"""Screenshots of the home page, the staff dashboard and the queue monitor for docs/, taken with Debian's Chromium
+(launched the way the browser tests launch it, tests/browser.py).
 
     .venv/bin/python bench/screenshots.py [--database-url postgres://postgres@127.0.0.1:5432/marquee_bench]
 
@@ -16,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from web_load import PYTHON, REPO, free_port, wait_for  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+sys.path.insert(0, str(REPO / "tests"))
+from browser import CHROMIUM, open_chromium  # noqa: E402
 
 
 def demo_sessions(env: dict) -> dict:
@@ -56,7 +57,7 @@ print(json.dumps({"viewer": session(profile.account, profile), "staff": session(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/marquee_bench")
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", default=CHROMIUM)
     parser.add_argument("--out", default=str(REPO / "docs"))
     args = parser.parse_args()
     env = {**os.environ, "DATABASE_URL": args.database_url, "DEBUG": "1", "LOG_LEVEL": "WARNING",
@@ -66,13 +67,10 @@ def main() -> None:
     port = free_port()
     server = subprocess.Popen([PYTHON, "-m", "gunicorn", "marquee.wsgi:application", "--bind", f"127.0.0.1:{port}",
                                "--workers", "2", "--log-level", "warning"], cwd=REPO, env=env)
-    from playwright.sync_api import sync_playwright
-
     try:
         wait_for(port)
         base = f"http://127.0.0.1:{port}"
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+        with open_chromium(args.chromium) as browser:
             shots = [("viewer", "/", "home.png", {"width": 1366, "height": 1100}),
                      ("viewer", "/", "home-phone.png", {"width": 390, "height": 844}),
                      ("staff", "/admin/dashboard/", "dashboard.png", {"width": 1366, "height": 1300}),
@@ -95,7 +93,6 @@ def main() -> None:
                 page.screenshot(path=str(Path(args.out) / name), full_page=name not in ("home.png", "chat.png"))
                 print("wrote", Path(args.out) / name)
                 context.close()
-            browser.close()
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -1,11 +1,10 @@
-"""One way to start headless Chromium for the browser tests (Debian's package, driven by Playwright)."""
+"""One way to start headless Chromium (Debian's package, driven by Playwright): the browser tests and
+bench/screenshots.py both launch it here."""
 
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -13,21 +12,30 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @contextmanager
+def open_chromium(executable: str = CHROMIUM) -> Iterator:
+    """A Playwright `Browser` on the given Chromium, closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
 def launched_chromium() -> Iterator:
-    """A Playwright `Browser`; skips the test without Chromium (fails it when CI=true requires one)."""
+    """`open_chromium()` for a test; skips the test without Chromium (fails it when CI=true requires one)."""
+    import pytest
+
     if not shutil.which(CHROMIUM):
         reason = f"no Chromium at {CHROMIUM} (apt-get install chromium, or `make browser`)"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason}, but CI=true requires the browser tests", pytrace=False)
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
     # Playwright's sync API keeps an event loop on this thread; the ORM calls the tests make
     # between browser steps are ordinary blocking calls, which Django would otherwise refuse.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with open_chromium() as browser:
+        yield browser
