@@ -7,4 +7,6 @@ class SupportBotConfig(AppConfig):
     verbose_name = "Support chatbot"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the rebuild-on-change receivers)
+        from . import signals, warmup  # noqa: F401  (signals connects the rebuild-on-change receivers on import)
+
+        warmup.connect()  # connects a signal only: the engine loads at the process's first request
