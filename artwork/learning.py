@@ -20,10 +20,14 @@ FLUSH_SLACK = timedelta(minutes=5)  # impressions reach the table up to one buff
 
 
 def _log(channel: str):
-    """The channel's impression log and the column holding the arm shown."""
+    """The channel's impression log and the column holding the arm shown.
+
+    Only cards that showed a candidate count: a poster shown as the fallback (no approved candidate,
+    propensity 1) is no arm of any policy, and folding those in wrote a new state version on every run
+    of a storefront that shows posters, though no policy had anything new to learn."""
     if channel == PolicyState.Channel.PREVIEW:
         return PreviewImpression.objects.filter(preview__isnull=False), "preview_id"
-    return Impression.objects.filter(artwork__isnull=False), "artwork_id"
+    return Impression.objects.filter(artwork__artwork_candidates__isnull=False), "artwork_id"
 
 
 def rewarded_impressions(

@@ -146,6 +146,24 @@ def test_the_learner_folds_closed_windows_once_and_rerunning_changes_nothing(med
     assert later.version == 2 and later.params["segments"]["new"][str(good.asset_id)] == [6.0, 1.0]
 
 
+def test_the_learner_writes_no_version_when_only_fallback_posters_were_shown(media):
+    policy = live("thompson")
+    profile, title = make_profile(), make_title("Poster only")
+    poster = image_asset(title, textured(35), role="poster")
+    shown = candidates.add_candidate(image_asset(make_title("Candidate"), textured(36)))
+    now = timezone.now()
+    for i in range(5):  # cards of a title with no approved candidate: the poster, policy "default"
+        Impression.objects.create(profile=profile, title=title, surface="home", artwork_id=poster.pk,
+                                  policy="default", propensity=1.0, shown_at=now - timedelta(days=3, minutes=i))
+    assert learning.learn(policy, now=now) is None
+    assert learning.learn(policy, now=now + timedelta(minutes=10)) is None  # the next beat run: still nothing
+    assert not PolicyState.objects.filter(policy=policy).exists()
+
+    _log(profile, shown.title, shown, now - timedelta(days=2), played=True)  # a candidate shown: new data
+    state = learning.learn(policy, now=now)
+    assert state.version == 1 and state.params["segments"]["new"] == {str(shown.asset_id): [1.0, 0.0]}
+
+
 def test_the_gate_refuses_a_policy_whose_doubly_robust_estimate_is_worse(media):
     profile, other, title = make_profile(), make_profile(), make_title("Gate")
     good, bad = (candidates.add_candidate(image_asset(title, textured(40 + i))) for i in range(2))
