@@ -2,7 +2,7 @@
 
 Snapshots every 30 days: features as of a snapshot (features.py, activity strictly before it), label =
 no viewing in the 30 days after it, or a recorded (not withdrawn) cancellation ending then
-(accounts.actions.cancelled_accounts). Time split: the latest fully labelled snapshot is the test set,
+(accounts.membership.cancelled_accounts). Time split: the latest fully labelled snapshot is the test set,
 earlier ones train. HistGradientBoosting is compared with logistic regression and with "days since last
 view" alone (through a one-feature logistic fit for its probabilities). Scores of every subscriber are
 stored for segments ("risk above 0.6"), with the top factors of high-risk accounts.

@@ -76,7 +76,7 @@ def churned_after(account_ids: list[int], as_of: datetime, days: int = 30) -> np
     not withdraw ends its membership in that window (the recorded cancellation wins over late viewing)."""
     from django.utils import timezone
 
-    from accounts.actions import cancelled_accounts
+    from accounts.membership import cancelled_accounts
 
     active = set(
         ViewingEvent.objects.filter(

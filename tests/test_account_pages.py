@@ -1,4 +1,4 @@
-"""Account pages and the account rules behind them (accounts/actions.py): sign-up, plan change with a
+"""Account pages and the account rules behind them (accounts/actions.py, accounts/membership.py): sign-up, plan change with a
 confirmation step, cancellation with its end date, billing history, password change, playback settings,
 profile PIN and profile delete. Dates are passed in (`now=`), never read from the clock at a boundary."""
 
@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import actions
+from accounts import actions, membership
 from accounts.access import SESSION_PROFILE_KEY
 from accounts.models import Cancellation, Invoice, Plan, Profile, User
 from factories import make_account, make_profile, make_region, signed_in
@@ -165,7 +165,7 @@ def test_choosing_no_plan_or_an_unknown_plan_names_the_field(member):
 
 def test_an_upgrade_is_charged_for_the_rest_of_the_period(plans):
     account = make_account(plan=plans["standard"], next_billing_date=date(2026, 5, 1))  # period Apr 1 - May 1
-    change = actions.change_plan(account, plans["premium"], now=at(date(2026, 4, 16)))
+    change = membership.change_plan(account, plans["premium"], now=at(date(2026, 4, 16)))
 
     assert change.kind == "upgrade"
     assert change.charge_now == Decimal("3.00")  # (18 - 12) * 15 / 30 days
@@ -175,15 +175,15 @@ def test_an_upgrade_is_charged_for_the_rest_of_the_period(plans):
 
 def test_a_downgrade_waits_for_the_next_bill_and_the_renewal_applies_it(plans):
     account = make_account(plan=plans["premium"], next_billing_date=date(2026, 5, 1))
-    change = actions.change_plan(account, plans["basic"], now=at(date(2026, 4, 16)))
+    change = membership.change_plan(account, plans["basic"], now=at(date(2026, 4, 16)))
     account.refresh_from_db()
     assert change.kind == "downgrade" and change.effective_on == date(2026, 5, 1)
     assert account.plan == plans["premium"] and account.scheduled_plan == plans["basic"]
     assert not account.invoices.exists()
 
-    assert actions.renew_due(now=at(date(2026, 4, 30)))["renewed"] == 0  # not yet
-    counts = actions.renew_due(now=at(date(2026, 5, 1)))
-    again = actions.renew_due(now=at(date(2026, 5, 1), hour=18))
+    assert membership.renew_due(now=at(date(2026, 4, 30)))["renewed"] == 0  # not yet
+    counts = membership.renew_due(now=at(date(2026, 5, 1)))
+    again = membership.renew_due(now=at(date(2026, 5, 1), hour=18))
     account.refresh_from_db()
     assert counts == {"renewed": 1, "ended": 0, "moved": 1} and again["renewed"] == 0
     assert account.plan == plans["basic"] and account.scheduled_plan is None
@@ -229,16 +229,16 @@ def test_cancel_without_a_reason_names_the_field(member):
 def test_a_cancellation_ends_the_membership_on_its_date_and_is_read_as_churn(plans):
     account = make_account(plan=plans["standard"], next_billing_date=date(2026, 5, 1))
     stayed = make_account(plan=plans["standard"], next_billing_date=date(2026, 5, 1))
-    actions.cancel_membership(account, reason="break", now=at(date(2026, 4, 10)))
-    actions.cancel_membership(stayed, reason="price", now=at(date(2026, 4, 10)))
-    actions.restart_membership(stayed, now=at(date(2026, 4, 12)))
-    again = actions.cancel_membership(account, reason="other", now=at(date(2026, 4, 11)))
+    membership.cancel_membership(account, reason="break", now=at(date(2026, 4, 10)))
+    membership.cancel_membership(stayed, reason="price", now=at(date(2026, 4, 10)))
+    membership.restart_membership(stayed, now=at(date(2026, 4, 12)))
+    again = membership.cancel_membership(account, reason="other", now=at(date(2026, 4, 11)))
 
     assert (
         again.effective_on == date(2026, 5, 1) and Cancellation.objects.filter(account=account).count() == 1
     )
-    assert actions.cancelled_accounts(date(2026, 4, 1), date(2026, 6, 1)) == {account.pk: date(2026, 5, 1)}
-    counts = actions.renew_due(now=at(date(2026, 5, 1)))
+    assert membership.cancelled_accounts(date(2026, 4, 1), date(2026, 6, 1)) == {account.pk: date(2026, 5, 1)}
+    counts = membership.renew_due(now=at(date(2026, 5, 1)))
     account.refresh_from_db()
     stayed.refresh_from_db()
     assert counts["ended"] == 1 and counts["renewed"] == 1
@@ -248,8 +248,8 @@ def test_a_cancellation_ends_the_membership_on_its_date_and_is_read_as_churn(pla
 
 def test_choosing_a_plan_while_cancelled_restarts_the_membership(plans):
     account = make_account(plan=plans["standard"], next_billing_date=date(2026, 5, 1))
-    actions.cancel_membership(account, reason="price", now=at(date(2026, 4, 10)))
-    change = actions.change_plan(account, plans["premium"], now=at(date(2026, 4, 16)))
+    membership.cancel_membership(account, reason="price", now=at(date(2026, 4, 10)))
+    change = membership.change_plan(account, plans["premium"], now=at(date(2026, 4, 16)))
     assert change.restarts and account.cancellations.get().withdrawn_at is not None
 
 
@@ -258,9 +258,9 @@ def test_choosing_a_plan_while_cancelled_restarts_the_membership(plans):
 
 def test_billing_history_lists_only_the_accounts_own_invoices(member, plans):
     client, account, _ = member
-    mine = Invoice.objects.bulk_create(actions.past_invoices(account, 3))
+    mine = Invoice.objects.bulk_create(membership.past_invoices(account, 3))
     other = make_account(plan=plans["premium"], next_billing_date=date(2026, 5, 1))
-    theirs = Invoice.objects.bulk_create(actions.past_invoices(other, 1))[0]
+    theirs = Invoice.objects.bulk_create(membership.past_invoices(other, 1))[0]
 
     page = client.get(reverse("storefront:billing_history")).content.decode()
     assert page.count("Standard plan, monthly") == 3 and "$12.00" in page and "$18.00" not in page

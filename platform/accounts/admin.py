@@ -53,7 +53,7 @@ class ProfileAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyLogAdmin(admin.ModelAdmin):
-    """Billing records are written by accounts.actions only; staff read them."""
+    """Billing records are written by accounts.membership only; staff read them."""
 
     def has_add_permission(self, request) -> bool:
         return False

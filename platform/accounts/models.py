@@ -80,7 +80,7 @@ class User(AbstractUser):
     )
     marketing_consent = models.BooleanField(default=False)
     next_billing_date = models.DateField(null=True, blank=True)
-    # A move to a plan that costs no more waits for the next bill (accounts/actions.py `change_plan`).
+    # A move to a plan that costs no more waits for the next bill (accounts/membership.py `change_plan`).
     scheduled_plan = models.ForeignKey(
         Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="Plan that replaces the current one on the next billing date",
@@ -165,7 +165,7 @@ class Cancellation(models.Model):
 
     The membership keeps running until `effective_on` (the next billing date); restarting before then
     sets `withdrawn_at`, so a withdrawn row is a churn attempt, not a churn. Marketing's churn label reads
-    `accounts.actions.cancelled_accounts` (non-withdrawn rows by effective date).
+    `accounts.membership.cancelled_accounts` (non-withdrawn rows by effective date).
     """
 
     class Reason(models.TextChoices):

@@ -1,8 +1,8 @@
-"""Account background work: the daily billing run (thin; the rules are in accounts/actions.py)."""
+"""Account background work: the daily billing run (thin; the rules are in accounts/membership.py)."""
 
 from celery import shared_task
 
-from .actions import renew_due
+from .membership import renew_due
 
 
 @shared_task

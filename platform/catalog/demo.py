@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.actions import past_invoices
+from accounts.membership import past_invoices
 from accounts.models import Invoice, Plan, Profile, User
 from activity.models import MyListEntry, Rating, SearchQuery, ViewingEvent
 

@@ -1,5 +1,6 @@
 """Account pages: overview, plan change (chosen, then confirmed), cancel and restart, billing history,
-playback settings, password change; and the trivial health check. The rules are accounts/actions.py."""
+playback settings, password change; and the trivial health check. The rules are accounts/actions.py
+(profiles) and accounts/membership.py (plans, cancellation, invoices)."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -10,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from accounts import actions
+from accounts import actions, membership
 from accounts.models import Invoice, Plan
 
 from ..forms import CancelForm, CommunicationForm, PlanChoiceForm, PlaybackForm
@@ -28,7 +29,7 @@ def account(request: HttpRequest) -> HttpResponse:
             return redirect("storefront:account")
     context = {
         "form": form,
-        "cancellation": actions.pending_cancellation(user),
+        "cancellation": membership.pending_cancellation(user),
         "latest_invoice": user.invoices.first(),
     }
     return render(request, "storefront/account.html", context, status=400 if form.errors else 200)
@@ -55,14 +56,14 @@ def plan_confirm(request: HttpRequest, code: str) -> HttpResponse:
     """Step 2: what the change costs and when it applies; the POST carries it out exactly as shown."""
     plan = get_object_or_404(Plan, code=code)
     if request.method == "POST":
-        change = actions.change_plan(request.user, plan)
+        change = membership.change_plan(request.user, plan)
         messages.success(request, _change_message(change))
         return redirect("storefront:account")
-    change = actions.preview_plan_change(request.user, plan)
+    change = membership.preview_plan_change(request.user, plan)
     return render(request, "storefront/account_plan_confirm.html", {"change": change, "plan": plan})
 
 
-def _change_message(change: actions.PlanChange) -> str:
+def _change_message(change: membership.PlanChange) -> str:
     if change.kind == "start":
         return f"Welcome to {change.plan.name}: {change.charge_label} was charged today."
     if change.kind == "upgrade":
@@ -75,11 +76,11 @@ def _change_message(change: actions.PlanChange) -> str:
 @login_required
 def cancel_membership(request: HttpRequest) -> HttpResponse:
     user = request.user
-    pending = actions.pending_cancellation(user)
+    pending = membership.pending_cancellation(user)
     form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and user.plan_id and pending is None and form.is_valid():
         try:
-            cancellation = actions.cancel_membership(
+            cancellation = membership.cancel_membership(
                 user, reason=form.cleaned_data["reason"], comment=form.cleaned_data["comment"]
             )
         except actions.AccountRuleError as error:
@@ -98,7 +99,7 @@ def cancel_membership(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def restart_membership(request: HttpRequest) -> HttpResponse:
-    if actions.restart_membership(request.user):
+    if membership.restart_membership(request.user):
         messages.success(request, "Welcome back: your membership continues and renews as before.")
     return redirect("storefront:account")
 
