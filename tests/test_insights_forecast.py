@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from activity.models import ViewingEvent
-from factories import make_region
+from factories import make_region, make_title
 from insights import forecast
 from recommendations import training
 
@@ -145,3 +145,15 @@ def test_the_cache_fill_list_adds_what_the_regions_profiles_are_about_to_be_show
     )
     # The British profiles are the romance fans: their top picks are romances.
     assert all(i.name.startswith("Romance") for i in sorted(from_picks, key=lambda i: -i.from_candidates)[:3])
+
+
+def test_the_cached_first_month_table_follows_the_viewing_log(two_markets):
+    before = forecast._every_first_month(None)
+    title = make_title("Just Arrived", genres=["Action"])
+    view = ViewingEvent.objects.create(
+        profile=two_markets.fans["action"][0], title=title, started_at=timezone.now(), completion=1.0
+    )
+    assert forecast._every_first_month(None)[title.pk] == {view.profile.account.region_id: 1}
+    ViewingEvent.objects.filter(pk=view.pk).update(hidden_at=timezone.now())
+    assert title.pk not in forecast._every_first_month(None)
+    assert forecast._every_first_month(None) == before

@@ -229,12 +229,27 @@ def blend_viewers(estimates: dict[str, float | None], weights: dict[str, float] 
     return float(np.expm1(sum(weights[k] * np.log1p(v) for k, v in present.items()) / total))
 
 
+def _every_first_month(exclude_title_id: int | None) -> dict[int, dict[int, int]]:
+    """`first_month_viewers` of every title, cached until the visible viewing log changes (one correlated
+    subquery per view: seconds on a large log, and staff forecast several candidates in a row)."""
+    from django.core.cache import cache
+    from django.db.models import Max
+
+    state = ViewingEvent.objects.filter(hidden_at__isnull=True).aggregate(n=Count("id"), at=Max("updated_at"))
+    key = f"insights:first-month:{exclude_title_id}:{state['n']}:{state['at'] and state['at'].isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = first_month_viewers(exclude_title_id=exclude_title_id)
+        cache.set(key, found, 3600)
+    return found
+
+
 def _regional_popularity(
     candidate_genres: list[str], tag_weights: dict[str, float], regions: list[Region], exclude_title_id: int | None
 ) -> dict[str, np.ndarray | None]:
     """The candidate's genre and tag popularity and its regional regression, per region (in `regions`' order),
     from the other titles' first months."""
-    actual = first_month_viewers(exclude_title_id=exclude_title_id)
+    actual = _every_first_month(exclude_title_id)
     titles = sorted(actual)
     if not titles:
         return {"genres": None, "tags": None, "regression": None}
