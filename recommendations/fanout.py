@@ -10,7 +10,7 @@ version stays unactivated with its note saying why.
 
 from __future__ import annotations
 
-from django.db import transaction
+from jobs import enqueue_on_commit
 
 from .models import ModelVersion
 
@@ -39,7 +39,7 @@ def score_in_chunks(version: ModelVersion, profile_ids: list[int], *, chunk: int
     # Both tasks go where CELERY_TASK_ROUTES sends recommendations.tasks.* (the ml queue).
     header = [score_profiles_task.si(version.pk, part) for part in parts]
     body = activate_scored_version_task.si(version.pk)
-    transaction.on_commit(lambda: chord(header)(body))
+    enqueue_on_commit(chord(header, body))
     return len(parts)
 
 

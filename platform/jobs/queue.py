@@ -30,7 +30,8 @@ def _registered(name: str) -> Any | None:
 
 
 def enqueue_on_commit(task: Any, *args: Any, queue: str | None = None, **kwargs: Any) -> str:
-    """Send `task` (a task or its registered name) after the surrounding transaction commits.
+    """Send `task` after the surrounding transaction commits: a task, its registered name, or a canvas
+    (a chain or chord; its id is the last task's).
 
     Returns the task id, chosen now so a caller can show or store it before the send happens. Leave
     `queue` out to follow CELERY_TASK_ROUTES.
