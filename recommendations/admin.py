@@ -190,10 +190,10 @@ class HyperparameterTrialAdmin(admin.ModelAdmin):
 
 @admin.register(Candidate)
 class CandidateAdmin(admin.ModelAdmin):
-    list_display = ["profile", "model_version", "source", "rank", "title", "score"]
-    list_filter = ["source"]
-    list_select_related = ["profile", "title", "model_version"]
-    raw_id_fields = ["profile", "title", "model_version"]
+    list_display = ["profile", "model_version", "source", "rank", "title", "score", "generator", "anchor"]
+    list_filter = ["source", "generator"]
+    list_select_related = ["profile", "title", "anchor", "model_version"]
+    raw_id_fields = ["profile", "title", "anchor", "model_version"]
 
 
 @admin.register(ItemNeighbour)

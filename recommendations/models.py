@@ -26,6 +26,10 @@ class ModelVersion(models.Model):
     # Held-out time-split metrics of this model and of every baseline on the same split.
     metrics = models.JSONField(default=dict, blank=True)
     artifact = models.CharField(max_length=300, blank=True, help_text="file under MODEL_ARTIFACT_DIR")
+    ranker = models.CharField(
+        max_length=300, blank=True,
+        help_text="the two-stage ranker's file under MODEL_ARTIFACT_DIR (blank: the hybrid ranks alone)",
+    )
     note = models.TextField(blank=True, help_text="why it was rejected or failed")
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
@@ -40,8 +44,14 @@ class ModelVersion(models.Model):
         return f"v{self.version} ({self.get_status_display()})"
 
     @property
+    def served(self) -> str:
+        """What this version serves, by its key in `metrics`: the two-stage ranker when it has one, else the hybrid."""
+        return "two_stage" if self.ranker else "hybrid"
+
+    @property
     def ndcg(self) -> float | None:
-        return (self.metrics.get("hybrid") or {}).get("ndcg@10")
+        """Held-out NDCG@10 of what this version serves (the gate compares these)."""
+        return ((self.metrics or {}).get(self.served) or {}).get("ndcg@10")
 
 
 class Candidate(models.Model):
@@ -57,6 +67,10 @@ class Candidate(models.Model):
     source = models.CharField(max_length=5, choices=Source.choices, default=Source.MODEL)
     rank = models.PositiveSmallIntegerField()
     score = models.FloatField()
+    # For the two-stage ranker's picks: the generator that proposed the title (the reason names it), and for
+    # item-to-item generators the liked title that added most to its score ("Because you watched <anchor>").
+    generator = models.CharField(max_length=12, blank=True)
+    anchor = models.ForeignKey(Title, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["model_version_id", "profile_id", "source", "rank"]

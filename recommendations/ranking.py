@@ -30,6 +30,13 @@ REASON_PEERS = "Viewers like you rated it highly"
 REASON_NEW = "New on Marquee"
 REASON_EXPLORE = "A lesser-known pick you might enjoy"
 REASON_PICKED = "Picked for you"
+# A two-stage pick's reason names the generator that proposed it (`Candidate.generator`); item-kNN and
+# EASE^R picks say "Because you watched <anchor>" (`reranking.because_of`), the hybrid's keep the usual ones.
+ANCHORED_GENERATORS = ("item_knn", "ease")
+GENERATOR_REASONS = {
+    "user_knn": "Viewers like you watched it",  # user-kNN: the nearest profiles' titles, every interaction counted
+    "popularity": "Popular on Marquee",  # the popularity generator counts every region's viewing
+}
 
 
 def setting(name: str, default):
@@ -41,6 +48,8 @@ class Scored:
     title_id: int
     score: float
     reason: str = ""
+    generator: str = ""  # the two-stage generator that proposed it, for stored top picks of a ranker version
+    anchor_id: int | None = None  # the liked title behind an item-to-item generator's proposal
 
 
 @dataclass
@@ -90,7 +99,7 @@ def _favourite_genres_of(profile_id):
 
 def _candidates_of(profile_id, version_id, source):
     rows = Candidate.objects.filter(profile_id=profile_id, model_version_id=version_id, source=source)
-    return rows.order_by("rank").values_list("title_id", "score")
+    return rows.order_by("rank").values_list("title_id", "score", "generator", "anchor_id")
 
 
 def _genres_of(title_ids):

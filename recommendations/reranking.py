@@ -12,6 +12,8 @@ from catalog.models import Title
 
 from .prepared import fetch_prepared
 from .ranking import (
+    ANCHORED_GENERATORS,
+    GENERATOR_REASONS,
     REASON_EXPLORE,
     ProfileContext,
     Scored,
@@ -92,12 +94,21 @@ def because_of(ctx: ProfileContext, anchor_id: int, name: str) -> str:
 
 
 def add_reasons(ctx: ProfileContext, items: list[Scored], default: str, *, because_titles: bool = True) -> list[Scored]:
-    """Because you watched/liked/picked X (nearest such title), else a matching interest, else the row's default.
+    """The reason of the generator that proposed a two-stage pick; else because you watched/liked/picked X
+    (nearest such title), else a matching interest, else the row's default.
 
-    `because_titles=False` leaves the first out (a row whose titles were not proposed by what the profile watched).
+    An item-kNN or EASE^R pick names its anchor only while the profile still likes it (a hidden viewing
+    drops it from `anchor_verbs`); otherwise it falls through to the reasons below, like a hybrid pick.
+    `because_titles=False` leaves the nearest-title reason out (a row whose titles were not proposed by what
+    the profile watched).
     """
     if not items:
         return items
+    anchored = {
+        i.title_id: i.anchor_id
+        for i in items
+        if not i.reason and i.generator in ANCHORED_GENERATORS and i.anchor_id in ctx.anchor_verbs and because_titles
+    }
     liked = ctx.liked_recent[:30] + [t for t in ctx.favourite_titles if t not in ctx.liked_recent[:30]]
     because: dict[int, tuple[float, int]] = {}
     if ctx.version is not None and liked and because_titles:
@@ -106,11 +117,18 @@ def add_reasons(ctx: ProfileContext, items: list[Scored], default: str, *, becau
         ):
             if neighbour_id not in because or sim > because[neighbour_id][0]:
                 because[neighbour_id] = (sim, title_id)
-    names = dict(fetch_prepared(_names_of, list({t for _, t in because.values()}))) if because else {}
+    wanted = {t for _, t in because.values()} | set(anchored.values())
+    names = dict(fetch_prepared(_names_of, list(wanted))) if wanted else {}
     load_genres(ctx, [i.title_id for i in items] + ctx.liked_recent[:50])  # one query for both
     interests = taste_genres(ctx, limit=5)
     for item in items:
         if item.reason:
+            continue
+        if item.title_id in anchored:
+            item.reason = because_of(ctx, anchored[item.title_id], names[anchored[item.title_id]])
+            continue
+        if item.generator in GENERATOR_REASONS:
+            item.reason = GENERATOR_REASONS[item.generator]
             continue
         if item.title_id in because:
             anchor = because[item.title_id][1]

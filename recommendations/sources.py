@@ -25,7 +25,8 @@ from .ranking import ProfileContext, Scored, _candidates_of, embeddings, setting
 def stored_candidates(ctx: ProfileContext, source: str) -> list[Scored]:
     if ctx.version is None:
         return []
-    return [Scored(t, s) for t, s in fetch_prepared(_candidates_of, ctx.profile.pk, ctx.version.pk, str(source))]
+    rows = fetch_prepared(_candidates_of, ctx.profile.pk, ctx.version.pk, str(source))
+    return [Scored(t, s, generator=g, anchor_id=a) for t, s, g, a in rows]
 
 
 def user_vector(ctx: ProfileContext, emb: Embeddings) -> np.ndarray | None:

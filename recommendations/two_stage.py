@@ -8,9 +8,11 @@ age, the genre/tag match with the user's history, and the user's activity level.
 The ranker learns from a validation slice carved out of the training part (by default the latest
 fifth of each user's training interactions; the bench's stratified protocol carves a random quarter): generators are fitted on what precedes the slice, and
 a candidate is positive when it is in the slice. The generators are then refitted on the whole
-training part; the final evaluation's held-out part is never seen by any of it.
+training part (or replaced by `final_generators`, e.g. the version's own embeddings, which were
+fitted on it already); the final evaluation's held-out part is never seen by any of it.
 
-This module is what bench/recommend.py measures; the serving path does not use it yet.
+bench/recommend.py measures this class; `ranker.py` fits it inside a ModelVersion's training and
+stores its top picks with the generator that proposed each one.
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ class TwoStageRecommender:
 
     def __init__(
         self, make_generators: Callable[[], dict[str, object]], *, per_generator: int = 50, seed: int = 0,
-        protocol: str = "time",
+        protocol: str = "time", final_generators: Callable[[], dict[str, object]] | None = None,
     ):
         self.make_generators = make_generators
+        self.final_generators = final_generators or make_generators
         self.per_generator = per_generator
         self.seed = seed
         self.protocol = protocol  # how the ranker's slice is carved from the training part: "time" in production
@@ -64,14 +67,22 @@ class TwoStageRecommender:
         self.taste = sp.csr_matrix(sp.diags(1 / norms) @ taste)
         self.activity = np.log1p(np.diff(self.seen.indptr)).astype(np.float32)
 
-    def _candidates(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(row user position, item, feature matrix) for the union of the generators' proposals."""
+    def _candidates(
+        self, users: np.ndarray, exclude: sp.csr_matrix | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(row user position, item, feature matrix, proposer) for the union of the generators' proposals.
+
+        `exclude` (rows for `users`) masks more titles than the training history: what was seen since,
+        or is above a maturity limit. The proposer is the index in `self.generators` of the generator
+        that ranked the title highest.
+        """
         scores = {}
+        masks = [self.seen[users]] + ([exclude] if exclude is not None else [])
         for name, model in self.generators.items():
             block = np.asarray(model.score(users), dtype=np.float32)
-            mask = self.seen[users]
-            rows = np.repeat(np.arange(len(users)), np.diff(mask.indptr))
-            block[rows, mask.indices] = -np.inf  # generators propose unseen titles only
+            for mask in masks:
+                rows = np.repeat(np.arange(len(users)), np.diff(mask.indptr))
+                block[rows, mask.indices] = -np.inf  # generators propose unseen titles only
             scores[name] = block
         proposed = np.zeros((len(users), self.seen.shape[1]), dtype=bool)
         ranks = {}
@@ -93,11 +104,12 @@ class TwoStageRecommender:
             top = np.where(np.isfinite(top) & (np.abs(top) > 1e-12), np.abs(top), 1.0)
             columns += [block[row, item] / top[row], ranks[name][row, item]]
         columns += [self.log_popularity[item], self.age_days[item], match, self.activity[users[row]]]
-        return row, item, np.column_stack(columns).astype(np.float32)
+        proposer = np.argmin(np.stack([ranks[name][row, item] for name in self.generators]), axis=0)
+        return row, item, np.column_stack(columns).astype(np.float32), proposer
 
     # -- fitting ----------------------------------------------------------------------------------
-    def _fit_generators(self, data: Dataset, train: Pairs) -> None:
-        self.generators = self.make_generators()
+    def _fit_generators(self, data: Dataset, train: Pairs, *, final: bool = False) -> None:
+        self.generators = (self.final_generators if final else self.make_generators)()
         for model in self.generators.values():
             model.fit(data, train)
         self._context(data, train)
@@ -113,23 +125,39 @@ class TwoStageRecommender:
         features, labels = [], []
         for start in range(0, len(users), 256):
             batch = users[start : start + 256]
-            row, item, x = self._candidates(batch)
+            row, item, x, _ = self._candidates(batch)
             features.append(x)
             labels.append(np.asarray(target[batch[row], item]).ravel() > 0)
         x, y = np.concatenate(features), np.concatenate(labels)
+        if not y.any() or y.all():
+            raise ValueError("the ranker's validation slice holds no positive and negative candidates to learn from")
         # Pointwise log-loss: scikit-learn's boosting has no ranking objective; NDCG is judged on its order.
         self.ranker = HistGradientBoostingClassifier(
             max_iter=200, learning_rate=0.05, max_leaf_nodes=31, early_stopping=True, validation_fraction=0.15,
             random_state=self.seed,
         ).fit(x, y)
         self.training_rows, self.training_positives = int(len(y)), int(y.sum())
-        self._fit_generators(data, train)
+        self._fit_generators(data, train, final=True)
 
-    def score(self, users: np.ndarray) -> np.ndarray:
+    def restore(self, ranker, data: Dataset, train: Pairs) -> None:
+        """A ranker fitted earlier, over the final generators refitted on the same `train` (a stored version)."""
+        self.ranker = ranker
+        self._fit_generators(data, train, final=True)
+
+    def score(self, users: np.ndarray, exclude: sp.csr_matrix | None = None) -> np.ndarray:
+        return self.score_with_proposers(users, exclude)[0]
+
+    def score_with_proposers(
+        self, users: np.ndarray, exclude: sp.csr_matrix | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, proposer index per score: -1 where nobody proposed), both users x items."""
         out = np.full((len(users), self.seen.shape[1]), -np.inf, dtype=np.float32)
-        row, item, x = self._candidates(users)
-        out[row, item] = self.ranker.predict_proba(x)[:, 1]
-        return out
+        proposers = np.full(out.shape, -1, dtype=np.int8)
+        row, item, x, proposer = self._candidates(users, exclude)
+        if len(row):
+            out[row, item] = self.ranker.predict_proba(x)[:, 1]
+            proposers[row, item] = proposer
+        return out, proposers
 
 
 def default_generators(hybrid: Callable[[], object], ease_lambda: float, knn_neighbours: int) -> Callable[[], dict]:

@@ -57,6 +57,9 @@ def test_a_chunk_retried_once_writes_each_profile_once_and_then_the_version_goes
     rows = list(Candidate.objects.filter(model_version=version).values_list("profile_id", "source", "rank"))
     assert len(rows) == len(set(rows))
     assert {p for p, _, _ in rows} == {p.pk for fans in world.fans.values() for p in fans}
+    # The chunks rank with the version's two-stage ranker, so each top pick names its generator.
+    picks = Candidate.objects.filter(model_version=version, source=Candidate.Source.MODEL)
+    assert version.ranker and not picks.filter(generator="").exists()
 
 
 def test_a_chunk_that_fails_twice_leaves_the_active_model_active(

@@ -9,6 +9,7 @@ from django_celery_beat.models import PeriodicTask
 from jobs import JobAlreadyRunning, exclusive_job
 from recommendations import services, training
 from recommendations.models import Candidate, ItemNeighbour, ModelVersion
+from recommendations.two_stage import GENERATORS
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["recommendations_world"]
@@ -49,8 +50,13 @@ def test_first_training_activates_a_version_with_candidates_and_neighbours(world
     version = training.train_recommender()
     assert version.is_active and version.status == ModelVersion.Status.ACTIVE
     assert training.artifact_path(version).is_file()
-    assert set(version.metrics) == {"hybrid", "popularity", "item_knn", "user_knn", "ease", "lightfm_default"}
-    assert Candidate.objects.filter(model_version=version, profile=world.fans["action"][0]).exists()
+    assert set(version.metrics) == {"hybrid", "two_stage", "popularity", "item_knn", "user_knn", "ease", "lightfm_default"}
+    # The two-stage ranker is stored with the version and is what its top picks come from.
+    assert version.served == "two_stage" and training.ranker_path(version).is_file()
+    assert version.ndcg == version.metrics["two_stage"]["ndcg@10"]
+    picks = Candidate.objects.filter(model_version=version, source=Candidate.Source.MODEL)
+    assert picks.filter(profile=world.fans["action"][0]).exists()
+    assert set(picks.values_list("generator", flat=True)) <= set(GENERATORS)
     assert ItemNeighbour.objects.filter(model_version=version).exists()
     history = services.metrics_history()
     assert [h["version"] for h in history] == [version.version] and history[0]["is_active"]
@@ -65,6 +71,7 @@ def test_quality_gate_keeps_the_active_model_when_the_new_one_is_worse(world, mo
     assert first.is_active
     assert "stays active" in second.note
     assert not Candidate.objects.filter(model_version=second).exists()
+    assert training.ranker_path(first).is_file()  # the serving version's ranker is untouched
 
 
 def test_the_gate_judges_the_active_model_on_the_new_split(world, monkeypatch):
@@ -142,6 +149,14 @@ def test_rollback_reactivates_the_previous_version(world, gate_open):
     rows = services.rows_for(world.fans["romance"][0], only={"top_picks"})
     stored = set(Candidate.objects.filter(model_version=first, profile=world.fans["romance"][0]).values_list("title_id", flat=True))
     assert rows and {i.title_id for i in rows[0].items} <= stored
+
+
+def test_rollback_refuses_a_version_whose_ranker_file_is_gone(world, gate_open):
+    first = training.train_recommender()
+    training.train_recommender()
+    training.ranker_path(first).unlink()
+    with pytest.raises(training.RollbackError, match="ranker"):
+        training.rollback()
 
 
 def test_rollback_refuses_a_rejected_version(world, monkeypatch):
