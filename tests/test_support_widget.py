@@ -131,3 +131,43 @@ def test_the_conversation_persists_across_pages_until_idle_and_the_help_button_s
     page.click(".support-chat-toggle")
     assert page.inner_text(".support-chat-log").strip() == ""
     context.close()
+
+
+def test_the_widget_says_it_is_thinking_until_the_answer_arrives(chromium, db):
+    """The first answer can take seconds (the engine loads): the wait shows, and goes with the answer."""
+    html = _widget_page(db)
+    held = []
+
+    def route(route):
+        url = route.request.url
+        if url.endswith(".js"):
+            return route.fulfill(body=SCRIPT.read_text(), content_type="application/javascript")
+        if url.endswith(".css"):
+            return route.fulfill(body=(SCRIPT.parent / "chat.css").read_text(), content_type="text/css")
+        if route.request.method == "POST" and "ask" in url:
+            held.append(route)  # answered below, once the test has looked at the waiting widget
+            return None
+        if "replies" in url:
+            return route.fulfill(body='{"messages": []}', content_type="application/json")
+        return route.fulfill(body=html, content_type="text/html")
+
+    context = chromium.new_context()
+    page = context.new_page()
+    page.route("**/*", route)
+    page.goto(f"{ORIGIN}/")
+    page.click(".support-chat-toggle")
+    page.fill("#support-chat input[name=question]", "what's my plan?")
+    page.press("#support-chat input[name=question]", "Enter")
+    page.wait_for_selector(".support-chat-log .thinking")
+    assert page.inner_text(".support-chat-log .thinking") == "Thinking…"
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].fulfill(body=json.dumps({"answer": "You're on Standard.", "faq_id": "plan", "confidence": 0.9,
+                                     "handoff": False, "clarify": False, "message_id": 3}),
+                    content_type="application/json")
+    page.wait_for_selector(".support-chat-log .from-bot:not(.thinking)")
+    assert page.locator(".support-chat-log .thinking").count() == 0
+    assert "You're on Standard." in page.inner_text(".support-chat-log")
+    page.goto(f"{ORIGIN}/next/")  # the waiting line was never stored with the conversation
+    assert "Thinking" not in page.inner_text(".support-chat-log")
+    context.close()

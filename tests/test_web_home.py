@@ -218,6 +218,7 @@ def test_continue_watching_leads_the_home_page_and_a_finished_title_moves_to_his
     assert rows[0].key == "continue_watching" and [c.title.pk for c in rows[0].cards] == [started.pk]
     # Its card opens the player, which resumes there; cards of other rows open the title page.
     assert rows[0].cards[0].url == reverse("storefront:watch", args=[started.pk])
+    assert rows[0].cards[0].preview_url == reverse("storefront:card_preview", args=[started.pk])  # hover still previews
     assert all(c.url == reverse("storefront:title", args=[c.title.pk]) for row in rows[1:] for c in row.cards)
 
     runtime_s = 10_000_000  # well past any duration: the report is capped at the title's end

@@ -26,6 +26,7 @@ class Card:
     url: str = ""
     policy: str = ""
     propensity: float = 1.0
+    preview_url: str = ""  # set where `url` is not the title page (artwork/preview.js derives it otherwise)
 
 
 @dataclass
@@ -65,6 +66,7 @@ def resolve_rows(profile: Profile, specs: list[RowSpec]) -> list[CardRow]:
     titles = Title.objects.visible_to(profile).only(*TITLE_CARD_FIELDS).in_bulk(wanted) if wanted else {}
     artwork = choose_artwork(profile, titles.values())
     title_url, watch_url = title_url_maker(), title_url_maker("storefront:watch")
+    preview_url = title_url_maker("storefront:card_preview")
     rows = []
     for spec in specs:
         row = CardRow(spec.key, spec.heading)
@@ -75,7 +77,8 @@ def resolve_rows(profile: Profile, specs: list[RowSpec]) -> list[CardRow]:
                 continue
             choice = artwork[title_id]
             row.cards.append(Card(title, choice.url, reason, len(row.cards), choice.asset_id, url(title_id),
-                                  choice.policy, choice.propensity))
+                                  choice.policy, choice.propensity,
+                                  preview_url(title_id) if spec.key in PLAYER_ROWS else ""))
         if row.cards:
             rows.append(row)
     return rows

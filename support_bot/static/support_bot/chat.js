@@ -137,16 +137,25 @@
     save();
   }
 
+  // While an answer is on its way (the first one can take seconds), say so, so a wait never looks like
+  // nothing happened. The line is not stored: it would mean nothing on the next page.
+  function thinking() {
+    const li = draw("from-bot thinking", "Thinking\u2026");
+    return function () { li.remove(); };
+  }
+
   function ask(question, choice) {
     line("from-subscriber", question);
     const body = { question: question };
     if (choice) body.choice = choice;
+    const done = thinking();
     post(root.dataset.askUrl, body).then(function (result) {
+      done();
       if (result.ok) { show(result.data); return; }
       const d = result.data || {};
       const message = d.detail || (d.question && d.question[0]) || "Something went wrong; please try again.";
       line("from-bot notice", message);
-    }).catch(function () { line("from-bot notice", "Can't reach support right now; please try again."); });
+    }).catch(function () { done(); line("from-bot notice", "Can't reach support right now; please try again."); });
   }
 
   function poll() {
