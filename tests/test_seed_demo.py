@@ -40,6 +40,16 @@ def test_it_builds_titles_posters_a_video_subscribers_and_their_viewing():
     assert video.metadata["generated_cuts"], "the video has known hard cuts"
 
 
+def test_only_the_videos_are_queued_for_the_media_pipeline(monkeypatch):
+    """The drawn posters are ready as built; a chain each used to bury make run's worker in a backlog."""
+    queued = []
+    monkeypatch.setattr("tagging.services.enqueue_asset", queued.append)
+    seed()
+
+    assert queued == list(MediaAsset.objects.filter(kind=MediaAsset.Kind.VIDEO).values_list("pk", flat=True))
+    assert MediaAsset.objects.filter(role=MediaAsset.Role.POSTER, status=MediaAsset.Status.READY).count() == 24
+
+
 def test_the_same_seed_builds_the_same_world():
     seed("--seed", "3")
     first = list(Title.objects.order_by("pk").values_list("name", "year", "synopsis"))
