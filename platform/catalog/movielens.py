@@ -5,15 +5,10 @@ not by the number of ratings. Idempotent: rows already imported are left alone. 
 row is reported with its file, line and reason; the good rows still go in unless strict.
 """
 
-import codecs
 import csv
-import re
-from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -26,6 +21,18 @@ from jobs import Progress
 from jobs.bulk import insert_rows
 
 from .models import Genre, Tag, Title, TitleTag
+from .movielens_checks import (  # what a bad row is and the field checks
+    BadRow,
+    FileReport,
+    ImportReport,
+    Link,
+    control_character,
+    half_stars,
+    positive_id,
+    scan_file,
+    undecodable_byte,
+    unix_time,
+)
 from .movielens_files import (  # the format's one owner, shared with the recommender's dataset
     LINKS_HEADER,
     MOVIES_HEADER,
@@ -37,52 +44,7 @@ from .movielens_files import (  # the format's one owner, shared with the recomm
     split_title,
 )
 
-# Earliest MovieLens activity is 1995; anything before 1990 or in the future is a corrupt timestamp.
-MIN_TIMESTAMP = int(datetime(1990, 1, 1, tzinfo=UTC).timestamp())
 MOVIELENS_EMAIL_DOMAIN = "movielens.marquee.invalid"
-# Ids are stored in PositiveIntegerFields: PostgreSQL's `integer`, whose largest value this is.
-MAX_ID = 2**31 - 1
-# C0 controls, DEL and C1 controls (NUL among them): never part of a name, and PostgreSQL refuses NUL.
-CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# Undecodable bytes, read with errors="surrogateescape", become lone surrogates U+DC80..U+DCFF.
-UNDECODABLE = re.compile(r"[\udc80-\udcff]")
-
-
-class Link(NamedTuple):
-    line: int
-    imdb_id: str
-    tmdb_id: int | None
-
-
-class BadRow(Exception):
-    def __init__(self, file: str, line: int, reason: str) -> None:
-        super().__init__(f"{file}:{line}: {reason}")
-        self.file, self.line, self.reason = file, line, reason
-
-
-@dataclass
-class FileReport:
-    name: str
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: Counter = field(default_factory=Counter)
-
-    @property
-    def skipped_total(self) -> int:
-        return sum(self.skipped.values())
-
-
-@dataclass
-class ImportReport:
-    files: list[FileReport] = field(default_factory=list)
-    bad_rows: list[BadRow] = field(default_factory=list)
-    accounts_created: int = 0
-
-    @property
-    def bad_row_count(self) -> int:
-        return sum(f.skipped_total for f in self.files)
 
 
 # Rows read between two progress reports: a report per row would cost more than the row (ml-25m has 25M).
@@ -91,33 +53,6 @@ PROGRESS_EVERY = 10_000
 
 def _no_progress(done: int, total: int, note: str) -> None:
     return None
-
-
-def count_data_lines(path: Path) -> int:
-    return scan_file(path)[0]
-
-
-def scan_file(path: Path) -> tuple[int, bool]:
-    """(data lines, whether every byte is valid UTF-8), in one pass over the raw bytes.
-
-    Rows are checked for undecodable bytes one by one only when this says the file has some.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    lines, valid = 0, True
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            lines += chunk.count(b"\n")
-            if valid:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    valid = False
-    if valid:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            valid = False
-    return max(lines - 1, 0), valid
 
 
 def _batches(rows: Iterable, size: int) -> Iterator[list]:
@@ -129,54 +64,6 @@ def _batches(rows: Iterable, size: int) -> Iterator[list]:
             batch = []
     if batch:
         yield batch
-
-
-def _positive_int(value: str, column: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"{column} {value!r} is not a whole number") from None
-    if number <= 0:
-        raise ValueError(f"{column} {value!r} is not a positive id")
-    if number > MAX_ID:
-        raise ValueError(f"{column} {value!r} is out of range (1 to {MAX_ID})")
-    return number
-
-
-def control_character(text: str) -> str | None:
-    """'U+0000' for the first control character in `text`, or None when it has none."""
-    found = CONTROL_CHARACTER.search(text)
-    return f"U+{ord(found.group()):04X}" if found else None
-
-
-def _undecodable(fields: list[str]) -> str | None:
-    """The first byte that was not valid UTF-8 in a row read with surrogateescape, as '0xe9'."""
-    for value in fields:
-        if not value.isascii():
-            found = UNDECODABLE.search(value)
-            if found:
-                return f"0x{ord(found.group()) - 0xDC00:02x}"
-    return None
-
-
-def _timestamp(value: str, latest: int | None = None) -> datetime:
-    try:
-        seconds = int(value)
-    except ValueError:
-        raise ValueError(f"timestamp {value!r} is not a Unix time in seconds") from None
-    if not MIN_TIMESTAMP <= seconds <= (latest or int(datetime.now(UTC).timestamp())):
-        raise ValueError(f"timestamp {value!r} is outside 1990 to now")
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-def _stars(value: str) -> float:
-    try:
-        stars = float(value)
-    except ValueError:
-        raise ValueError(f"rating {value!r} is not a number") from None
-    if not 0.5 <= stars <= 5.0 or (stars * 2) != int(stars * 2):
-        raise ValueError(f"rating {value!r} out of range (0.5 to 5.0 in half stars)")
-    return stars
 
 
 class MovieLensImporter:
@@ -248,7 +135,7 @@ class MovieLensImporter:
                 report.read += 1
                 if report.read % PROGRESS_EVERY == 0:
                     self.progress(report.read, total, path.name)
-                if not valid_utf8 and (byte := _undecodable(fields)):
+                if not valid_utf8 and (byte := undecodable_byte(fields)):
                     self._bad(report, path.name, line, f"not valid UTF-8 (byte {byte})", "invalid UTF-8")
                     continue
                 if len(fields) != len(header):
@@ -290,7 +177,7 @@ class MovieLensImporter:
             parsed: dict[int, tuple[str, int | None, list[str]]] = {}
             for line, (movie_id, raw_title, raw_genres) in batch:
                 try:
-                    ml_id = _positive_int(movie_id, "movieId")
+                    ml_id = positive_id(movie_id, "movieId")
                 except ValueError as error:
                     self._bad(report, path.name, line, str(error), "bad movieId")
                     continue
@@ -342,9 +229,9 @@ class MovieLensImporter:
         links: dict[int, Link] = {}
         for line, (movie_id, imdb, tmdb) in self._rows(path, LINKS_HEADER, report):
             try:
-                ml_id = _positive_int(movie_id, "movieId")
-                imdb_id = f"tt{_positive_int(imdb, 'imdbId'):07d}" if imdb.strip() else ""
-                tmdb_id = _positive_int(tmdb, "tmdbId") if tmdb.strip() else None
+                ml_id = positive_id(movie_id, "movieId")
+                imdb_id = f"tt{positive_id(imdb, 'imdbId'):07d}" if imdb.strip() else ""
+                tmdb_id = positive_id(tmdb, "tmdbId") if tmdb.strip() else None
             except ValueError as error:
                 self._bad(report, path.name, line, str(error), "bad id")
                 continue
@@ -406,10 +293,10 @@ class MovieLensImporter:
             parsed: dict[tuple[int, int], tuple[float, datetime]] = {}
             for line, (user_id, movie_id, rating, timestamp) in batch:
                 try:
-                    ml_user = _positive_int(user_id, "userId")
-                    ml_movie = _positive_int(movie_id, "movieId")
-                    stars = _stars(rating)
-                    rated_at = _timestamp(timestamp, self._now)
+                    ml_user = positive_id(user_id, "userId")
+                    ml_movie = positive_id(movie_id, "movieId")
+                    stars = half_stars(rating)
+                    rated_at = unix_time(timestamp, self._now)
                 except ValueError as error:
                     kind = str(error).split(" ", 1)[0]
                     self._bad(report, path.name, line, str(error), f"bad {kind}")
@@ -452,9 +339,9 @@ class MovieLensImporter:
             valid = 0
             for line, (user_id, movie_id, raw_tag, timestamp) in batch:
                 try:
-                    _positive_int(user_id, "userId")
-                    ml_movie = _positive_int(movie_id, "movieId")
-                    _timestamp(timestamp, self._now)
+                    positive_id(user_id, "userId")
+                    ml_movie = positive_id(movie_id, "movieId")
+                    unix_time(timestamp, self._now)
                 except ValueError as error:
                     kind = str(error).split(" ", 1)[0]
                     self._bad(report, path.name, line, str(error), f"bad {kind}")

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.movielens import BadRow, MovieLensImporter
+from catalog.movielens import MovieLensImporter
+from catalog.movielens_checks import BadRow
 from jobs import TqdmProgress
 
 SHOW_BAD_ROWS = 50
