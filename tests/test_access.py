@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.access import SESSION_PROFILE_KEY
-from factories import make_account, make_profile, make_title, watch
+from accounts.models import User
+from factories import make_account, make_profile, make_title, signed_in, watch
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
@@ -32,9 +33,8 @@ def test_an_outsider_cannot_select_another_accounts_profile(outsider_client, own
 
 def test_a_forged_session_profile_id_is_ignored(outsider_client, owner_profile):
     watch(owner_profile, make_title("Owner's Secret Show"))
-    session = outsider_client.session
-    session[SESSION_PROFILE_KEY] = owner_profile.pk
-    session.save()
+    outsider = User.objects.get(email="outsider@example.test")
+    signed_in(outsider_client, owner_profile, account=outsider)  # the outsider's session names the owner's profile
 
     response = outsider_client.get(reverse("storefront:history"))
 
@@ -75,10 +75,7 @@ def test_cached_sign_in_and_profile_follow_changes_at_once(client, owner_profile
     account = owner_profile.account
     owner_profile.onboarded_at = timezone.now()
     owner_profile.save()
-    client.login(email=account.email, password=PASSWORD)
-    session = client.session
-    session[SESSION_PROFILE_KEY] = owner_profile.pk
-    session.save()
+    signed_in(client, owner_profile)
     assert client.get(reverse("storefront:home")).status_code == 200  # user and profile now cached
 
     owner_profile.name = "Renamed"
