@@ -140,7 +140,7 @@
   // While an answer is on its way (the first one can take seconds), say so, so a wait never looks like
   // nothing happened. The line is not stored: it would mean nothing on the next page.
   function thinking() {
-    const li = draw("from-bot thinking", "Thinking\u2026");
+    const li = draw("thinking", "Thinking\u2026");
     return function () { li.remove(); };
   }
 
