@@ -29,11 +29,18 @@ sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "platform")]
 
 from recommendations.baselines import BASELINES, best_baseline, make_baseline  # noqa: E402
 from recommendations.dataset import Dataset, SignalWeights, fold_events, from_movielens  # noqa: E402
-from recommendations.evaluation import PROTOCOLS, evaluate_model, format_table, make_split, top_k  # noqa: E402
+from recommendations.evaluation import (  # noqa: E402
+    PROTOCOLS,
+    evaluate_model,
+    format_table,
+    make_split,
+    score_fitted,
+    top_k,
+)
 from recommendations.hybrid import HybridParams, HybridRecommender  # noqa: E402
 from recommendations.scoring import effective_chunk, top_n_for_users  # noqa: E402
 from recommendations.tuning import search  # noqa: E402
-from recommendations.two_stage import TwoStageRecommender, default_generators  # noqa: E402
+from recommendations.two_stage import COVERAGE_WEIGHTS, TwoStageRecommender, default_generators  # noqa: E402
 
 
 def log(message: str) -> None:
@@ -51,11 +58,15 @@ def runs(seeds: int) -> list[tuple[str, str, int]]:
     return out
 
 
+frontiers: dict[str, dict] = {}  # per run: the two-stage ranker's coverage weight, validation and held-out trade-off
+
+
 def offline(data: Dataset, trials: int, threads: int, seeds: int) -> tuple[dict, dict[str, HybridParams], dict]:
     pairs = fold_events(data.events, SignalWeights())
     results: dict[str, dict] = {}
     tuned: dict[str, HybridParams] = {}
     validation: dict[str, float] = {}
+    frontiers.clear()
     for key, protocol, seed in runs(seeds):
         split = make_split(pairs, protocol, seed=seed)
         started = time.perf_counter()
@@ -79,8 +90,18 @@ def offline(data: Dataset, trials: int, threads: int, seeds: int) -> tuple[dict,
             lambda p=best.params, s=seed: HybridRecommender(p, seed=s, threads=threads),
             results[key]["ease"]["chosen"]["lambda"], results[key]["user_knn"]["chosen"]["neighbours"],
         )
-        results[key]["two_stage"] = evaluate_model(TwoStageRecommender(generators, seed=seed, protocol=protocol), data, split)
-        log(f"[{key}] two_stage: ndcg@10 {results[key]['two_stage']['ndcg@10']:.4f}")
+        ranker = TwoStageRecommender(generators, seed=seed, protocol=protocol)
+        results[key]["two_stage"] = evaluate_model(ranker, data, split)
+        log(f"[{key}] two_stage: ndcg@10 {results[key]['two_stage']['ndcg@10']:.4f} {ranker.chosen}")
+        # The trade-off behind the coverage weight: every weight scored on the held-out part, for the
+        # record only (the weight was chosen on validation profiles inside the training part).
+        chosen = ranker.coverage_weight
+        frontiers[key] = {"chosen": chosen, "validation": dict(ranker.coverage_validation), "held_out": {}}
+        for weight in COVERAGE_WEIGHTS:
+            ranker.coverage_weight = weight
+            scored = score_fitted(ranker, data, split)
+            frontiers[key]["held_out"][weight] = (scored["ndcg@10"], scored["coverage"])
+        ranker.coverage_weight = chosen
     return results, tuned, validation
 
 
@@ -219,6 +240,11 @@ def main() -> None:
               f"{models['hybrid']['coverage']:.4f} (target >= 0.35: "
               f"{'met' if models['hybrid']['coverage'] >= 0.35 else 'NOT met'})")
         print(f"{key}: baselines chose {chosen}; hybrid params {tuned[key]}")
+    for key, frontier in frontiers.items():
+        validation_text = ", ".join(f"{w}: {v:.4f}" for w, v in frontier["validation"].items())
+        held_text = ", ".join(f"{w}: {n:.4f} / {c:.3f}" for w, (n, c) in frontier["held_out"].items())
+        print(f"{key}: coverage weight {frontier['chosen']} chosen on validation NDCG@10 ({validation_text}); "
+              f"held-out NDCG@10 / coverage per weight, for the record: {held_text}")
     for protocol, values in ratios.items():
         if len(values) > 1:
             print(f"{protocol} over {len(values)} seeds: ratio to best baseline mean {np.mean(values):.3f}, "

@@ -108,7 +108,10 @@ def save_ranker(version: ModelVersion, model: TwoStageRecommender, data: Dataset
     directory.mkdir(parents=True, exist_ok=True)
     name = f"recommender-v{version.version}-ranker.joblib"
     temporary = directory / f".{name}.{uuid.uuid4().hex}.tmp"
-    state = {"ranker": model.ranker, "config": asdict(config), "pairs": pairs, "data": data.with_events(Events.empty())}
+    state = {
+        "ranker": model.ranker, "coverage_weight": model.coverage_weight, "config": asdict(config), "pairs": pairs,
+        "data": data.with_events(Events.empty()),
+    }
     joblib.dump(state, temporary)
     os.replace(temporary, directory / name)
     return name
@@ -127,7 +130,7 @@ def load_ranker(version: ModelVersion, emb: Embeddings) -> TwoStageRecommender |
     if key not in _loaded:
         state = joblib.load(ranker_path(version))
         model = two_stage(HybridParams.from_dict(version.hyperparams), RankerConfig(**state["config"]), emb=emb)
-        model.restore(state["ranker"], state["data"], state["pairs"])
+        model.restore(state["ranker"], state["data"], state["pairs"], state["coverage_weight"])
         _loaded.clear()
         _loaded[key] = model
     return _loaded[key]

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from jobs import Progress
 
 GENERATORS = ("hybrid", "ease", "item_knn", "user_knn", "popularity")
+COVERAGE_WEIGHTS = (0.0, 0.1, 0.2, 0.35, 0.5)
+VALIDATION_SHARE = 0.2  # of the ranker slice's profiles, held back to choose the coverage weight
 UNRANKED = 1_000  # the rank feature of a title a generator did not propose
 
 
@@ -42,12 +44,24 @@ class TwoStageRecommender:
     def __init__(
         self, make_generators: Callable[[], dict[str, object]], *, per_generator: int = 50, seed: int = 0,
         protocol: str = "time", final_generators: Callable[[], dict[str, object]] | None = None,
+        coverage_weights: tuple[float, ...] = COVERAGE_WEIGHTS, coverage_tolerance: float = 0.02,
     ):
         self.make_generators = make_generators
+        # The ranker's probability is divided by (1 + title's interactions) ** weight; the weight is the
+        # largest of `coverage_weights` within `coverage_tolerance` of the best NDCG@10 on validation
+        # profiles the ranker did not learn from (a popularity discount bought with little accuracy).
+        self.coverage_weights, self.coverage_tolerance = tuple(coverage_weights), coverage_tolerance
+        self.coverage_weight = 0.0
+        self.coverage_validation: dict[float, float] = {}
         self.final_generators = final_generators or make_generators
         self.per_generator = per_generator
         self.seed = seed
         self.protocol = protocol  # how the ranker's slice is carved from the training part: "time" in production
+
+    @property
+    def chosen(self) -> dict[str, float]:
+        """What was chosen on validation (evaluate_model reports it)."""
+        return {"coverage_weight": self.coverage_weight}
 
     # -- features ---------------------------------------------------------------------------------
     def _context(self, data: Dataset, train: Pairs) -> None:
@@ -115,33 +129,56 @@ class TwoStageRecommender:
         self._context(data, train)
 
     def fit(self, data: Dataset, train: Pairs, progress: Progress | None = None) -> None:
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
         inner = make_split(train, self.protocol, seed=self.seed)
         inner_train, inner_slice = inner.train, inner.relevant
         self._fit_generators(data, inner_train)
         users = np.unique(inner_slice.user)
         target = inner_slice.matrix(data.n_users, data.n_items, positive_only=False, binary=True)
-        features, labels = [], []
+        features, labels, owners = [], [], []
         for start in range(0, len(users), 256):
             batch = users[start : start + 256]
             row, item, x, _ = self._candidates(batch)
             features.append(x)
             labels.append(np.asarray(target[batch[row], item]).ravel() > 0)
-        x, y = np.concatenate(features), np.concatenate(labels)
+            owners.append(batch[row])
+        x, y, owner = np.concatenate(features), np.concatenate(labels), np.concatenate(owners)
         if not y.any() or y.all():
             raise ValueError("the ranker's validation slice holds no positive and negative candidates to learn from")
-        # Pointwise log-loss: scikit-learn's boosting has no ranking objective; NDCG is judged on its order.
-        self.ranker = HistGradientBoostingClassifier(
-            max_iter=200, learning_rate=0.05, max_leaf_nodes=31, early_stopping=True, validation_fraction=0.15,
-            random_state=self.seed,
-        ).fit(x, y)
+        held = np.random.default_rng(self.seed).random(len(users)) < VALIDATION_SHARE
+        if len(self.coverage_weights) > 1 and held.any() and not held.all():
+            learn = ~np.isin(owner, users[held])
+            if y[learn].any() and not y[learn].all():
+                self.ranker = self._boost(x[learn], y[learn])
+                self._choose_coverage_weight(users[held], target)
+        self.ranker = self._boost(x, y)  # on every profile of the slice, with the weight chosen above
         self.training_rows, self.training_positives = int(len(y)), int(y.sum())
         self._fit_generators(data, train, final=True)
 
-    def restore(self, ranker, data: Dataset, train: Pairs) -> None:
+    def _boost(self, x: np.ndarray, y: np.ndarray):
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        # Pointwise log-loss: scikit-learn's boosting has no ranking objective; NDCG is judged on its order.
+        return HistGradientBoostingClassifier(
+            max_iter=200, learning_rate=0.05, max_leaf_nodes=31, early_stopping=True, validation_fraction=0.15,
+            random_state=self.seed,
+        ).fit(x, y)
+
+    def _choose_coverage_weight(self, users: np.ndarray, target: sp.csr_matrix) -> None:
+        from .evaluation import ranking_metrics
+
+        self.coverage_validation = {}
+        for weight in self.coverage_weights:
+            self.coverage_weight = weight
+            recs = top_k(self.score(users), 10)
+            self.coverage_validation[weight] = ranking_metrics(recs, users, target, 10)["ndcg@10"]
+        best = max(self.coverage_validation.values())
+        self.coverage_weight = max(
+            w for w, ndcg in self.coverage_validation.items() if ndcg >= best * (1 - self.coverage_tolerance)
+        )
+
+    def restore(self, ranker, data: Dataset, train: Pairs, coverage_weight: float = 0.0) -> None:
         """A ranker fitted earlier, over the final generators refitted on the same `train` (a stored version)."""
-        self.ranker = ranker
+        self.ranker, self.coverage_weight = ranker, coverage_weight
         self._fit_generators(data, train, final=True)
 
     def score(self, users: np.ndarray, exclude: sp.csr_matrix | None = None) -> np.ndarray:
@@ -155,7 +192,8 @@ class TwoStageRecommender:
         proposers = np.full(out.shape, -1, dtype=np.int8)
         row, item, x, proposer = self._candidates(users, exclude)
         if len(row):
-            out[row, item] = self.ranker.predict_proba(x)[:, 1]
+            discount = np.exp(-self.coverage_weight * self.log_popularity[item]) if self.coverage_weight else 1.0
+            out[row, item] = self.ranker.predict_proba(x)[:, 1] * discount
             proposers[row, item] = proposer
         return out, proposers
 

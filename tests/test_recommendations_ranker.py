@@ -55,3 +55,22 @@ def test_top_pick_reasons_name_the_generator_that_proposed_them(world):
     assert reasons[picks[2].title_id] == f"Because you watched {watched.name}"
     # An anchor the profile does not like is never named; the pick falls back to the hybrid's reasons.
     assert not_liked.name not in reasons[picks[3].title_id]
+
+
+def test_the_ranker_file_reproduces_the_version_s_stored_picks(world):
+    """What a fan-out worker loads (ranker, coverage weight, rebuilt generators) scores as training did."""
+    import numpy as np
+
+    from recommendations import ranker
+
+    version = training.train_recommender()
+    emb = training.load_artifact(version)
+    ranker._loaded.clear()
+    model = ranker.load_ranker(version, emb)
+    fan = world.fans["romance"][2]
+    stored = list(Candidate.objects.filter(model_version=version, profile=fan, source=Candidate.Source.MODEL)
+                  .values_list("title_id", "score"))
+    assert stored
+    column = {int(pk): i for i, pk in enumerate(emb.item_ids.tolist())}
+    scores = model.score(np.array([list(emb.user_ids).index(fan.pk)]))[0]
+    assert np.allclose([scores[column[t]] for t, _ in stored], [s for _, s in stored], rtol=1e-5)
