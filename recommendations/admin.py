@@ -40,7 +40,11 @@ def metrics_chart(history: list[dict], metric: str = "ndcg@10"):
         name = best_baseline(metrics, metric)
         return metrics[name][metric] if name else None
 
-    series = [Series("Hybrid (this model)", values(lambda m: m["hybrid"][metric]), "#e50914")]
+    series = [
+        Series("Two-stage ranker (what a version serves when it has one)",
+               values(lambda m: (m.get("two_stage") or {}).get(metric)), "#1f77b4"),
+        Series("Hybrid", values(lambda m: m["hybrid"][metric]), "#e50914"),
+    ]
     series += [
         Series(
             label,
@@ -99,7 +103,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return f"{obj.ndcg:.4f}"
         best = max(baselines, key=baselines.get)
         return (
-            f"{obj.ndcg:.4f} vs {best} {baselines[best]:.4f} (×{obj.ndcg / max(baselines[best], 1e-12):.2f})"
+            f"{obj.served} {obj.ndcg:.4f} vs {best} {baselines[best]:.4f} "
+            f"(×{obj.ndcg / max(baselines[best], 1e-12):.2f})"
         )
 
     @admin.action(
