@@ -49,13 +49,14 @@ def _base_model():
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from transformers import AutoModel, AutoTokenizer
-
-    from catalog.embeddings import model_dir
+    from catalog.embeddings import MODEL_LOAD_LOCK, model_dir
 
     folder = model_dir()
-    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    model = AutoModel.from_pretrained(folder, local_files_only=True)
+    with MODEL_LOAD_LOCK:  # not beside catalog's warm-up: transformers' lazy imports are not thread-safe
+        from transformers import AutoModel, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        model = AutoModel.from_pretrained(folder, local_files_only=True)
     return tokenizer, model
 
 

@@ -52,3 +52,17 @@ def test_no_warm_up_when_switched_off(settings, monkeypatch):
     settings.SEMANTIC_WARMUP = False
     monkeypatch.setattr(warmup, "_started_in", None)
     assert warmup.warm_in_background("off") is None
+
+
+def test_the_fine_tuned_encoder_loads_under_the_process_wide_model_lock(monkeypatch):
+    # transformers' lazy imports fail when catalog's warm-up thread and this load import it at once.
+    import transformers
+
+    from catalog.embeddings import MODEL_LOAD_LOCK
+    from support_bot import finetune
+
+    held = []
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", lambda *a, **k: held.append(MODEL_LOAD_LOCK.locked()))
+    monkeypatch.setattr(transformers.AutoModel, "from_pretrained", lambda *a, **k: held.append(MODEL_LOAD_LOCK.locked()))
+    finetune._base_model()
+    assert held == [True, True] and not MODEL_LOAD_LOCK.locked()

@@ -17,6 +17,9 @@ EMBEDDING_DIM = 384
 MAX_TOKENS = 128
 _lock = threading.Lock()
 _load_lock = threading.Lock()  # a search during the background warm-up waits for it, never loads twice
+# Held by every loader of a transformers model in the process (support_bot.finetune's too): transformers'
+# lazy imports fail when two threads import it at once (the warm-up thread and a first request).
+MODEL_LOAD_LOCK = _load_lock
 
 
 def model_dir() -> Path:
