@@ -20,7 +20,6 @@ time (p50/p99, embedding cache off).
 """
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
@@ -181,14 +180,6 @@ def main() -> None:
                         "(same KB and fine-tuning settings) and train everything after them anew")
     parser.add_argument("--finetune-steps", type=int, default=-1, help="-1: sized to the KB; 0: frozen MiniLM")
     parser.add_argument("--time-build", nargs=2, type=int, metavar=("ENTRIES", "QUESTIONS"))
-    parser.add_argument("--frozen-scale", type=float, default=None,
-                        help="EngineConfig.frozen_scale of the engine (default: the configured one)")
-    parser.add_argument("--compare-frozen-scale", type=float, nargs="*", default=[],
-                        help="also train engines with these frozen_scale values on the same fine-tuned encoder")
-    parser.add_argument("--configured-only", action="store_true",
-                        help="score the engine's configured hand-off rule only, not every rule")
-    parser.add_argument("--engines-only", action="store_true",
-                        help="skip the previous engine and the baselines (quicker comparisons of engine settings)")
     args = parser.parse_args()
     import django
 
@@ -225,48 +216,27 @@ def main() -> None:
     else:
         config = EngineConfig(target_oos_recall=args.recall, max_false_handoff=args.bound,
                               finetune=FinetuneConfig(steps=args.finetune_steps))
-        if args.frozen_scale is not None:
-            config.frozen_scale = args.frozen_scale
         reused = joblib.load(args.encoder_from).encoder_weights if args.encoder_from else None
         engine = train_engine(examples, config, report=progress, encoder_weights=reused)
         if args.save_engine:
             joblib.dump(engine, args.save_engine)
     train_seconds = time.perf_counter() - started
-    previous = None if args.engines_only else train_engine(
-        examples, EngineConfig(handoff_target="frr", handoff_rule="nearest", spelling=False,
-                               finetune=FinetuneConfig(steps=0)))
+    previous = train_engine(examples, EngineConfig(handoff_target="frr", handoff_rule="nearest", spelling=False,
+                                                   finetune=FinetuneConfig(steps=0)))
     if args.threads > 0:
         torch.set_num_threads(args.threads)
 
     results = {}
-
-    def evaluate_rules(engine, label: str, configured: bool) -> None:
-        chosen_rule = engine.config.handoff_rule
-        for rule in HANDOFF_RULES:
-            if rule not in engine.handoff_thresholds or (args.configured_only and rule != chosen_rule):
-                continue
-            engine.config.handoff_rule = rule
-            name = f"{label}, hand-off by {rule}"
-            results[name + (" **(configured)**" if configured and rule == chosen_rule else "")] = evaluate(
-                engine_predictor(engine), in_scope, out_of_scope)
-        engine.config.handoff_rule = chosen_rule
-
-    steps = engine.metrics.get("finetune_steps") or "reused"
-    frozen = getattr(engine.config, "frozen_scale", 0.0)
-    evaluate_rules(engine, f"support engine, fine-tuned MiniLM ({steps} steps)"
-                   + (f" + frozen MiniLM block x{frozen:g}" if frozen else ""), True)
-    for scale in args.compare_frozen_scale:
-        if not engine.encoder_weights:
-            break
-        torch.set_num_threads(os.cpu_count())  # training
-        other = train_engine(examples, dataclasses.replace(engine.config, frozen_scale=scale),
-                             encoder_weights=engine.encoder_weights)
-        if args.threads > 0:
-            torch.set_num_threads(args.threads)
-        evaluate_rules(other, f"same encoder, frozen MiniLM block x{scale:g}", False)
-    if args.engines_only:
-        print_results(results, engine, train_seconds)
-        return
+    chosen_rule = engine.config.handoff_rule
+    for rule in HANDOFF_RULES:
+        if rule not in engine.handoff_thresholds:
+            continue
+        engine.config.handoff_rule = rule
+        steps = engine.metrics.get("finetune_steps") or "reused"
+        name = f"support engine, fine-tuned MiniLM ({steps} steps), hand-off by {rule}"
+        results[name + (" **(configured)**" if rule == chosen_rule else "")] = evaluate(
+            engine_predictor(engine), in_scope, out_of_scope)
+    engine.config.handoff_rule = chosen_rule
     results["previous engine (frozen int8 MiniLM + TF-IDF + classifier, 5% rule)"] = evaluate(
         engine_predictor(previous, person_rule=False), in_scope, out_of_scope)
 
@@ -284,11 +254,6 @@ def main() -> None:
             return (None if handoff else label[0]), handoff, False, None
 
         results[system_cls.name] = evaluate(predict, in_scope, out_of_scope)
-    print_results(results, engine, train_seconds)
-
-
-def print_results(results: dict, engine, train_seconds: float) -> None:
-    import torch
 
     print("| system | in-scope accuracy | valid handed off | out-of-scope recall | clarify | right after a clarify "
           "| p50 ms | p99 ms |")
@@ -297,11 +262,7 @@ def print_results(results: dict, engine, train_seconds: float) -> None:
         print(f"| {name} | {m['accuracy']:.1%} | {m['handoff_in_scope']:.1%} | {m['oos_recall']:.1%} | "
               f"{m['clarify_rate']:.1%} | {m['with_clarify']:.1%} | {m['p50_ms']:.1f} | {m['p99_ms']:.1f} |")
     ours = next(m for k, m in results.items() if "configured" in k)
-    base = results.get(FrozenLogReg.name)
-    if base is None:
-        print(f"\nKB cross-validation {json.dumps(engine.metrics.get('rules', {}))}; load average "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        return
+    base = results[FrozenLogReg.name]
     print(f"\nconfigured engine minus frozen MiniLM + LR: accuracy {100 * (ours['accuracy'] - base['accuracy']):+.1f} "
           f"points, out-of-scope recall {100 * (ours['oos_recall'] - base['oos_recall']):+.1f} points; engine build "
           f"{train_seconds:.0f} s; KB cross-validation {json.dumps(engine.metrics.get('rules', {}))}; torch threads "

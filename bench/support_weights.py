@@ -44,13 +44,13 @@ def main() -> None:
     for k in range(config.folds):
         kept, held = fold != k, fold == k
         classifier = _Classifier(config).fit([texts[i] for i in np.flatnonzero(kept)], emb[kept], labels[kept])
-        probs[held] = classifier.proba([texts[i] for i in np.flatnonzero(held)], emb[held], n)[0]
+        probs[held] = classifier.proba([texts[i] for i in np.flatnonzero(held)], emb[held], n)
         ex_lab = np.concatenate([labels[kept], np.arange(n)])
         ex_emb = np.vstack([emb[kept], np.zeros((n, emb.shape[1]), np.float32)])
         order = np.argsort(ex_lab, kind="stable")
         nearest[held] = _nearest_by_entry(emb[held], ex_emb[order], np.searchsorted(ex_lab[order], np.arange(n)))
     classifier = _Classifier(config).fit(texts, emb, labels)
-    dev_probs = classifier.proba(dev, dev_emb, n)[0]
+    dev_probs = classifier.proba(dev, dev_emb, n)
     dev_nearest = _nearest_by_entry(dev_emb, emb, np.searchsorted(labels, np.arange(n)))
     for w in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0):
         scores = w * probs + (1 - w) * nearest

@@ -43,8 +43,7 @@ EmbedFn = Callable[[list[str]], np.ndarray]
 logger = logging.getLogger(__name__)
 BACKGROUND_FILE = Path(__file__).resolve().parent / "data" / "oos_background.json"
 # Scores computed for every question; "stacked" is a logistic regression over them (see _fit_stacker).
-SCORE_RULES = ("nearest", "centroid", "oos_class", "combined", "mahalanobis", "knn", "energy")
-_OLD_SCORE_RULES = SCORE_RULES[:6]  # what the stackers of artefacts from before "energy" were fitted on
+SCORE_RULES = ("nearest", "centroid", "oos_class", "combined", "mahalanobis", "knn")
 HANDOFF_RULES = (*SCORE_RULES, "stacked")
 KNN_K = 5  # the k-th most similar KB example (any entry) for the "knn" score
 
@@ -129,9 +128,8 @@ class EngineConfig:
     # The score that decides a hand-off: "nearest" KB example's similarity, "centroid" (nearest entry
     # centroid), "oos_class" (1 - the classifier's out-of-scope probability), "combined" (top ranking score),
     # "mahalanobis" (minus the smallest Mahalanobis distance to an entry's mean, shared shrunk covariance),
-    # "knn" (similarity of the k-th nearest KB example), "energy" (log-sum-exp of the classifier's entry
-    # logits, its out-of-scope logit left out), "stacked" (logistic regression over all of them, fitted on
-    # out-of-fold scores of valid and background questions).
+    # "knn" (similarity of the k-th nearest KB example), "stacked" (logistic regression over all of them,
+    # fitted on out-of-fold scores of valid and background questions).
     handoff_rule: str = "oos_class"
     # "oos_recall": hand off `target_oos_recall` of the background set, handing off at most `max_false_handoff`
     # of valid questions; "frr": the old rule, hand off `target_frr` of valid questions (no background set).
@@ -146,9 +144,6 @@ class EngineConfig:
     int8_embeddings: bool = True
     spelling: bool = True
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
-    # > 0: the classifier also reads the frozen MiniLM vector at this scale beside the fine-tuned one (an
-    # ensemble with frozen MiniLM + logistic regression; one more MiniLM pass per question). 0: off.
-    frozen_scale: float = 0.0
 
 
 class _Classifier:
@@ -170,12 +165,8 @@ class _Classifier:
         self.model.fit(self._features(texts, emb), labels)
         return self
 
-    def proba(self, texts: Sequence[str], emb: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
-        """(probabilities, logits) over all `n_classes` (a class missing from the fit: 0 and -inf-like)."""
-        features = self._features(texts, emb)
-        logits = np.full((features.shape[0], n_classes), -1e9)
-        logits[:, self.model.classes_] = self.model.decision_function(features).reshape(features.shape[0], -1)
-        return _full_proba(self.model, self.model.predict_proba(features), n_classes), logits
+    def proba(self, texts: Sequence[str], emb: np.ndarray, n_classes: int) -> np.ndarray:
+        return _full_proba(self.model, self.model.predict_proba(self._features(texts, emb)), n_classes)
 
 
 def _full_proba(classifier: LogisticRegression, proba: np.ndarray, n_classes: int) -> np.ndarray:
@@ -260,13 +251,8 @@ class _Parts:
 
 
 def _score(classifier: _Classifier, weights: dict[str, float], texts: list[str], emb: np.ndarray,
-           space: _Space, n_entries: int, oos_class: bool, *, cls_emb: np.ndarray | None = None) -> _Parts:
-    """`emb`: the (fine-tuned) vectors every similarity reads; `cls_emb`: what the classifier reads, when it
-    differs (the frozen-MiniLM block appended)."""
-    from scipy.special import logsumexp
-
-    proba, logits = classifier.proba(texts, emb if cls_emb is None else cls_emb, n_entries + int(oos_class))
-    energy = logsumexp(logits[:, :n_entries], axis=1)
+           space: _Space, n_entries: int, oos_class: bool) -> _Parts:
+    proba = classifier.proba(texts, emb, n_entries + int(oos_class))
     if oos_class:  # the last column is "out of scope": rank the entries on the rest, renormalised
         p_oos = proba[:, -1]
         proba = proba[:, :-1] / np.clip(1.0 - p_oos, 1e-9, None)[:, None]
@@ -282,7 +268,6 @@ def _score(classifier: _Classifier, weights: dict[str, float], texts: list[str],
         "oos_class": 1.0 - p_oos,
         "combined": combined.max(axis=1),
         "knn": -np.partition(-sims, k - 1, axis=1)[:, k - 1],
-        "energy": energy,
     }
     if space.precision is not None:
         handoff["mahalanobis"] = -_mahalanobis(emb, space)
@@ -324,9 +309,7 @@ class SupportEngine:
         self.starts = np.zeros(0, dtype=int)
         self.maha_means: np.ndarray | None = None
         self.precision: np.ndarray | None = None
-        self.stacker = None  # scikit-learn pipeline over `stacker_rules`' scores; None: no "stacked" rule
-        self.stacker_rules: tuple[str, ...] = SCORE_RULES
-        self.frozen_example_emb: np.ndarray | None = None  # frozen MiniLM vectors of the KB examples (frozen_scale)
+        self.stacker = None  # scikit-learn pipeline over SCORE_RULES' scores; None: no "stacked" rule
         self.calibrator: IsotonicRegression | None = None
         self.threshold = 0.0  # combined-score quantile: how plausible a runner-up must be to be offered
         self.handoff_thresholds: dict[str, float] = {}
@@ -335,14 +318,13 @@ class SupportEngine:
         self.speller: Speller | None = None
         self.encoder_weights: dict[str, np.ndarray] | None = None  # fine-tuned top layers; None: frozen MiniLM
         self._embed: EmbedFn = embedder(config)
-        self._embed_frozen: EmbedFn = embedder(config)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     # Pickled without the embedder or its cache: a loaded artefact embeds with the process's shared model.
     def __getstate__(self):
         state = self.__dict__.copy()
-        for transient in ("_embed", "_embed_frozen", "_cache", "_cache_lock"):
+        for transient in ("_embed", "_cache", "_cache_lock"):
             state.pop(transient, None)
         return state
 
@@ -355,14 +337,11 @@ class SupportEngine:
         state.setdefault("maha_means", None)
         state.setdefault("precision", None)
         state.setdefault("stacker", None)
-        state.setdefault("stacker_rules", _OLD_SCORE_RULES)
-        state.setdefault("frozen_example_emb", None)
         if "handoff_thresholds" not in state:
             state["handoff_thresholds"] = {"nearest": state.get("nearest_threshold", 0.0),
                                            "combined": state.get("threshold", 0.0)}
         self.__dict__.update(state)
         self._embed = embedder(self.config, self.encoder_weights)
-        self._embed_frozen = embedder(self.config)
         self._cache = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -374,22 +353,20 @@ class SupportEngine:
         self._embed = embed
         self._cache.clear()
 
-    def _embed_question(self, text: str, *, frozen: bool = False) -> np.ndarray:
-        """The question's vector from the engine's encoder, or from frozen MiniLM when `frozen`."""
+    def _embed_question(self, text: str) -> np.ndarray:
         # A question worded exactly like a KB example already has its vector from training.
         known = self.known_examples.get(text)
         if known is not None:
-            return self.frozen_example_emb[known] if frozen else self.example_emb[known]
+            return self.example_emb[known]
         # Subscribers ask the same few things in the same words; a small LRU spares MiniLM those repeats.
-        key = f"\0frozen\0{text}" if frozen else text
         with self._cache_lock:
-            hit = self._cache.get(key)
+            hit = self._cache.get(text)
             if hit is not None:
-                self._cache.move_to_end(key)
+                self._cache.move_to_end(text)
                 return hit
-        vector = (self._embed_frozen if frozen else self._embed)([text])[0]
+        vector = self._embed([text])[0]
         with self._cache_lock:
-            self._cache[key] = vector
+            self._cache[text] = vector
             if len(self._cache) > 2048:
                 self._cache.popitem(last=False)
         return vector
@@ -419,14 +396,9 @@ class SupportEngine:
         query = self._embed_question(text)[None, :]
         centroids = self.centroids if len(self.centroids) else np.zeros((1, query.shape[1]), np.float32)
         space = _Space(self.example_emb, self.starts, centroids, self.maha_means, self.precision)
-        cls_query = None
-        if self.frozen_example_emb is not None:
-            frozen = self._embed_question(text, frozen=True)[None, :]
-            cls_query = _with_frozen(query, frozen, self.config)
-        parts = _score(self.classifier, self.config.weights, [text], query, space, len(self.slugs), self.oos_class,
-                       cls_emb=cls_query)
+        parts = _score(self.classifier, self.config.weights, [text], query, space, len(self.slugs), self.oos_class)
         if self.stacker is not None:
-            features = np.column_stack([parts.handoff[r] for r in self.stacker_rules])
+            features = np.column_stack([parts.handoff[r] for r in SCORE_RULES])
             parts.handoff["stacked"] = self.stacker.decision_function(features)
         return parts
 
@@ -447,12 +419,6 @@ class SupportEngine:
             self.slugs[best], confidence, score, self.slugs[second] if best != second else None, second_score,
             handoff=handoff, clarify=clarify,
         )
-
-
-def _with_frozen(emb: np.ndarray, frozen: np.ndarray, config: EngineConfig) -> np.ndarray:
-    """The classifier's input with the frozen-MiniLM block: the classifier scales everything by
-    `embedding_scale`, so the block is pre-scaled to reach `frozen_scale`."""
-    return np.hstack([emb, frozen * (config.frozen_scale / config.embedding_scale)]).astype(np.float32)
 
 
 def _fold_of(labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
@@ -529,22 +495,11 @@ def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | Non
             engine.encoder_weights, steps = None, 0
     if not engine.encoder_weights:
         cal, bg_cal = np.ones(len(texts), bool), np.ones(len(background), bool)
-    injected = embed is not None
     embed = embed or embedder(config, engine.encoder_weights)
     engine.use_embedder(embed)
     report(steps, total, "embedding examples")
     emb = embed(texts).astype(np.float32)
     bg_emb = embed(background).astype(np.float32) if len(background) else np.zeros((0, emb.shape[1]), np.float32)
-    cls_emb, bg_cls_emb = emb, bg_emb
-    # The frozen block only adds something beside a fine-tuned encoder (tests inject their own `embed`).
-    if getattr(config, "frozen_scale", 0.0) > 0 and engine.encoder_weights and not injected:
-        frozen_embed = embedder(config)
-        engine.frozen_example_emb = frozen_embed(texts).astype(np.float32)
-        cls_emb = _with_frozen(emb, engine.frozen_example_emb, config)
-        if len(background):
-            bg_cls_emb = _with_frozen(bg_emb, frozen_embed(background).astype(np.float32), config)
-        else:
-            bg_cls_emb = np.zeros((0, cls_emb.shape[1]), np.float32)
     report(steps + 1, total, "cross-validating")
 
     oof = np.zeros((len(texts), n))
@@ -558,20 +513,18 @@ def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | Non
             continue
         bg_kept = np.flatnonzero(bg_fold != k) if oos_class else np.zeros(0, int)
         fit_texts = [texts[i] for i in np.flatnonzero(kept)] + [background[i] for i in bg_kept]
-        fit_emb = np.vstack([cls_emb[kept], bg_cls_emb[bg_kept]])
+        fit_emb = np.vstack([emb[kept], bg_emb[bg_kept]])
         fit_labels = np.concatenate([labels[kept], np.full(len(bg_kept), n)])
         classifier = _Classifier(config).fit(fit_texts, fit_emb, fit_labels)
         # Nearest-example scores need a row per entry: an entry with no kept example gets a zero vector.
         args = (_space(emb[kept], labels[kept], n, pad=True), n, oos_class)
-        parts = _score(classifier, config.weights, [texts[i] for i in np.flatnonzero(held)], emb[held], *args,
-                       cls_emb=cls_emb[held])
+        parts = _score(classifier, config.weights, [texts[i] for i in np.flatnonzero(held)], emb[held], *args)
         oof[held] = parts.combined
         for rule in SCORE_RULES:
             oof_handoff[rule][held] = parts.handoff[rule]
         bg_held = np.flatnonzero(bg_fold == k)
         if len(bg_held):
-            bg_parts = _score(classifier, config.weights, [background[i] for i in bg_held], bg_emb[bg_held], *args,
-                              cls_emb=bg_cls_emb[bg_held])
+            bg_parts = _score(classifier, config.weights, [background[i] for i in bg_held], bg_emb[bg_held], *args)
             for rule in SCORE_RULES:
                 bg_handoff[rule][bg_held] = bg_parts.handoff[rule]
         report(steps + 2 + k, total, f"fold {k + 1}/{config.folds}")
@@ -585,8 +538,7 @@ def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | Non
     _choose_thresholds(engine, labels, oof, valid, out_of_scope)
     fit_labels = np.concatenate([labels, np.full(len(background) if oos_class else 0, n)])
     engine.classifier = _Classifier(config).fit(texts + (list(background) if oos_class else []),
-                                                np.vstack([cls_emb, bg_cls_emb]) if oos_class else cls_emb,
-                                                fit_labels)
+                                                np.vstack([emb, bg_emb]) if oos_class else emb, fit_labels)
     final = _space(emb, labels, n, pad=False)  # examples already sorted by entry: rows keep their text's index
     engine.example_emb, engine.starts, engine.centroids = emb, final.starts, final.centroids
     engine.maha_means, engine.precision = final.means, final.precision
