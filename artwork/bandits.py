@@ -14,6 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 ARM_FEATURES = ("faces", "closeup", "brightness", "colour", "dark")
+# A preview window's arm: what the artwork arms carry, its motion and tag variety, and its tags hashed into
+# PREVIEW_TAG_BUCKETS shares, so the linear policy can learn which segment likes which kind of scene.
+PREVIEW_TAG_BUCKETS = 4
+PREVIEW_ARM_FEATURES = ("faces", "closeup", "brightness", "dark", "motion", "tag_variety",
+                        *(f"tags_{i}" for i in range(PREVIEW_TAG_BUCKETS)))
 # Taste segments hashed into this many context slots for the linear policy. 8 put Drama and Horror in one
 # slot (bench/artwork.py: contextual 1.14x single-best at 8, 1.23x at 16, where the bench's segments part).
 SEGMENT_BUCKETS = 16
@@ -27,23 +32,43 @@ class Arm:
     features: dict
 
 
-def arm_vector(features: dict) -> np.ndarray:
-    return np.array([1.0, *(float(features.get(name, 0.0)) for name in ARM_FEATURES)])
+def arm_vector(features: dict, names: tuple = ARM_FEATURES) -> np.ndarray:
+    return np.array([1.0, *(float(features.get(name, 0.0)) for name in names)])
+
+
+def _bucket(text: str, buckets: int) -> int:
+    return int(hashlib.blake2b(text.encode(), digest_size=2).hexdigest(), 16) % buckets
+
+
+def preview_arm_features(features: dict, tags) -> dict:
+    """A preview window's arm features (PREVIEW_ARM_FEATURES) from its stored features and tags."""
+    tags = sorted(set(tags or ()))
+    out = {name: float(features.get(name, 0.0)) for name in ("faces", "closeup", "brightness", "dark", "motion")}
+    out["tag_variety"] = min(len(tags) / 5.0, 1.0)
+    for i in range(PREVIEW_TAG_BUCKETS):
+        out[f"tags_{i}"] = 0.0
+    for tag in tags:
+        out[f"tags_{_bucket(tag, PREVIEW_TAG_BUCKETS)}"] += 1.0 / len(tags)
+    return out
 
 
 def context_vector(segment: str) -> np.ndarray:
     x = np.zeros(SEGMENT_BUCKETS + 1)
     x[0] = 1.0
-    x[1 + int(hashlib.blake2b(segment.encode(), digest_size=2).hexdigest(), 16) % SEGMENT_BUCKETS] = 1.0
+    x[1 + _bucket(segment, SEGMENT_BUCKETS)] = 1.0
     return x
 
 
-def joint_vector(segment: str, features: dict) -> np.ndarray:
+def joint_vector(segment: str, features: dict, names: tuple = ARM_FEATURES) -> np.ndarray:
     """Context x arm features: one weight per (segment slot, arm attribute) pair."""
-    return np.outer(context_vector(segment), arm_vector(features)).ravel()
+    return np.outer(context_vector(segment), arm_vector(features, names)).ravel()
 
 
-JOINT_DIM = (SEGMENT_BUCKETS + 1) * (len(ARM_FEATURES) + 1)
+def joint_dim(names: tuple = ARM_FEATURES) -> int:
+    return (SEGMENT_BUCKETS + 1) * (len(names) + 1)
+
+
+JOINT_DIM = joint_dim(ARM_FEATURES)
 
 
 def _floor(p: np.ndarray, floor: float) -> np.ndarray:
@@ -59,6 +84,7 @@ class Compiled:
     kind: str
     params: dict
     v2: float = 0.25
+    names: tuple = ARM_FEATURES  # the arm features of this channel (ARM_FEATURES or PREVIEW_ARM_FEATURES)
     a_inv: np.ndarray | None = None
     theta: np.ndarray | None = None
     per_segment: dict = field(default_factory=dict)  # segment -> (theta_s (6,), M_s (6, 6)) for lints
@@ -67,7 +93,7 @@ class Compiled:
         """theta and covariance factor over the arm vector for one segment: joint x = outer(context, arm),
         so x.theta = arm.theta_s and x A^-1 x' = arm M_s arm' with the blocks of the bias and the segment slot."""
         if segment not in self.per_segment:
-            d = len(ARM_FEATURES) + 1
+            d = len(self.names) + 1
             slot = 1 + int(np.flatnonzero(context_vector(segment)[1:])[0])
             blocks = (slice(0, d), slice(slot * d, (slot + 1) * d))
             theta_s = self.theta[blocks[0]] + self.theta[blocks[1]]
@@ -76,10 +102,10 @@ class Compiled:
         return self.per_segment[segment]
 
 
-def compile_state(kind: str, params: dict) -> Compiled:
-    compiled = Compiled(kind, params, float(params.get("v2", 0.25)))
+def compile_state(kind: str, params: dict, names: tuple = ARM_FEATURES) -> Compiled:
+    compiled = Compiled(kind, params, float(params.get("v2", 0.25)), names)
     if kind == "lints":
-        compiled.a_inv, compiled.theta = linear_posterior(params)
+        compiled.a_inv, compiled.theta = linear_posterior(params, names)
     return compiled
 
 
@@ -138,7 +164,7 @@ def row_probabilities(
             draws = x / (x + y)  # (g, MC_DRAWS, k) Beta draws
         else:
             theta_s, m = compiled.linear(segment)
-            F = np.array([[arm_vector(a.features) for a in rows[i]] for i in members])  # (g, k, d)
+            F = np.array([[arm_vector(a.features, compiled.names) for a in rows[i]] for i in members])  # (g, k, d)
             mean = F @ theta_s  # (g, k)
             cov = F @ m @ F.transpose(0, 2, 1) * compiled.v2 + 1e-9 * np.eye(k)
             chol = np.linalg.cholesky(cov)  # (g, k, k)
@@ -153,11 +179,12 @@ def row_probabilities(
 
 
 def probabilities(
-    kind: str, params: "dict | Compiled", segment: str, arms: list[Arm], *, epsilon: float = 0.1, **_ignored
+    kind: str, params: "dict | Compiled", segment: str, arms: list[Arm], *, epsilon: float = 0.1,
+    names: tuple = ARM_FEATURES, **_ignored
 ) -> np.ndarray:
     """The policy's probability of each arm (sums to 1) for this segment: `row_probabilities` for one title.
     Pass a `Compiled` state when calling in a loop."""
-    compiled = params if isinstance(params, Compiled) else compile_state(kind, params)
+    compiled = params if isinstance(params, Compiled) else compile_state(kind, params, names)
     return row_probabilities(compiled, segment, [arms], epsilon=epsilon)[0]
 
 
@@ -166,17 +193,18 @@ def _mean(pair) -> float:
     return (plays + 1) / (plays + misses + 2)
 
 
-def _linear_stats(params: dict) -> tuple[np.ndarray, np.ndarray]:
+def _linear_stats(params: dict, names: tuple = ARM_FEATURES) -> tuple[np.ndarray, np.ndarray]:
     """A and b as stored, or the prior (identity, zeros) when absent or of another dimension (a state
-    learned with a different SEGMENT_BUCKETS starts again from the prior rather than failing)."""
-    if "A" in params and len(params["A"]) == JOINT_DIM and len(params.get("b", ())) == JOINT_DIM:
+    learned with a different SEGMENT_BUCKETS or arm features starts again from the prior rather than failing)."""
+    dim = joint_dim(names)
+    if "A" in params and len(params["A"]) == dim and len(params.get("b", ())) == dim:
         return np.array(params["A"], dtype=float), np.array(params["b"], dtype=float)
-    return np.eye(JOINT_DIM), np.zeros(JOINT_DIM)
+    return np.eye(dim), np.zeros(dim)
 
 
-def linear_posterior(params: dict) -> tuple[np.ndarray, np.ndarray]:
+def linear_posterior(params: dict, names: tuple = ARM_FEATURES) -> tuple[np.ndarray, np.ndarray]:
     """A^-1 and theta of ridge regression (lambda 1) from the stored sufficient statistics."""
-    a, b = _linear_stats(params)
+    a, b = _linear_stats(params, names)
     a_inv = np.linalg.inv(a)
     return a_inv, a_inv @ b
 
@@ -197,7 +225,7 @@ def stable_rng(*parts: object) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def update(kind: str, params: dict, rows: list[tuple[str, int, dict, float]]) -> dict:
+def update(kind: str, params: dict, rows: list[tuple[str, int, dict, float]], names: tuple = ARM_FEATURES) -> dict:
     """Fold (segment, arm id, arm features, reward) rows into a copy of the parameters."""
     params = {key: value for key, value in params.items()}
     if kind in ("epsilon", "uniform", "thompson"):
@@ -212,10 +240,15 @@ def update(kind: str, params: dict, rows: list[tuple[str, int, dict, float]]) ->
             seg[1] += 1 - reward
         params["arms"], params["segments"] = arms, segments
     elif kind == "lints":
-        a, b = _linear_stats(params)
+        a, b = _linear_stats(params, names)
         for segment, _arm_id, features, reward in rows:
-            x = joint_vector(segment, features)
+            x = joint_vector(segment, features, names)
             a += np.outer(x, x)
             b += reward * x
         params["A"], params["b"] = a.tolist(), b.tolist()
     return params
+
+
+def channel_features(channel: str) -> tuple:
+    """The arm features of a policy-state channel ("artwork" or "preview")."""
+    return PREVIEW_ARM_FEATURES if channel == "preview" else ARM_FEATURES

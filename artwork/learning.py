@@ -67,9 +67,12 @@ def learn(policy: BanditPolicy, now=None, channel: str = PolicyState.Channel.ART
     if not rows:
         return None
     if channel == PolicyState.Channel.PREVIEW:
-        features = dict(
-            PreviewCandidate.objects.filter(pk__in={r[2] for r in rows}).values_list("pk", "features")
-        )
+        features = {
+            pk: bandits.preview_arm_features(stored or {}, tags)
+            for pk, stored, tags in PreviewCandidate.objects.filter(pk__in={r[2] for r in rows}).values_list(
+                "pk", "features", "tags"
+            )
+        }
     else:
         features = dict(
             ArtworkCandidate.objects.filter(asset_id__in={r[2] for r in rows}).values_list(
@@ -84,7 +87,9 @@ def learn(policy: BanditPolicy, now=None, channel: str = PolicyState.Channel.ART
         (segments.get(profile_id, "new"), artwork_id, features.get(artwork_id, {}), float(played))
         for _, profile_id, artwork_id, played in rows
     ]
-    params = bandits.update(policy.kind, latest.params if latest else {}, updates)
+    params = bandits.update(
+        policy.kind, latest.params if latest else {}, updates, bandits.channel_features(channel)
+    )
     state = PolicyState.objects.create(
         policy=policy,
         channel=channel,

@@ -172,3 +172,18 @@ class PreviewImpression(models.Model):
 
     def __str__(self) -> str:
         return f"preview {self.preview_id} of {self.title_id} shown to {self.profile_id} ({self.surface})"
+
+
+class FootageProposal(models.Model):
+    """That a processed video's preview windows were proposed: the beat sweep skips it from then on.
+
+    Written by `artwork.proposals.propose_for_title` for each of the title's videos it read, also when a
+    video yields no window (too short, static or black), so such a video is not read again every sweep.
+    """
+
+    asset = models.OneToOneField(MediaAsset, on_delete=models.CASCADE, related_name="artwork_proposal")
+    windows = models.PositiveIntegerField(default=0)
+    proposed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"asset {self.asset_id}: {self.windows} window(s) at {self.proposed_at:%Y-%m-%d %H:%M}"

@@ -81,7 +81,9 @@ def compiled(state: LiveState) -> bandits.Compiled:
     if found is None:
         if len(_COMPILED) > 16:  # old versions are never asked for again
             _COMPILED.clear()
-        found = _COMPILED[key] = bandits.compile_state(state.kind, state.params)
+        found = _COMPILED[key] = bandits.compile_state(
+            state.kind, state.params, bandits.channel_features(state.channel)
+        )
     return found
 
 
@@ -234,10 +236,13 @@ def _preview_arms(title_id: int) -> list[tuple[bandits.Arm, str, float, float]]:
             title_id=title_id, approved=True, asset__status=MediaAsset.Status.READY
         )
         .order_by("pk")
-        .values_list("pk", "features", "asset__file", "start_s", "end_s")
+        .values_list("pk", "features", "tags", "asset__file", "start_s", "end_s")
     )
+    # The window's own features are its arm: motion, faces, tags (bandits.PREVIEW_ARM_FEATURES).
     return [
-        (bandits.Arm(pk, features or {}), file, start, end) for pk, features, file, start, end in rows if file
+        (bandits.Arm(pk, bandits.preview_arm_features(features or {}, tags)), file, start, end)
+        for pk, features, tags, file, start, end in rows
+        if file
     ]
 
 

@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from jobs import enqueue_on_commit
 from tagging.services import video_processed
 
-PROPOSE_TASK = "artwork.tasks.propose_previews_task"  # routed to `media` (it reads the video) by CELERY_TASK_ROUTES
+from .proposals import PROPOSE_TASK  # routed to `media` (it reads the video) by CELERY_TASK_ROUTES
 
 
 @receiver(video_processed, dispatch_uid="artwork.propose_previews_for_new_footage")

@@ -2,9 +2,7 @@
 
 from celery import shared_task
 
-from catalog.models import Title
-
-from . import learning, previews
+from . import learning, proposals
 
 
 @shared_task(name="artwork.learn", acks_late=True, reject_on_worker_lost=True)
@@ -15,9 +13,11 @@ def learn_policies() -> dict[str, int]:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def propose_previews_task(title_id: int) -> dict:
-    """A title's preview windows from its processed videos (idempotent: windows are updated in place)."""
-    title = Title.objects.filter(pk=title_id).first()
-    if title is None:
-        return {"title": title_id, "missing": True}
-    made = previews.propose_previews(title)
-    return {"note": f"{len(made)} preview window(s) for {title.name}", "title": title.pk}
+    """A title's preview windows from its processed videos (idempotent, under the title's job lock)."""
+    return proposals.propose_for_title(title_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def propose_missing_task() -> dict:
+    """Beat: queue proposals for processed videos that none has read yet (lost sends, older videos)."""
+    return proposals.propose_missing()

@@ -57,11 +57,12 @@ def observed_segment(group_index: int, rng) -> str:
     return SEGMENTS[rng.integers(len(SEGMENTS))]
 
 
-def simulate(policy: str, world, rounds: int, seed: int, batch: int = 500):
+def simulate(policy: str, world, rounds: int, seed: int, batch: int = 500, *, epsilon: float = 0.1,
+             v2: float | None = None):
     rng = np.random.default_rng(seed)
     truth = np.array([[[take_prob(g, f) for f in title] for title in world] for g in GROUPS])  # G x T x A
     best_overall = truth.mean(axis=0).argmax(axis=1)  # the A/B winner per title, for everyone
-    params: dict = {}
+    params: dict = {} if v2 is None else {"v2": v2}
     pending, rewards, regret = [], np.zeros(rounds), np.zeros(rounds)
     kind = {"epsilon-greedy": "epsilon", "thompson": "thompson", "contextual": "lints"}.get(policy)
     state = bandits.compile_state(kind or "uniform", params)
@@ -75,7 +76,7 @@ def simulate(policy: str, world, rounds: int, seed: int, batch: int = 500):
         elif policy == "single-best":
             a = int(best_overall[title])
         else:
-            p = bandits.probabilities(kind, state, segment, arms, epsilon=0.1)
+            p = bandits.probabilities(kind, state, segment, arms, epsilon=epsilon)
             a = int(rng.choice(ARMS, p=p))
         r = float(rng.random() < truth[g, title, a])
         rewards[t], regret[t] = r, truth[g, title].max() - truth[g, title, a]
@@ -86,6 +87,106 @@ def simulate(policy: str, world, rounds: int, seed: int, batch: int = 500):
                 state = bandits.compile_state(kind, params)  # once per state version, as serving does
                 pending = []
     return rewards, np.cumsum(regret)
+
+
+def segment_posterior() -> np.ndarray:
+    """P(hidden group | observed segment), S x G, from the simulator's 80% agreement."""
+    joint = np.array([[0.8 * (s == g) + 0.2 / len(SEGMENTS) for g in range(len(GROUPS))]
+                      for s in range(len(SEGMENTS))])
+    return joint / joint.sum(axis=1, keepdims=True)
+
+
+def ceilings(world) -> dict:
+    """Take rates from the truth: the A/B winner, the best arm per (segment, title) (the most any policy that
+    sees only the segment can reach) and per (hidden group, title) (what a context revealing the group would)."""
+    truth = np.array([[[take_prob(g, f) for f in title] for title in world] for g in GROUPS])  # G x T x A
+    single = truth.mean(axis=0).max(axis=1).mean()
+    post = segment_posterior()
+    p_segment = np.full(len(GROUPS), 1 / len(GROUPS)) @ np.array(
+        [[0.8 * (s == g) + 0.2 / len(SEGMENTS) for s in range(len(SEGMENTS))] for g in range(len(GROUPS))])
+    by_segment = sum(p_segment[s] * np.tensordot(post[s], truth, axes=1).max(axis=1).mean() for s in range(len(SEGMENTS)))
+    by_group = truth.max(axis=2).mean()
+    return {"single_best": round(float(single), 4), "segment_oracle": round(float(by_segment), 4),
+            "group_oracle": round(float(by_group), 4),
+            "segment_ceiling_ratio": round(float(by_segment / single), 3),
+            "group_ceiling_ratio": round(float(by_group / single), 3)}
+
+
+def uniform_log(world, rounds: int, seed: int):
+    """A log of the uniform logging policy on these titles: (segment, title, action, reward) rows."""
+    rng = np.random.default_rng(seed)
+    truth = np.array([[[take_prob(g, f) for f in title] for title in world] for g in GROUPS])
+    rows = []
+    for _ in range(rounds):
+        g = int(rng.integers(len(GROUPS)))
+        title = int(rng.integers(len(world)))
+        segment = observed_segment(g, rng)
+        a = int(rng.integers(ARMS))
+        rows.append((segment, title, a, float(rng.random() < truth[g, title, a])))
+    return rows
+
+
+def replay_take_rate(kind: str, world, log, seed: int, *, epsilon: float = 0.1, v2: float | None = None,
+                     batch: int = 500) -> tuple[float, int]:
+    """Replay (Li et al. 2011) of an adaptive policy on a uniform log: a row counts, and is learned from, only
+    when the policy's own draw is the logged arm; take rate over the kept rows after the first third."""
+    rng = np.random.default_rng(seed)
+    params: dict = {} if v2 is None else {"v2": v2}
+    state = bandits.compile_state(kind, params)
+    pending, kept = [], []
+    for segment, title, logged, reward in log:
+        arms = [bandits.Arm(title * ARMS + a, f) for a, f in enumerate(world[title])]
+        p = bandits.probabilities(kind, state, segment, arms, epsilon=epsilon)
+        if int(rng.choice(ARMS, p=p)) != logged:
+            continue
+        kept.append(reward)
+        pending.append((segment, arms[logged].arm_id, arms[logged].features, reward))
+        if len(pending) >= batch:
+            params = bandits.update(kind, params, pending)
+            state = bandits.compile_state(kind, params)
+            pending = []
+    return float(np.mean(kept[len(kept) // 3:])), len(kept)
+
+
+V2_GRID = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0)  # linear TS posterior scale (its exploration)
+EPSILON_GRID = (0.02, 0.05, 0.1, 0.2)
+
+
+def held_out_report(world, args) -> dict:
+    """Hyper-parameters chosen by replay on a uniform log of the validation titles; the comparison is run on
+    the test titles (other titles, other subscribers, another seed), which no choice saw."""
+    half = len(world) // 2
+    validation, test = world[:half], world[half:]
+    log = uniform_log(validation, args.validation_log, args.seed + 11)
+    scores = {}
+    for v2 in V2_GRID:
+        scores[("lints", v2)] = replay_take_rate("lints", validation, log, args.seed + 12, v2=v2)
+        print(f"  validation replay, linear TS v2={v2}: take rate {scores[('lints', v2)][0]:.4f} "
+              f"on {scores[('lints', v2)][1]} kept rows", flush=True)
+    for eps in EPSILON_GRID:
+        scores[("epsilon", eps)] = replay_take_rate("epsilon", validation, log, args.seed + 12, epsilon=eps)
+        print(f"  validation replay, epsilon-greedy epsilon={eps}: take rate {scores[('epsilon', eps)][0]:.4f} "
+              f"on {scores[('epsilon', eps)][1]} kept rows", flush=True)
+    v2 = max(V2_GRID, key=lambda v: scores[("lints", v)][0])
+    eps = max(EPSILON_GRID, key=lambda e: scores[("epsilon", e)][0])
+    print(f"chosen on validation: linear TS v2={v2}, epsilon-greedy epsilon={eps}")
+    runs = {"random": {}, "single-best": {}, "epsilon-greedy": {"epsilon": eps}, "thompson": {},
+            "contextual": {"v2": v2}, "contextual (default v2 0.25)": {"v2": None}}
+    report = {}
+    warm = args.rounds // 3
+    for name, options in runs.items():
+        policy = "contextual" if name.startswith("contextual") else name
+        rewards, regret = simulate(policy, test, args.rounds, args.seed + 21, **options)
+        half_r = args.rounds // 2
+        report[name] = {"take_rate_after_warmup": round(float(rewards[warm:].mean()), 4),
+                        "regret_first_half": round(float(regret[half_r - 1]), 1),
+                        "regret_second_half": round(float(regret[-1] - regret[half_r - 1]), 1)}
+        print("held-out", name, json.dumps(report[name]), flush=True)
+    base = report["single-best"]["take_rate_after_warmup"]
+    for name in ("contextual", "contextual (default v2 0.25)", "thompson"):
+        print(f"held-out {name} / single-best: {report[name]['take_rate_after_warmup'] / base:.3f} (target >= 1.25)")
+    print("held-out ceilings from the truth:", json.dumps(ceilings(test)))
+    return report
 
 
 def estimator_check(world, repeats: int, n: int, seed: int):
@@ -105,7 +206,8 @@ def estimator_check(world, repeats: int, n: int, seed: int):
             ps = 0.8 * (si == gi) + 0.2 / len(SEGMENTS)
             for title in range(len(world)):
                 value += ps * (target_row(segment, title) @ truth[gi, title]) / len(GROUPS) / len(world)
-    covered, errors, first = 0, [], None
+    seen = {"per-action": {"covered": 0, "errors": []}, "joint": {"covered": 0, "errors": []}}
+    first = None
     for rep in range(repeats):
         g = rng.integers(len(GROUPS), size=n)
         titles = rng.integers(len(world), size=n)
@@ -114,17 +216,27 @@ def estimator_check(world, repeats: int, n: int, seed: int):
         rewards = (rng.random(n) < truth[g, titles, actions]).astype(float)
         props = np.full(n, 1 / ARMS)
         target = np.stack([target_row(s, t) for s, t in zip(segments, titles, strict=True)])
-        contexts = np.hstack([np.eye(len(SEGMENTS))[[SEGMENTS.index(s) for s in segments]],
-                              np.array([[f[k] for f in world[t] for k in bandits.ARM_FEATURES] for t in titles])])
+        one_hot = np.eye(len(SEGMENTS))[[SEGMENTS.index(s) for s in segments]]
+        arm_features = np.array([[[f[k] for k in bandits.ARM_FEATURES] for f in world[t]] for t in titles])
+        # Baseline (the previous DR): one ridge model per action index, on the segment and every arm's features.
+        contexts = np.hstack([one_hot, arm_features.reshape(n, -1)])
         names = evaluation.ESTIMATORS if rep == 0 else ("dr",)
         results = evaluation.evaluate(actions, rewards, props, target, contexts, bootstrap=200, seed=rep,
                                       estimators=names)
+        # Current: one ridge model on segment x the action's own features (evaluation.joint_reward_model).
+        joint = evaluation.evaluate(actions, rewards, props, target, one_hot, bootstrap=200, seed=rep,
+                                    estimators=("dm", "dr") if rep == 0 else ("dr",), action_features=arm_features)
         if rep == 0:
-            first = results
-        dr = next(r for r in results if r.estimator == "dr")
-        covered += dr.ci95[0] <= value <= dr.ci95[1]
-        errors.append(abs(dr.estimate - value) / value)
-    return value, first, covered / repeats, float(np.max(errors)), float(np.mean(errors))
+            first = results + [evaluation.Estimate(f"{r.estimator} (joint model)", r.estimate, r.ci95, r.n)
+                               for r in joint]
+        for label, found in (("per-action", results), ("joint", joint)):
+            dr = next(r for r in found if r.estimator == "dr")
+            seen[label]["covered"] += dr.ci95[0] <= value <= dr.ci95[1]
+            seen[label]["errors"].append(abs(dr.estimate - value) / value)
+    summary = {label: {"coverage": d["covered"] / repeats, "max_error": float(np.max(d["errors"])),
+                       "mean_error": float(np.mean(d["errors"])),
+                       "within_10pct": float(np.mean(np.array(d["errors"]) <= 0.10))} for label, d in seen.items()}
+    return value, first, summary
 
 
 def previous_probabilities(kind: str, params: dict, segment: str, arms, rng) -> np.ndarray:
@@ -202,8 +314,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=100)
     parser.add_argument("--log-size", type=int, default=5000)
     parser.add_argument("--plot", default="")
+    parser.add_argument("--validation-log", type=int, default=30000,
+                        help="rows of the uniform log on the validation titles (held-out part)")
     parser.add_argument("--parts", default="policies,estimators,serving",
-                        help="comma-separated subset of policies, estimators, serving")
+                        help="comma-separated subset of policies, held-out, estimators, serving")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     world = make_world(args.titles, np.random.default_rng(args.seed))
@@ -221,6 +335,8 @@ def main():
     if "policies" in parts:
         ratio = report["contextual"]["take_rate_after_warmup"] / report["single-best"]["take_rate_after_warmup"]
         print(f"contextual / single-best take rate after warm-up: {ratio:.3f} (target >= 1.25)")
+    if "held-out" in parts:
+        held_out_report(world, args)
     if "estimators" in parts:
         estimators_report(world, args)
     if "serving" in parts:
@@ -233,12 +349,14 @@ def main():
 
 
 def estimators_report(world, args):
-    value, first, coverage, max_err, mean_err = estimator_check(world, args.repeats, args.log_size, args.seed + 2)
+    value, first, summary = estimator_check(world, args.repeats, args.log_size, args.seed + 2)
     print(f"target policy true value {value:.4f}")
     for r in first:
         print("  ", json.dumps(r.as_json()))
-    print(f"DR over {args.repeats} logs: CI coverage {coverage:.2f} (target >= 0.90), "
-          f"relative error mean {mean_err:.3f} max {max_err:.3f} (target within 0.10)")
+    for label, figures in summary.items():
+        print(f"DR ({label} reward model) over {args.repeats} logs: CI coverage {figures['coverage']:.2f} "
+              f"(target >= 0.90), relative error mean {figures['mean_error']:.3f} max {figures['max_error']:.3f} "
+              f"(target within 0.10), share of logs within 10%: {figures['within_10pct']:.2f}")
 
 
 def write_svg(curves: dict, path: str):

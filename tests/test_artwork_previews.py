@@ -13,7 +13,7 @@ from django.utils import timezone
 from tagging_media import shot, write_video
 
 from activity.models import ViewingEvent
-from artwork import learning, previews, services
+from artwork import bandits, learning, previews, services
 from artwork.models import BanditPolicy, PolicyState, PreviewCandidate, PreviewImpression
 from artwork.services import choose_preview, forget_live_state, preview_probabilities
 from catalog.models import MediaAsset
@@ -269,6 +269,35 @@ def test_the_preview_learner_folds_closed_windows_once_and_keeps_its_own_version
     assert (plays, misses) == (2, 0) and state.params["arms"][str(arms[1].pk)] == [0, 2]
     assert learning.learn(policy, now=now, channel=PolicyState.Channel.PREVIEW) is None  # idempotent
     assert not PolicyState.objects.filter(policy=policy, channel="artwork").exists()
+
+
+def test_the_linear_preview_policy_learns_from_the_windows_motion_and_tags(tmp_path):
+    cache.clear()
+    policy = live("linear-ts")
+    title, asset = _video_title(tmp_path)
+    same = {"faces": 0.0, "closeup": 0.0, "brightness": 0.5, "colour": 0.3, "dark": 0.0}  # as artwork arms see them
+
+    def window(i, motion, tags):
+        return PreviewCandidate.objects.create(title=title, asset=asset, first_shot=i, last_shot=i + 5,
+                                               start_s=3.0 * i, end_s=3.0 * i + 18, score=0.5,
+                                               features={**same, "motion": motion}, tags=tags)
+
+    # `still` first: with indistinguishable arms every draw ties and argmax would favour the first window.
+    still, lively = window(0, 0.0, ["dialogue"]), window(1, 0.9, ["chase", "explosion"])
+    now = timezone.now()
+    for k in range(120):  # each impression its own profile, so a play rewards only the window it follows
+        viewer, shown = make_profile(), now - timedelta(days=3, minutes=k)
+        arm = lively if k % 2 else still
+        PreviewImpression.objects.create(profile=viewer, title=title, preview=arm, surface="title",
+                                         policy="uniform", propensity=0.5, shown_at=shown)
+        if arm is lively and k % 3:
+            ViewingEvent.objects.create(profile=viewer, title=title, started_at=shown + timedelta(minutes=2))
+    state = learning.learn(policy, now=now, channel=PolicyState.Channel.PREVIEW)
+    assert len(state.params["A"]) == bandits.joint_dim(bandits.PREVIEW_ARM_FEATURES)
+
+    # The two windows differ only in motion and tags: the policy tells them apart by those.
+    p = preview_probabilities(make_profile(), title, session="s")
+    assert p[lively.pk] > 0.9 and sum(p.values()) == pytest.approx(1.0) and p[still.pk] > 0
 
 
 def test_the_default_session_survives_midnight_and_ends_after_a_long_absence():

@@ -15,6 +15,7 @@ QUEUE_BEFORE = {
     "accounts.tasks.renew_memberships": "default",
     "activity.tasks.flush_impressions": "default",
     "artwork.learn": "default",
+    "artwork.tasks.propose_missing_task": "default",
     "insights.tasks.refresh_trends_task": "ml",
     "marketing.tasks.refresh_segments_task": "ml",
     "marketing.tasks.refresh_engagement_tiers_task": "ml",
