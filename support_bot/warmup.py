@@ -10,15 +10,13 @@ processes are not warmed: they build engines, they do not answer questions. Off 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 
-from django.conf import settings
+from catalog.warmup import OncePerProcess
 
 logger = logging.getLogger(__name__)
-_started_in: int | None = None  # the pid that started a warm-up (a forked child starts its own)
-_guard = threading.Lock()
+engine_warmup = OncePerProcess("support-engine-warmup")
 
 
 def warm_engine(reason: str) -> bool:
@@ -36,13 +34,6 @@ def warm_engine(reason: str) -> bool:
 
 def warm_in_background(reason: str) -> threading.Thread | None:
     """Start `warm_engine` in a daemon thread, once per process; None if skipped."""
-    global _started_in
-    if not getattr(settings, "SEMANTIC_WARMUP", True):
-        return None
-    with _guard:
-        if _started_in == os.getpid():
-            return None
-        _started_in = os.getpid()
 
     def warm() -> None:
         from django.db import connections
@@ -54,9 +45,7 @@ def warm_in_background(reason: str) -> threading.Thread | None:
         finally:
             connections.close_all()  # this thread's own connections; request threads keep theirs
 
-    thread = threading.Thread(target=warm, name="support-engine-warmup", daemon=True)
-    thread.start()
-    return thread
+    return engine_warmup.start(warm)
 
 
 def _on_first_request(sender=None, **kwargs) -> None:

@@ -13,7 +13,7 @@ from catalog import embeddings, warmup
 def loads(monkeypatch):
     calls = []
     monkeypatch.setattr(embeddings, "embed_texts", lambda texts, **kw: calls.append(texts))
-    monkeypatch.setattr(warmup, "_started_in", None)
+    monkeypatch.setattr(warmup.minilm_warmup, "started_in", None)
     return calls
 
 
@@ -25,13 +25,13 @@ def test_the_first_request_warms_the_model_once_per_process(settings, loads, mon
     thread = warmup.warm_in_background("again")  # the same process: no second load
     warmup._on_first_request()
 
-    assert thread is None and warmup._started_in == os.getpid()
+    assert thread is None and warmup.minilm_warmup.started_in == os.getpid()
     for t in threading.enumerate():
         if t.name == "minilm-warmup":
             t.join(5)
     assert loads == [["warm-up"]]
 
-    monkeypatch.setattr(warmup, "_started_in", -1)  # as in a child forked after the parent warmed up
+    monkeypatch.setattr(warmup.minilm_warmup, "started_in", -1)  # as in a child forked after the parent warmed up
     child = warmup.warm_in_background("forked child")
     child.join(5)
     assert loads == [["warm-up"], ["warm-up"]]
@@ -40,4 +40,4 @@ def test_the_first_request_warms_the_model_once_per_process(settings, loads, mon
 def test_no_warm_up_when_switched_off(settings, loads):
     settings.SEMANTIC_WARMUP = False
 
-    assert warmup.warm_in_background("first request") is None and warmup._started_in is None and loads == []
+    assert warmup.warm_in_background("first request") is None and warmup.minilm_warmup.started_in is None and loads == []

@@ -37,7 +37,7 @@ def test_the_first_request_starts_one_warm_up_per_process(settings, monkeypatch)
     settings.SEMANTIC_WARMUP = True
     calls = []
     monkeypatch.setattr(warmup, "warm_engine", lambda reason: calls.append(reason))
-    monkeypatch.setattr(warmup, "_started_in", None)
+    monkeypatch.setattr(warmup.engine_warmup, "started_in", None)
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)
 
     warmup._on_first_request()  # what request_started calls (sent here, it would start catalog's load too)
@@ -45,12 +45,12 @@ def test_the_first_request_starts_one_warm_up_per_process(settings, monkeypatch)
     for t in threading.enumerate():
         if t.name == "support-engine-warmup":
             t.join(5)
-    assert calls == ["first request"] and warmup._started_in == os.getpid()
+    assert calls == ["first request"] and warmup.engine_warmup.started_in == os.getpid()
 
 
 def test_no_warm_up_when_switched_off(settings, monkeypatch):
     settings.SEMANTIC_WARMUP = False
-    monkeypatch.setattr(warmup, "_started_in", None)
+    monkeypatch.setattr(warmup.engine_warmup, "started_in", None)
     assert warmup.warm_in_background("off") is None
 
 

@@ -34,6 +34,26 @@ def _widget_page(db) -> str:
     return f"<!doctype html><html><head><title>t</title></head><body>{widget}</body></html>"
 
 
+def _serve_widget(html: str, answer_ask, css: str | None = None):
+    """A Playwright route handler: the real chat.js, the given CSS (the real chat.css by default), no stored
+    replies, `answer_ask(route)` for each question posted, and the widget page for every other URL."""
+    css = (SCRIPT.parent / "chat.css").read_text() if css is None else css
+
+    def route(route):
+        url = route.request.url
+        if url.endswith(".js"):
+            return route.fulfill(body=SCRIPT.read_text(), content_type="application/javascript")
+        if url.endswith(".css"):
+            return route.fulfill(body=css, content_type="text/css")
+        if route.request.method == "POST" and "ask" in url:
+            return answer_ask(route)
+        if "replies" in url:
+            return route.fulfill(body='{"messages": []}', content_type="application/json")
+        return route.fulfill(body=html, content_type="text/html")
+
+    return route
+
+
 def test_hostile_answers_choices_and_links_are_shown_as_plain_text(chromium, db):
     html = _widget_page(db)
     answers = [
@@ -44,18 +64,11 @@ def test_hostile_answers_choices_and_links_are_shown_as_plain_text(chromium, db)
     ]
     asked = []
 
-    def route(route):
-        url = route.request.url
-        if url.endswith(".js"):
-            return route.fulfill(body=SCRIPT.read_text(), content_type="application/javascript")
-        if url.endswith(".css"):
-            return route.fulfill(body="", content_type="text/css")
-        if route.request.method == "POST" and "ask" in url:
-            asked.append(json.loads(route.request.post_data))
-            return route.fulfill(body=json.dumps(answers[len(asked) - 1]), content_type="application/json")
-        if "replies" in url:
-            return route.fulfill(body='{"messages": []}', content_type="application/json")
-        return route.fulfill(body=html, content_type="text/html")
+    def answer(route):
+        asked.append(json.loads(route.request.post_data))
+        return route.fulfill(body=json.dumps(answers[len(asked) - 1]), content_type="application/json")
+
+    route = _serve_widget(html, answer, css="")
 
     context = chromium.new_context()
     page = context.new_page()
@@ -79,23 +92,15 @@ def test_the_conversation_persists_across_pages_until_idle_and_the_help_button_s
     html = _widget_page(db)
     asked = []
 
-    def route(route):
-        url = route.request.url
-        if url.endswith(".js"):
-            return route.fulfill(body=SCRIPT.read_text(), content_type="application/javascript")
-        if url.endswith(".css"):
-            css = (SCRIPT.parent / "chat.css").read_text()
-            return route.fulfill(body=css, content_type="text/css")
-        if route.request.method == "POST" and "ask" in url:
-            asked.append(json.loads(route.request.post_data)["question"])
-            handoff = "person" in asked[-1]
-            return route.fulfill(body=json.dumps({
-                "answer": "Handed to a person." if handoff else "Go to Account > Plan.", "faq_id": None,
-                "confidence": 0.9, "handoff": handoff, "clarify": False, "message_id": len(asked),
-                "conversation_id": 41, "idle_seconds": 1800}), content_type="application/json")
-        if "replies" in url:
-            return route.fulfill(body='{"messages": []}', content_type="application/json")
-        return route.fulfill(body=html, content_type="text/html")
+    def answer(route):
+        asked.append(json.loads(route.request.post_data)["question"])
+        handoff = "person" in asked[-1]
+        return route.fulfill(body=json.dumps({
+            "answer": "Handed to a person." if handoff else "Go to Account > Plan.", "faq_id": None,
+            "confidence": 0.9, "handoff": handoff, "clarify": False, "message_id": len(asked),
+            "conversation_id": 41, "idle_seconds": 1800}), content_type="application/json")
+
+    route = _serve_widget(html, answer)
 
     context = chromium.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
@@ -138,18 +143,10 @@ def test_the_widget_says_it_is_thinking_until_the_answer_arrives(chromium, db):
     html = _widget_page(db)
     held = []
 
-    def route(route):
-        url = route.request.url
-        if url.endswith(".js"):
-            return route.fulfill(body=SCRIPT.read_text(), content_type="application/javascript")
-        if url.endswith(".css"):
-            return route.fulfill(body=(SCRIPT.parent / "chat.css").read_text(), content_type="text/css")
-        if route.request.method == "POST" and "ask" in url:
-            held.append(route)  # answered below, once the test has looked at the waiting widget
-            return None
-        if "replies" in url:
-            return route.fulfill(body='{"messages": []}', content_type="application/json")
-        return route.fulfill(body=html, content_type="text/html")
+    def hold(route):
+        held.append(route)  # answered below, once the test has looked at the waiting widget
+
+    route = _serve_widget(html, hold)
 
     context = chromium.new_context()
     page = context.new_page()

@@ -12,23 +12,40 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
-_started_in: int | None = None  # the pid that started a warm-up (a forked child starts its own)
-_guard = threading.Lock()
+
+
+class OncePerProcess:
+    """Runs a load in a daemon thread at most once per process (a forked child runs its own); off with
+    SEMANTIC_WARMUP. The one owner of that rule for every model warm-up (MiniLM here, the support engine)."""
+
+    def __init__(self, thread_name: str) -> None:
+        self.thread_name = thread_name
+        self.started_in: int | None = None  # the pid that started it
+        self._guard = threading.Lock()
+
+    def start(self, load: Callable[[], None]) -> threading.Thread | None:
+        """Start `load` in the background; None when switched off or already started in this process."""
+        if not getattr(settings, "SEMANTIC_WARMUP", True):
+            return None
+        with self._guard:
+            if self.started_in == os.getpid():
+                return None
+            self.started_in = os.getpid()
+        thread = threading.Thread(target=load, name=self.thread_name, daemon=True)
+        thread.start()
+        return thread
+
+
+minilm_warmup = OncePerProcess("minilm-warmup")
 
 
 def warm_in_background(reason: str) -> threading.Thread | None:
     """Start loading MiniLM (and embed one string) in a daemon thread, once per process; None if skipped."""
-    global _started_in
-    if not getattr(settings, "SEMANTIC_WARMUP", True):
-        return None
-    with _guard:
-        if _started_in == os.getpid():
-            return None
-        _started_in = os.getpid()
 
     def warm() -> None:
         started = time.perf_counter()
@@ -40,9 +57,7 @@ def warm_in_background(reason: str) -> threading.Thread | None:
         except Exception:  # a missing model must not take the process down; the first search reports it
             logger.exception("MiniLM warm-up failed (%s)", reason)
 
-    thread = threading.Thread(target=warm, name="minilm-warmup", daemon=True)
-    thread.start()
-    return thread
+    return minilm_warmup.start(warm)
 
 
 def _on_first_request(sender=None, **kwargs) -> None:
