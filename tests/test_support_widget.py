@@ -157,8 +157,11 @@ def test_the_widget_says_it_is_thinking_until_the_answer_arrives(chromium, db):
     page.press("#support-chat input[name=question]", "Enter")
     page.wait_for_selector(".support-chat-log .thinking")
     assert page.inner_text(".support-chat-log .thinking") == "Thinking…"
-    while not held:
+    for _ in range(600):  # Playwright calls the route handler only while the test yields to it
+        if held:
+            break
         page.wait_for_timeout(50)
+    assert held, "the widget never posted its question"
     held[0].fulfill(body=json.dumps({"answer": "You're on Standard.", "faq_id": "plan", "confidence": 0.9,
                                      "handoff": False, "clarify": False, "message_id": 3}),
                     content_type="application/json")
