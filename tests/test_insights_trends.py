@@ -197,3 +197,33 @@ def test_an_unmet_search_counts_for_the_genre_it_means_without_naming_it():
     assert found["War"].unmet_searches == 5
     assert [e.text for e in found["War"].examples] == ["ww2"]
     assert not any("asdf" in [e.text for e in g.examples] for g in found.values())
+
+
+def test_a_repeat_gaps_lookup_embeds_only_texts_it_has_not_seen(monkeypatch):
+    import numpy as np
+
+    from catalog import embeddings
+    from insights import gaps
+
+    monkeypatch.setattr(gaps, "_vectors", gaps.OrderedDict())
+    asked: list[list[str]] = []
+
+    def fake_embed(texts, **_):
+        asked.append(list(texts))
+        rows = np.zeros((len(texts), embeddings.EMBEDDING_DIM), dtype=np.float32)
+        for i, text in enumerate(texts):
+            rows[i, sum(map(ord, text)) % embeddings.EMBEDDING_DIM] = 1.0
+        return rows
+
+    monkeypatch.setattr(embeddings, "embed_texts", fake_embed)
+    labels = [("genre", "1", "War"), ("tag", "2", "ghosts: spirits of the dead")]
+    first = gaps.meaning_matches(["ww2", "ghost"], labels)
+    assert asked == [["ww2", "ghost", "War", "ghosts: spirits of the dead"]]
+    second = gaps.meaning_matches(["ww2", "ghost"], labels)
+    assert asked == [["ww2", "ghost", "War", "ghosts: spirits of the dead"]]  # nothing embedded again
+    assert second == first
+    gaps.meaning_matches(["ghost", "kung fu"], labels)
+    assert asked[1:] == [["kung fu"]]  # only the new text
+    monkeypatch.setattr(gaps, "VECTOR_CACHE_SIZE", 2)
+    gaps.meaning_matches(["robots"], labels[:1])
+    assert list(gaps._vectors) == ["robots", "War"]  # bounded: least recently used dropped

@@ -11,6 +11,8 @@ titles available in the region (`Title.objects.visible_in(region, None)`: the vi
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -26,6 +28,12 @@ from .searches import UnmetSearch, unmet_searches
 # "christmas", "taylor swift": 0.31-0.46) below. Not measured on labelled searches.
 MEANING_MIN = 0.5
 MEANING_TEXTS = 200  # the most-unmet texts matched by meaning; the long tail only word for word
+# Embeddings of label and search texts, kept per process so a repeat view of the gaps page embeds only texts
+# it has not seen: a vector depends on the text alone (the model is fixed for the process), so a renamed
+# genre or edited tag description is simply a new key. Least recently used texts are dropped beyond the bound.
+VECTOR_CACHE_SIZE = 5000
+_vectors: OrderedDict[str, object] = OrderedDict()
+_vectors_lock = threading.Lock()
 
 
 @dataclass
@@ -47,6 +55,28 @@ def _mentions(text: str, name: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", text) is not None
 
 
+def cached_vectors(texts: list[str]):
+    """L2-normalised MiniLM vectors for `texts` (one row each), embedding only the texts not cached yet."""
+    import numpy as np
+
+    from catalog.embeddings import EMBEDDING_DIM, embed_texts
+
+    with _vectors_lock:
+        missing = list(dict.fromkeys(text for text in texts if text not in _vectors))
+    fresh = embed_texts(missing) if missing else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    with _vectors_lock:
+        known = {text: _vectors[text] for text in texts if text in _vectors}
+        known.update(zip(missing, fresh, strict=True))
+        for text in texts:
+            _vectors[text] = known[text]
+            _vectors.move_to_end(text)
+        while len(_vectors) > VECTOR_CACHE_SIZE:
+            _vectors.popitem(last=False)
+    if not texts:
+        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    return np.vstack([known[text] for text in texts])
+
+
 def meaning_matches(texts: list[str], labels: list[tuple[str, str, str]]) -> dict[str, set[tuple[str, str]]]:
     """{text: {(kind, key)}}: per text, the nearest label of each kind if its cosine reaches MEANING_MIN.
 
@@ -55,9 +85,7 @@ def meaning_matches(texts: list[str], labels: list[tuple[str, str, str]]) -> dic
         return {}
     import numpy as np
 
-    from catalog.embeddings import embed_texts
-
-    vectors = embed_texts(list(texts) + [text for _, _, text in labels])
+    vectors = cached_vectors(list(texts) + [text for _, _, text in labels])
     cosines = vectors[: len(texts)] @ vectors[len(texts) :].T
     kinds = np.array([kind for kind, _, _ in labels])
     found: dict[str, set[tuple[str, str]]] = {text: set() for text in texts}
