@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from activity.models import ViewingEvent
 from factories import make_region, make_title
-from insights import forecast
+from insights import candidates, forecast
 from recommendations import training
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def _by_region(results):
 
 
 def test_a_described_title_reaches_the_market_whose_taste_it_matches(two_markets):
-    romance = forecast.CandidateTitle("Love in Lisbon", genres=["romance"], tags=["love"], year=1995)
+    romance = candidates.CandidateTitle("Love in Lisbon", genres=["romance"], tags=["love"], year=1995)
     found = _by_region(forecast.forecast(romance, use_synopsis=False))
     assert set(found) == {"GB", "US"}
     assert found["GB"].profiles == found["US"].profiles == 12
@@ -52,8 +52,8 @@ def test_a_described_title_reaches_the_market_whose_taste_it_matches(two_markets
 
 
 def test_the_expected_viewers_follow_each_regions_taste(two_markets):
-    romance = forecast.CandidateTitle("Love in Lisbon", genres=["romance"], tags=["love"], year=1995)
-    action = forecast.CandidateTitle("Blast", genres=["action"], tags=["explosions"], year=2004)
+    romance = candidates.CandidateTitle("Love in Lisbon", genres=["romance"], tags=["love"], year=1995)
+    action = candidates.CandidateTitle("Blast", genres=["action"], tags=["explosions"], year=2004)
     loved = _by_region(forecast.forecast(romance, use_synopsis=False))
     blasted = _by_region(forecast.forecast(action, use_synopsis=False))
     assert loved["GB"].expected_first_month_viewers > loved["US"].expected_first_month_viewers
@@ -63,7 +63,7 @@ def test_the_expected_viewers_follow_each_regions_taste(two_markets):
 def test_a_similar_title_a_region_cannot_watch_is_not_shown_there(two_markets):
     from catalog.models import Region, TitleAvailability
 
-    romance = forecast.CandidateTitle("Love in Lisbon", genres=["romance"], tags=["love"], year=1995)
+    romance = candidates.CandidateTitle("Love in Lisbon", genres=["romance"], tags=["love"], year=1995)
     nearest = _by_region(forecast.forecast(romance, use_synopsis=False))["GB"].similar_titles[0]
     TitleAvailability.objects.create(title_id=nearest.id, region=Region.objects.get(code="US"))
     found = _by_region(forecast.forecast(romance, use_synopsis=False))
@@ -81,7 +81,7 @@ def test_the_blend_is_a_weighted_mean_in_log_viewers_over_the_estimates_there_ar
 
 def test_a_forecast_of_an_existing_title_never_reads_its_interactions(two_markets):
     title = two_markets.romance[2]
-    described = forecast.candidate_from_title(title)
+    described = candidates.candidate_from_title(title)
     before = [
         r.as_dict() for r in forecast.forecast(described, exclude_title_id=title.pk, use_synopsis=False)
     ]

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from . import forecast, pages
+from . import candidates, forecast, pages
 from .forms import CandidateTitleForm
 from .models import Trend, WeeklyCount
 
@@ -67,8 +67,8 @@ class TrendAdmin(ReadOnlyAdmin):
         context = self._context(request, "Audience forecast for a candidate title")
         if request.method == "POST" and form.is_valid():
             try:
-                candidate = forecast.parse_candidate(form.description(), "form")
-            except forecast.ForecastInputError as error:
+                candidate = candidates.parse_candidate(form.description(), "form")
+            except candidates.ForecastInputError as error:
                 form.add_error(None, str(error))
             else:
                 results = forecast.forecast(candidate)

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from insights import forecast
+from insights import candidates, forecast
 
 
 class Command(BaseCommand):
@@ -19,8 +19,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            candidate = forecast.read_candidate(options["json"])
-        except forecast.ForecastInputError as error:
+            candidate = candidates.read_candidate(options["json"])
+        except candidates.ForecastInputError as error:
             raise CommandError(str(error)) from None
         regions = forecast.forecast(candidate)
         if not regions:
