@@ -403,7 +403,7 @@ def trends_bench(args) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from insights import trends
+    from insights import trends, weekly_counts
 
     call_command("migrate", verbosity=0)
     now = timezone.now()
@@ -458,9 +458,9 @@ def trends_bench(args) -> dict:
     routine = trends.refresh_trends(now=now)
     out["routine_refresh_s"] = time.perf_counter() - t
     out["full"], out["routine"] = first, routine
-    last = trends.week_of(now)
-    start, end = trends._window(last - __import__("datetime").timedelta(weeks=1), last)
-    sql, params = trends._grouped_views(start, end)["genre"].query.sql_with_params()
+    last = weekly_counts.week_of(now)
+    start, end = weekly_counts._window(last - __import__("datetime").timedelta(weeks=1), last)
+    sql, params = weekly_counts._grouped_views(start, end)["genre"].query.sql_with_params()
     with connection.cursor() as c:
         c.execute("EXPLAIN " + sql, params)
         out["plan_routine_genres"] = [row[0] for row in c.fetchall()]

@@ -7,7 +7,7 @@ import pytest
 
 from activity.models import SearchQuery, ViewingEvent
 from factories import make_account, make_profile, make_region, make_title
-from insights import searches, trends
+from insights import searches, trends, weekly_counts
 from insights.models import Kind, Trend, WeeklyCount
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def _fast_hashes(settings):
 
 
 NOW = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)  # a Wednesday noon: far from any week boundary
-THIS_WEEK = trends.week_of(NOW)
+THIS_WEEK = weekly_counts.week_of(NOW)
 
 
 def _at(weeks_back: int, day: int, hour: int = 10) -> datetime:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from catalog.models import Region
 from charts import Series, bar_chart, line_chart
 
-from . import gaps, searches, trends
+from . import gaps, searches, trends, weekly_counts
 from .models import Kind, Trend
 
 CHANGE_COLOUR, DROP_COLOUR = "#2a9d4b", "#c0392b"
@@ -64,7 +64,7 @@ def _share_chart(kind: str, rising: list[Trend], region: Region, week: date):
         [Series(name[:30], [share for _, share in points]) for name, points in series.items()],
         title=f"{KIND_NAMES[kind]} rising in {region.code}: weekly share",
         value_format=_pct,
-        partial_last=week == trends.week_of(timezone.now()),
+        partial_last=week == weekly_counts.week_of(timezone.now()),
         empty="Nothing is rising significantly",
         width=720,
     )
