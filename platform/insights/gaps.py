@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Max, Sum
 
@@ -22,6 +23,9 @@ from catalog.models import Genre, Region, Tag, Title, TitleTag
 
 from .models import Kind, WeeklyCount
 from .searches import UnmetSearch, unmet_searches
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Picked by hand on a few dozen queries against the demo vocabulary: related pairs ("ghost"/ghosts 0.68,
 # "ww2"/War 0.59, "robots"/artificial intelligence 0.59) sit above it, unrelated nearest labels ("asdf",
@@ -32,7 +36,7 @@ MEANING_TEXTS = 200  # the most-unmet texts matched by meaning; the long tail on
 # it has not seen: a vector depends on the text alone (the model is fixed for the process), so a renamed
 # genre or edited tag description is simply a new key. Least recently used texts are dropped beyond the bound.
 VECTOR_CACHE_SIZE = 5000
-_vectors: OrderedDict[str, object] = OrderedDict()
+_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 _vectors_lock = threading.Lock()
 
 
@@ -55,7 +59,7 @@ def _mentions(text: str, name: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", text) is not None
 
 
-def cached_vectors(texts: list[str]):
+def cached_vectors(texts: list[str]) -> np.ndarray:
     """L2-normalised MiniLM vectors for `texts` (one row each), embedding only the texts not cached yet."""
     import numpy as np
 
