@@ -41,12 +41,12 @@ def offers(args) -> None:
     _django()
     import numpy as np
 
-    from marketing import simulated, uplift
+    from marketing import offer_data, simulated, uplift, uplift_metrics
 
     rng = np.random.default_rng(args.seed)
     pop, arm, y, propensity = simulated.randomized_history(args.history, rng)
     cols = {k: list(v) for k, v in pop["columns"].items()}
-    history = uplift.History([str(i) for i in range(args.history)], cols, arm, simulated.OFFERS, y, propensity)
+    history = offer_data.History([str(i) for i in range(args.history)], cols, arm, simulated.OFFERS, y, propensity)
     policy = uplift.train(history, seed=args.seed)
 
     test = simulated.population(args.test, rng)
@@ -81,7 +81,7 @@ def offers(args) -> None:
     print("|---|" + "---|" * (len(policy.metrics["learners"]) + 1))
     for k, o in enumerate(simulated.OFFERS):
         sel = np.isin(arm[held], [0, k + 1])
-        base = uplift.qini_coefficient(u[sel, k], arm[held][sel] == k + 1, y[held][sel])
+        base = uplift_metrics.qini_coefficient(u[sel, k], arm[held][sel] == k + 1, y[held][sel])
         learned = " | ".join(f"{m['qini'][o]:.4f}" for m in policy.metrics["learners"].values())
         print(f"| {o} | {learned} | {base:.4f} |")
     gb = uplift.TLearner(len(simulated.OFFERS) + 1, policy.encoder.categorical_mask, seed=args.seed).fit(
@@ -99,7 +99,7 @@ def _check_against_scikit_uplift(learners: dict, X, arm, y) -> None:
     from sklearn.metrics import auc
     from sklift import metrics
 
-    from marketing import simulated, uplift
+    from marketing import simulated, uplift_metrics
 
     print("\n| learner, offer | Qini (marketing.uplift, per person) | same from scikit-uplift's curve | "
           "scikit-uplift qini_auc_score (normalised) | uplift@30% (scikit-uplift, overall) | top decile: ours / "
@@ -113,17 +113,17 @@ def _check_against_scikit_uplift(learners: dict, X, arm, y) -> None:
             for k, o in enumerate(simulated.OFFERS):
                 sel = np.isin(arm, [0, k + 1])
                 score, treated, yy = u[sel, k], (arm[sel] == k + 1).astype(int), y[sel]
-                ours = uplift.qini_coefficient(score, treated, yy)
-                x, q = uplift.qini_curve(score, treated, yy)
+                ours = uplift_metrics.qini_coefficient(score, treated, yy)
+                x, q = uplift_metrics.qini_curve(score, treated, yy)
                 lx, lq = metrics.qini_curve(yy, score, treated)
                 lib = (auc(lx, lq) - auc([0, lx[-1]], [0, lq[-1]])) / len(yy)
                 curve_gap = float(np.max(np.abs(q - lq))) if len(x) == len(lx) and np.array_equal(x, lx) else np.inf
                 deciles = metrics.uplift_by_percentile(yy, score, treated, strategy="overall", bins=10)["uplift"]
                 worst = max(worst, abs(ours - lib), curve_gap,
-                            float(np.max(np.abs(np.asarray(uplift.decile_uplift(score, treated, yy)) - deciles[:10]))))
+                            float(np.max(np.abs(np.asarray(uplift_metrics.decile_uplift(score, treated, yy)) - deciles[:10]))))
                 print(f"| {name}, {o} | {ours:.5f} | {lib:.5f} | {metrics.qini_auc_score(yy, score, treated):.4f} | "
                       f"{metrics.uplift_at_k(yy, score, treated, strategy='overall', k=0.3):.4f} | "
-                      f"{uplift.decile_uplift(score, treated, yy)[0]:.4f} / {deciles.iloc[0]:.4f} |")
+                      f"{uplift_metrics.decile_uplift(score, treated, yy)[0]:.4f} / {deciles.iloc[0]:.4f} |")
     print(f"largest difference from scikit-uplift (Qini area, curve points, deciles): {worst:.2e}")
 
 

@@ -25,7 +25,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from .features import CATEGORICAL, NUMERIC, account_features, churned_after
 from .models import ChurnModelRun, ChurnScore
-from .uplift import Encoder
+from .offer_data import Encoder
 
 HORIZON_DAYS = 30
 HIGH_RISK = 0.6

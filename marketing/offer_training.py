@@ -11,11 +11,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import uplift
+from . import offer_data, uplift
 from .models import Campaign, OfferModel, Recipient
 
 
-def platform_history() -> uplift.History:
+def platform_history() -> offer_data.History:
     """Past campaigns' randomized rows: arm = offer code or nothing (holdout, or the model's "none"),
     response = returned to watch, features as of each campaign's start (never after it)."""
     ids, arms, ys, props = [], [], [], []
@@ -44,18 +44,18 @@ def platform_history() -> uplift.History:
         ys += [int(r[2] is not None) for r in rows]
         props += [r[3] for r in rows]
     if len(offer_list) < 2 or 0 not in arms:
-        raise uplift.TooFewArmsError(
+        raise offer_data.TooFewArmsError(
             f"the platform's campaign logs have offers {offer_list} and {arms.count(0)} untreated row(s); "
             "at least two offers plus a holdout are needed"
         )
-    return uplift.History(ids, columns, np.array(arms), offer_list, np.array(ys), np.array(props, dtype=float))
+    return offer_data.History(ids, columns, np.array(arms), offer_list, np.array(ys), np.array(props, dtype=float))
 
 
 def artifact_path(now: datetime) -> Path:
     return Path(settings.MODEL_ARTIFACT_DIR) / "marketing" / f"offer-model-{now:%Y%m%dT%H%M%S%f}.joblib"
 
 
-def train_and_store(history: uplift.History, *, source: str, seed: int = 0) -> tuple[OfferModel, uplift.OfferPolicy]:
+def train_and_store(history: offer_data.History, *, source: str, seed: int = 0) -> tuple[OfferModel, uplift.OfferPolicy]:
     """Train, save the artifact, then activate it in one transaction (the previous one stays for rollback)."""
     policy = uplift.train(history, seed=seed)
     now = timezone.now()
@@ -76,7 +76,7 @@ def read_customers(path: str | Path, id_column: str) -> tuple[list[str], dict[st
         reader = csv.DictReader(f)
         header = reader.fieldnames or []
         if id_column not in header:
-            raise uplift.UnknownColumnError(
+            raise offer_data.UnknownColumnError(
                 f"unknown column {id_column!r} (--id-column); the file has: {', '.join(header)}"
             )
         rows = list(reader)
@@ -86,7 +86,7 @@ def read_customers(path: str | Path, id_column: str) -> tuple[list[str], dict[st
 def latest_file_policy() -> tuple[OfferModel, uplift.OfferPolicy]:
     row = OfferModel.objects.filter(is_active=True).order_by("-created_at").first()
     if row is None:
-        raise uplift.OfferDataError("no offer model is trained yet: run train_offer_model first")
+        raise offer_data.OfferDataError("no offer model is trained yet: run train_offer_model first")
     return row, uplift.OfferPolicy.load(row.artifact)
 
 
@@ -94,7 +94,7 @@ def write_choices(out: str | Path, id_column: str, ids: list[str], policy: uplif
                   columns: dict[str, list]) -> int:
     unknown = [c for c in columns if c not in policy.encoder.names]
     if unknown:
-        raise uplift.UnknownColumnError(
+        raise offer_data.UnknownColumnError(
             f"unknown column(s) {', '.join(unknown)}: the model was trained on {', '.join(policy.encoder.names)}"
         )
     arm, _, _, u = policy.choose(columns, explore=0.0)

@@ -102,11 +102,11 @@ def refresh_churn_scores_task() -> dict:
 
 @shared_task
 def train_offer_model_task() -> dict:
-    from . import offer_training, uplift
+    from . import offer_data, offer_training
 
     try:
         row, _ = offer_training.train_and_store(offer_training.platform_history(), source="platform")
-    except uplift.OfferDataError as error:
+    except offer_data.OfferDataError as error:
         return {"skipped": f"{type(error).__name__}: {error}"}
     return {"model": row.pk, "learner": row.learner}
 

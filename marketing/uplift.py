@@ -13,9 +13,7 @@ uplift, or nothing; a share still explores uniformly over offers and "nothing", 
 
 from __future__ import annotations
 
-import csv
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
@@ -23,141 +21,9 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
 
-MAX_CATEGORIES = 200
-MIN_PROPENSITY = 0.01
-
-
-# --- Named errors of the history and customer files ---------------------------------------------------
-
-
-class OfferDataError(Exception):
-    """A history or customers file that cannot be used; the message names the problem."""
-
-
-class UnknownColumnError(OfferDataError):
-    pass
-
-
-class TooFewArmsError(OfferDataError):
-    pass
-
-
-class NonBinaryResponseError(OfferDataError):
-    pass
-
-
-class MissingFeatureError(OfferDataError):
-    pass
-
-
-# --- Features -----------------------------------------------------------------------------------------
-
-
-def _number(v: str) -> float | None:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
-@dataclass
-class Encoder:
-    """Numeric columns as they are (blank: missing), text columns as categories (unknown: missing)."""
-
-    names: list[str]
-    categories: dict[str, list[str]] = field(default_factory=dict)
-    # Columns with at most one distinct value carry nothing (and break histogram binning): encoded as 0.
-    constant: set[str] = field(default_factory=set)
-
-    @classmethod
-    def fit(cls, columns: dict[str, list]) -> Encoder:
-        enc = cls(list(columns))
-        for name, values in columns.items():
-            filled = [v for v in values if v not in ("", None) and not (isinstance(v, float) and math.isnan(v))]
-            if len({str(v) for v in filled}) <= 1:
-                enc.constant.add(name)
-                continue
-            if any(isinstance(v, str) and _number(v) is None for v in filled):
-                counts: dict[str, int] = {}
-                for v in filled:
-                    counts[str(v)] = counts.get(str(v), 0) + 1
-                enc.categories[name] = sorted(counts, key=lambda c: (-counts[c], c))[:MAX_CATEGORIES]
-        return enc
-
-    def transform(self, columns: dict[str, list]) -> np.ndarray:
-        missing = [n for n in self.names if n not in columns]
-        if missing:
-            raise MissingFeatureError(f"missing feature column(s): {', '.join(missing)}")
-        n = len(next(iter(columns.values()))) if columns else 0
-        X = np.full((n, len(self.names)), np.nan)
-        for j, name in enumerate(self.names):
-            values = columns[name]
-            if name in self.constant:
-                X[:, j] = 0.0
-            elif name in self.categories:
-                code = {c: i for i, c in enumerate(self.categories[name])}
-                X[:, j] = [code.get(str(v), np.nan) for v in values]
-            else:
-                X[:, j] = [np.nan if v in ("", None) else (_number(v) if isinstance(v, str) else float(v)) for v in values]
-        return X
-
-    @property
-    def categorical_mask(self) -> np.ndarray:
-        return np.array([n in self.categories and n not in self.constant for n in self.names], dtype=bool)
-
-
-# --- History --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class History:
-    ids: list[str]
-    columns: dict[str, list]  # feature columns only
-    arm: np.ndarray  # 0 = holdout, k = offers[k - 1]
-    offers: list[str]
-    y: np.ndarray
-    propensity: np.ndarray  # probability of the arm received
-
-
-def read_history(path: str | Path, *, id_column: str, offer_column: str, holdout: str, response_column: str,
-                 propensity_column: str | None = None) -> History:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        header = reader.fieldnames or []
-        for role, name in (("--id-column", id_column), ("--offer-column", offer_column),
-                           ("--response-column", response_column)):
-            if name not in header:
-                raise UnknownColumnError(f"unknown column {name!r} ({role}); the file has: {', '.join(header)}")
-        rows = list(reader)
-    feature_names = [h for h in header if h not in {id_column, offer_column, response_column, propensity_column}]
-    offers = sorted({r[offer_column] for r in rows} - {holdout})
-    if len(offers) < 2 or not any(r[offer_column] == holdout for r in rows):
-        raise TooFewArmsError(
-            f"offer column {offer_column!r} needs at least two offers plus the holdout {holdout!r}; "
-            f"found offers {offers} and {sum(r[offer_column] == holdout for r in rows)} holdout row(s)"
-        )
-    y = []
-    for line, r in enumerate(rows, start=2):
-        value = (r[response_column] or "").strip()
-        if value not in ("0", "1", "0.0", "1.0"):
-            raise NonBinaryResponseError(
-                f"response column {response_column!r} must be 0 or 1; line {line} has {r[response_column]!r}"
-            )
-        y.append(int(float(value)))
-    arm_of = {o: k + 1 for k, o in enumerate(offers)} | {holdout: 0}
-    arm = np.array([arm_of[r[offer_column]] for r in rows])
-    if propensity_column and propensity_column in header:
-        propensity = np.array([_number(r[propensity_column]) or 1.0 for r in rows])
-    else:
-        # No logged propensities: the file is a randomized test, so each arm's share estimates its probability.
-        shares = np.bincount(arm, minlength=len(offers) + 1) / len(arm)
-        propensity = shares[arm]
-    return History(
-        ids=[r[id_column] for r in rows], columns={n: [r[n] for r in rows] for n in feature_names},
-        arm=arm, offers=offers, y=np.array(y), propensity=propensity,
-    )
-
+# Re-exported: saved policies pickle their Encoder as marketing.uplift.Encoder.
+from .offer_data import Encoder, History
+from .uplift_metrics import MIN_PROPENSITY, decile_uplift, policy_value, qini_coefficient, qini_curve
 
 # --- Learners -----------------------------------------------------------------------------------------
 
@@ -244,62 +110,6 @@ class DRLearner:
 
 
 LEARNERS = {"t_learner": TLearner, "dr_learner": DRLearner}
-
-
-# --- Evaluation -------------------------------------------------------------------------------------
-
-
-def _best_first(score: np.ndarray) -> np.ndarray:
-    """Highest score first; equal scores in reverse input order, the order scikit-uplift uses, so that the
-    decile split matches the library's exactly (the Qini curve does not depend on it, see below)."""
-    return np.argsort(np.asarray(score), kind="mergesort")[::-1]
-
-
-def qini_curve(score: np.ndarray, treated: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Qini curve: x = people targeted (best first), q = treated responders − control responders × Nt/Nc.
-
-    One point per distinct score: people with equal scores are targeted together, so a tie's order cannot
-    move the curve (per-person points made it depend on the input order). Checked against scikit-uplift's
-    `qini_curve` in tests/test_marketing_uplift.py and bench/marketing_models.py."""
-    score = np.asarray(score)
-    order = _best_first(score)
-    t, yy = np.asarray(treated)[order].astype(float), np.asarray(y)[order].astype(float)
-    ends = np.r_[np.flatnonzero(np.diff(score[order])), len(t) - 1] if len(t) else np.zeros(0, dtype=int)
-    nt, nc = np.cumsum(t)[ends], np.cumsum(1 - t)[ends]
-    yt, yc = np.cumsum(t * yy)[ends], np.cumsum((1 - t) * yy)[ends]
-    q = yt - np.divide(yc * nt, nc, out=np.zeros_like(yc), where=nc > 0)
-    return np.concatenate([[0], ends + 1]), np.concatenate([[0.0], q])
-
-
-def qini_coefficient(score, treated, y) -> float:
-    """Area between the Qini curve and the random-targeting line, per person (trapezoids).
-
-    Not normalised: scikit-uplift's `qini_auc_score` is this area divided by the perfect model's."""
-    x, q = qini_curve(np.asarray(score), np.asarray(treated), np.asarray(y))
-    if len(x) < 2:
-        return 0.0
-    random_line = q[-1] * x / x[-1]
-    diff = q - random_line
-    return float(np.sum((diff[1:] + diff[:-1]) / 2 * np.diff(x)) / x[-1])
-
-
-def decile_uplift(score, treated, y, bins: int = 10) -> list[float]:
-    """Response rate of the treated minus the control's in each tenth of people, best first (scikit-uplift's
-    `uplift_by_percentile`, strategy "overall")."""
-    treated, y = np.asarray(treated), np.asarray(y)
-    out = []
-    for part in np.array_split(_best_first(score), bins):
-        t, yy = treated[part], y[part]
-        rt = yy[t == 1].mean() if (t == 1).any() else 0.0
-        rc = yy[t == 0].mean() if (t == 0).any() else 0.0
-        out.append(float(rt - rc))
-    return out
-
-
-def policy_value(choice: np.ndarray, arm: np.ndarray, y: np.ndarray, propensity: np.ndarray) -> float:
-    """Self-normalized IPW estimate of the response rate if everyone got `choice` (0 = nothing)."""
-    w = (arm == choice) / np.clip(propensity, MIN_PROPENSITY, 1.0)
-    return float((w * y).sum() / w.sum()) if w.sum() else 0.0
 
 
 # --- The trained model --------------------------------------------------------------------------------

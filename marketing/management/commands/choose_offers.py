@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketing import offer_training, uplift
+from marketing import offer_data, offer_training
 
 
 class Command(BaseCommand):
@@ -21,6 +21,6 @@ class Command(BaseCommand):
             n = offer_training.write_choices(o["out"], o["id_column"], ids, policy, columns)
         except FileNotFoundError as error:
             raise CommandError(f"FileNotFoundError: {error}") from None
-        except uplift.OfferDataError as error:
+        except offer_data.OfferDataError as error:
             raise CommandError(f"{type(error).__name__}: {error}") from None
         self.stdout.write(f"wrote offers for {n} customers to {o['out']}")

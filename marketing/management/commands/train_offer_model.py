@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketing import offer_training, uplift
+from marketing import offer_data, offer_training
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
                            if o[k] is None]
                 if missing:
                     raise CommandError(f"--history needs {', '.join(missing)}")
-                history = uplift.read_history(o["history"], id_column=o["id_column"], offer_column=o["offer_column"],
+                history = offer_data.read_history(o["history"], id_column=o["id_column"], offer_column=o["offer_column"],
                                               holdout=o["holdout"], response_column=o["response_column"],
                                               propensity_column=o["propensity_column"])
                 source = str(o["history"])
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             row, policy = offer_training.train_and_store(history, source=source, seed=o["seed"])
         except FileNotFoundError as error:
             raise CommandError(f"FileNotFoundError: {error}") from None
-        except uplift.OfferDataError as error:
+        except offer_data.OfferDataError as error:
             raise CommandError(f"{type(error).__name__}: {error}") from None
         m = policy.metrics
         self.stdout.write(f"trained offer model {row.pk} ({policy.learner_name}) on {m['rows']} rows, "
