@@ -1,0 +1,344 @@
+"""Benchmark: batch-scoring time and peak memory against the number of profiles (issue 16).
+
+    nice -n 10 .venv/bin/python bench/scoring_scale.py /work/shared/data/ml-latest-small \
+        [--profiles 1000,10000,100000] [--chunk 5000] [--epochs 5]
+
+Fits the hybrid on the MovieLens folder with few epochs (the model's quality does not matter here, only
+the shape of its embeddings: 64 components over the catalogue), then, for each profile count, in a fresh
+process so peaks do not mix: draws synthetic profiles (user vectors from a normal with the trained
+users' mean and covariance, plus a few seen titles each, drawn by popularity) and scores them in
+fan-out chunks of `--chunk` profiles with the two generators `candidates.write_candidates` consumes in
+a chunk (`rescore_profiles`, what `score_profiles_task` runs): the hybrid's top-N
+(`scoring.top_n_for_users`) and the peer lists (`scoring.peer_lists`), with the production settings'
+sizes. Not in these timings: the database (reading the chunk's history, writing its Candidate rows),
+loading the artefact, and the two-stage ranker (a version that has one takes its top picks from
+`ranker.ranked_lists` instead of the top-N; its generators are fitted on the real training users and
+cannot score synthetic ones), so they are the scoring's own cost, a lower bound of a chunk's. Then, in
+one more process, the anchor's profiles go through `write_candidates` itself with its Candidate rows
+bulk-created in a throwaway SQLite database, to show what the write adds beside the scoring-only run.
+
+Per size: wall and CPU seconds of each generator, seconds per 1k profiles, peak RSS (getrusage in that
+process) and the RSS before scoring, and the ratio of the per-profile time to the smallest size's (the
+anchor, measured in the same run): ~1.0 where the cost grows linearly. Then a projection for 10M
+profiles on 1, 8 and 32 chunk workers from one worker's measured per-profile cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "platform")]
+
+from recommendations.dataset import from_movielens  # noqa: E402
+from recommendations.hybrid import Embeddings, HybridParams, HybridRecommender  # noqa: E402
+
+# The production settings' defaults (platform/marquee/settings.py), which a chunk runs with.
+CANDIDATES = 100  # RECOMMENDER_CANDIDATES
+PEER_CANDIDATES = 50  # RECOMMENDER_PEER_CANDIDATES
+THREADS = 2  # RECOMMENDER_THREADS
+FANOUT_CHUNK = 5_000  # RECOMMENDER_FANOUT_CHUNK
+WRITE_CHUNK = 512  # write_candidates' default chunk
+TARGET = 10_000_000
+WORKERS = (1, 8, 32)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def synthetic_profiles(
+    emb: Embeddings, n: int, *, seed: int = 0, seen_range: tuple[int, int] = (3, 20), liked_share: float = 0.7
+) -> tuple[Embeddings, sp.csr_matrix, sp.csr_matrix]:
+    """`n` profiles like the trained ones: (embeddings holding their vectors, seen titles, liked titles).
+
+    Vectors are drawn from a normal with the trained users' mean and covariance; each profile has seen
+    a few titles (between `seen_range`, drawn by popularity, repeats merged) and liked about
+    `liked_share` of them.
+    """
+    rng = np.random.default_rng(seed)
+    trained = emb.user_vectors.astype(np.float64)
+    vectors = rng.multivariate_normal(trained.mean(axis=0), np.cov(trained, rowvar=False), size=n, method="cholesky")
+    n_items = len(emb.item_ids)
+    counts = rng.integers(seen_range[0], seen_range[1] + 1, size=n)
+    popularity = emb.item_popularity.astype(np.float64) + 1.0
+    items = rng.choice(n_items, size=int(counts.sum()), p=popularity / popularity.sum())
+    users = np.repeat(np.arange(n), counts)
+    seen = sp.csr_matrix((np.ones(len(items), dtype=np.float32), (users, items)), shape=(n, n_items))
+    seen.sum_duplicates()
+    seen.data[:] = 1
+    liked = seen.copy()
+    liked.data = (rng.random(len(liked.data)) < liked_share).astype(np.float32)
+    liked.eliminate_zeros()
+    profiles = replace(emb, user_vectors=vectors.astype(np.float32), user_ids=np.arange(1, n + 1, dtype=np.int64))
+    return profiles, seen, liked
+
+
+def rss_mb() -> float:
+    """The resident set now (VmRSS), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def score_chunk(emb: Embeddings, users: np.ndarray, seen: sp.csr_matrix, liked: sp.csr_matrix) -> dict[str, tuple]:
+    """Run a fan-out chunk's two generators to the end, as write_candidates consumes them; (wall, CPU) seconds each."""
+    from recommendations.scoring import peer_lists, top_n_for_users
+
+    out = {}
+    runs = {
+        "top_n": lambda: top_n_for_users(emb, users, seen, CANDIDATES, WRITE_CHUNK, workers=THREADS),
+        "peers": lambda: peer_lists(emb, liked, users, seen, PEER_CANDIDATES, chunk=WRITE_CHUNK),
+    }
+    for name, run in runs.items():
+        started, started_cpu = time.perf_counter(), time.process_time()
+        for _batch, _best, _scores in run():
+            pass
+        out[name] = (time.perf_counter() - started, time.process_time() - started_cpu)
+    return out
+
+
+def measure(artifact: str, n: int, chunk: int, seed: int) -> dict:
+    """One profile count, in its own process: generate, warm up, then score chunk by chunk."""
+    from tqdm import tqdm
+
+    emb = Embeddings.from_bytes(Path(artifact).read_bytes())
+    started = time.perf_counter()
+    profiles, seen, liked = synthetic_profiles(emb, n, seed=seed)
+    generate_s = time.perf_counter() - started
+    # Warm-up on other profiles: numba's compiled selection and the thread pools load once per worker.
+    warm, warm_seen, warm_liked = synthetic_profiles(emb, 64, seed=seed + 1)
+    score_chunk(warm, np.arange(64), warm_seen, warm_liked)
+    del warm, warm_seen, warm_liked
+    before_mb = rss_mb()
+    totals = {"top_n": [0.0, 0.0], "peers": [0.0, 0.0]}
+    users = np.arange(n)
+    parts = range(0, n, chunk)
+    for start in tqdm(parts, desc=f"{n:>9,} profiles", unit="chunk", file=sys.stderr):
+        for name, (wall, cpu) in score_chunk(profiles, users[start : start + chunk], seen, liked).items():
+            totals[name][0] += wall
+            totals[name][1] += cpu
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    return {
+        "profiles": n, "chunks": len(parts), "generate_s": generate_s, "rss_before_mb": before_mb, "peak_mb": peak_mb,
+        **{f"{name}_s": wall for name, (wall, _cpu) in totals.items()},
+        **{f"{name}_cpu_s": cpu for name, (_wall, cpu) in totals.items()},
+    }
+
+
+def measure_with_writes(artifact: str, n: int, chunk: int, seed: int, workdir: str) -> dict:
+    """The same profiles through `candidates.write_candidates` itself, Candidate rows written to SQLite.
+
+    In its own process with a throwaway database: minimal accounts, profiles and titles, so the rows'
+    foreign keys hold; timed per fan-out chunk like `measure` (without the warm-up, which the scoring-only
+    run has shown is small).
+    """
+    os.environ["DATABASE_URL"] = f"sqlite:///{Path(workdir) / 'bench.sqlite3'}"
+    os.environ["MODEL_ARTIFACT_DIR"] = str(Path(workdir) / "models")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marquee.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import transaction
+    from tqdm import tqdm
+
+    from accounts.models import Profile, User
+    from catalog.models import Title
+    from recommendations.candidates import write_candidates
+    from recommendations.models import Candidate, ModelVersion
+
+    call_command("migrate", verbosity=0)
+    emb = Embeddings.from_bytes(Path(artifact).read_bytes())
+    profiles, seen, liked = synthetic_profiles(emb, n, seed=seed)
+    User.objects.bulk_create(User(email=f"bench{i}@example.invalid") for i in range(n))
+    accounts = list(User.objects.order_by("pk").values_list("pk", flat=True))
+    Profile.objects.bulk_create(Profile(account_id=pk, name="Main") for pk in accounts)
+    Title.objects.bulk_create(Title(name=f"title {pk}") for pk in emb.item_ids.tolist())
+    profiles = replace(
+        profiles, user_ids=np.array(Profile.objects.order_by("pk").values_list("pk", flat=True), dtype=np.int64),
+        item_ids=np.array(Title.objects.order_by("pk").values_list("pk", flat=True), dtype=np.int64),
+    )
+    version = ModelVersion.objects.create(version=1)
+    users = np.arange(n)
+    started, started_cpu = time.perf_counter(), time.process_time()
+    for start in tqdm(range(0, n, chunk), desc=f"{n:>9,} profiles, writing", unit="chunk", file=sys.stderr):
+        with transaction.atomic():  # as rescore_profiles writes a chunk
+            write_candidates(version, profiles, users[start : start + chunk], seen, liked)
+    return {
+        "profiles": n, "write_s": time.perf_counter() - started, "write_cpu_s": time.process_time() - started_cpu,
+        "rows": Candidate.objects.count(), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def growth_exponent(small: dict, large: dict, key: str) -> float:
+    """b in t = a * P^b between two sizes (1 = linear, 2 = quadratic)."""
+    return float(np.log(large[key] / small[key]) / np.log(large["profiles"] / small["profiles"]))
+
+
+def per_profile_model(results: list[dict], key: str) -> tuple[float, float]:
+    """(a, b) of seconds per profile = a + b * P, least squares over the measured sizes.
+
+    The peer lists compare each profile with all P profiles and then rank the catalogue from its peers, so
+    their cost per profile is a constant plus a part that grows with P; the top-N has no P term in its code.
+    """
+    sizes = np.array([row["profiles"] for row in results], dtype=np.float64)
+    per = np.array([row[key] / row["profiles"] for row in results])
+    if len(results) < 2:
+        return float(per[0]), 0.0
+    slope, intercept = np.polyfit(sizes, per, 1)
+    return float(intercept), float(max(slope, 0.0))
+
+
+def projection(results: list[dict], target: int = TARGET) -> dict[str, float]:
+    """One worker's seconds for `target` profiles per generator: the top-N at the largest size's per-profile
+    cost (linear), the peer lists from `per_profile_model` (quadratic in total)."""
+    largest = results[-1]
+    intercept, slope = per_profile_model(results, "peers_s")
+    return {
+        "top_n": largest["top_n_s"] / largest["profiles"] * target,
+        "peers": (intercept + slope * target) * target,
+    }
+
+
+def duration(seconds: float) -> str:
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:,.1f} {unit}"
+    return f"{seconds:.1f} s"
+
+
+def report(results: list[dict], chunk: int) -> None:
+    for row in results:
+        row["total_s"] = row["top_n_s"] + row["peers_s"]
+        row["total_cpu_s"] = row["top_n_cpu_s"] + row["peers_cpu_s"]
+    anchor = results[0]
+
+    def per_k(row: dict, key: str) -> float:
+        return row[key] / row["profiles"] * 1000
+
+    def ratio(row: dict, key: str) -> float:
+        return per_k(row, key) / per_k(anchor, key)
+
+    print(f"\nfan-out chunks of {chunk:,} profiles; top-{CANDIDATES} and {PEER_CANDIDATES} peer picks per profile, "
+          f"{THREADS} threads; anchor = {anchor['profiles']:,} profiles, ratio = time per profile / the anchor's "
+          f"(1.0 = linear growth)\n")
+    print("| profiles | chunks | top-N wall s | s / 1k | ratio | peer lists wall s | s / 1k | ratio |")
+    print("| " + " | ".join(["---"] * 8) + " |")
+    for row in results:
+        cells = [f"{row['profiles']:,}", str(row["chunks"])]
+        for key in ("top_n_s", "peers_s"):
+            cells += [f"{row[key]:.2f}", f"{per_k(row, key):.3f}", f"{ratio(row, key):.2f}"]
+        print("| " + " | ".join(cells) + " |")
+    print("\n| profiles | total wall s | wall s / 1k | wall ratio | total CPU s | CPU s / 1k | CPU ratio "
+          "| RSS before scoring MB | peak RSS MB |")
+    print("| " + " | ".join(["---"] * 9) + " |")
+    for row in results:
+        cells = [f"{row['profiles']:,}"]
+        for key in ("total_s", "total_cpu_s"):
+            cells += [f"{row[key]:.2f}", f"{per_k(row, key):.3f}", f"{ratio(row, key):.2f}"]
+        cells += [f"{row['rss_before_mb']:.0f}", f"{row['peak_mb']:.0f}"]
+        print("| " + " | ".join(cells) + " |")
+    if len(results) > 1:
+        small, large = results[-2], results[-1]
+        exponents = {name: growth_exponent(small, large, f"{name}_s") for name in ("top_n", "peers", "total")}
+        print(f"\ngrowth exponent b (wall t ~ P^b) between {small['profiles']:,} and {large['profiles']:,}: "
+              + ", ".join(f"{name} {b:.2f}" for name, b in exponents.items()))
+        extra = (large["peak_mb"] - large["rss_before_mb"]) - (small["peak_mb"] - small["rss_before_mb"])
+        print(f"scoring's peak above the RSS before it: {small['peak_mb'] - small['rss_before_mb']:.0f} MB at "
+              f"{small['profiles']:,}, {large['peak_mb'] - large['rss_before_mb']:.0f} MB at {large['profiles']:,} "
+              f"({extra * 1024 / (large['profiles'] - small['profiles']):.2f} kB per extra profile)")
+    intercept, slope = per_profile_model(results, "peers_s")
+    single = projection(results)
+    largest = results[-1]
+    print(f"\nprojection for {TARGET:,} profiles from one chunk worker's measured cost: top-N at "
+          f"{per_k(largest, 'top_n_s'):.3f} s / 1k (its cost at {largest['profiles']:,}, linear); peer lists at "
+          f"{intercept * 1e6:.0f} us + {slope * 1e9:.2f} us x P/1k per profile (P = all profiles; fitted over the "
+          f"sizes above, so P^2 in total). Workers on their own {THREADS} cores; database, artefact loading and the ranker not "
+          f"included:")
+    print("| workers | top-N | peer lists | both |")
+    print("| --- | --- | --- | --- |")
+    for workers in WORKERS:
+        print(f"| {workers} | {duration(single['top_n'] / workers)} | {duration(single['peers'] / workers)} | "
+              f"{duration(sum(single.values()) / workers)} |")
+    print(f"memory at {TARGET:,}: each worker holds every profile's vector ({TARGET * 64 * 4 / 1e9:.1f} GB at 64 "
+          f"float32 components) and, in the peer lists, a block of {WRITE_CHUNK} x {TARGET:,} similarities "
+          f"({WRITE_CHUNK * TARGET * 4 / 1e9:.0f} GB float32, plus top_k's negated copy and int64 indexes)")
+
+
+def report_writes(written: dict, results: list[dict]) -> None:
+    """The write-inclusive chunk beside the scoring-only one of the same size (or the anchor, per profile)."""
+    same = next((row for row in results if row["profiles"] == written["profiles"]), results[0])
+    scoring_per = (same["top_n_s"] + same["peers_s"]) / same["profiles"]
+    write_per = written["write_s"] / written["profiles"]
+    print(f"\nwrite_candidates itself (Candidate rows bulk-created in SQLite, a transaction per chunk), "
+          f"{written['profiles']:,} profiles: {written['write_s']:.1f} s ({write_per * 1000:.2f} s / 1k, CPU "
+          f"{written['write_cpu_s']:.1f} s), {written['rows']:,} rows, peak RSS {written['peak_mb']:.0f} MB; "
+          f"scoring only at {same['profiles']:,} in this run {scoring_per * 1000:.3f} s / 1k: write-inclusive / "
+          f"scoring-only = {write_per / scoring_per:.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("movielens", type=Path, help="a MovieLens folder (ratings.csv, movies.csv, tags.csv)")
+    parser.add_argument("--profiles", default="1000,10000,100000",
+                        help="comma-separated profile counts; the first is the anchor the ratios are taken against")
+    parser.add_argument("--chunk", type=int, default=FANOUT_CHUNK, help="profiles per fan-out chunk")
+    parser.add_argument("--epochs", type=int, default=5, help="training epochs (quality does not matter here)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--write-profiles", type=int, default=None,
+                        help="also run write_candidates with SQLite writes for this many profiles (default: the "
+                             "anchor size; 0 skips)")
+    args = parser.parse_args()
+    if not (args.movielens / "ratings.csv").is_file():
+        parser.error(f"{args.movielens}: no ratings.csv there")
+    sizes = [int(part) for part in args.profiles.split(",") if part.strip()]
+    if not sizes or min(sizes) < 1 or args.chunk < 1:
+        parser.error("--profiles and --chunk must be positive")
+    wall = time.perf_counter()
+    load_at_start = os.getloadavg()
+    data = from_movielens(args.movielens)
+    started = time.perf_counter()
+    model = HybridRecommender(HybridParams(epochs=args.epochs), seed=args.seed, threads=THREADS)
+    model.fit_events(data)
+    log(f"{data.n_users} users, {data.n_items} titles, {len(data.events)} ratings; hybrid fitted with "
+        f"{args.epochs} epochs in {time.perf_counter() - started:.1f} s")
+    with tempfile.TemporaryDirectory(prefix="marquee-bench-scale-") as workdir:
+        artifact = Path(workdir) / "embeddings.npz"
+        artifact.write_bytes(model.embeddings.to_bytes())
+        results = []
+        for n in sizes:
+            # A fresh process per size: its peak RSS is that size's alone.
+            with multiprocessing.get_context("spawn").Pool(1) as pool:
+                results.append(pool.apply(measure, (str(artifact), n, args.chunk, args.seed)))
+            row = results[-1]
+            log(f"{n:,} profiles: top-N {row['top_n_s']:.2f} s, peers {row['peers_s']:.2f} s, peak RSS "
+                f"{row['peak_mb']:.0f} MB (generated in {row['generate_s']:.1f} s)")
+        written = None
+        write_n = sizes[0] if args.write_profiles is None else args.write_profiles
+        if write_n > 0:
+            with multiprocessing.get_context("spawn").Pool(1) as pool:
+                written = pool.apply(measure_with_writes, (str(artifact), write_n, args.chunk, args.seed, workdir))
+    report(results, args.chunk)
+    if written:
+        report_writes(written, results)
+    load_at_end = os.getloadavg()
+    print(f"\nwall time {time.perf_counter() - wall:.0f} s; load average (1/5/15 min) at start "
+          f"{'/'.join(f'{x:.1f}' for x in load_at_start)}, at end {'/'.join(f'{x:.1f}' for x in load_at_end)} "
+          f"({os.cpu_count()} CPUs)")
+
+
+if __name__ == "__main__":
+    main()
