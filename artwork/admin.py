@@ -14,7 +14,8 @@ from charts import Interval, Series, interval_chart, line_chart
 
 from . import candidates, gate, reports
 from .models import ArtworkCandidate, BanditPolicy, PolicyState, PreviewCandidate
-from .services import forget_live_state, taste_segment
+from .policy_state import forget_live_state
+from .viewer import taste_segment
 
 
 @admin.register(ArtworkCandidate)

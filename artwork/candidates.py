@@ -75,7 +75,7 @@ def top_candidates(title: Title, n: int = 3) -> list[ArtworkCandidate]:
 
 def approve(candidates, approved: bool = True) -> int:
     """Staff approval: only approved candidates are ever served."""
-    from .services import forget_live_state
+    from .policy_state import forget_live_state
 
     count = ArtworkCandidate.objects.filter(pk__in=[c.pk for c in candidates]).update(approved=approved)
     forget_live_state()

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from . import evaluation, offline
 from .models import BanditPolicy
-from .services import forget_live_state
+from .policy_state import forget_live_state
 
 
 @dataclass

@@ -14,7 +14,8 @@ from activity.models import Impression, ViewingEvent
 
 from . import bandits
 from .models import ArtworkCandidate, BanditPolicy, PolicyState, PreviewCandidate, PreviewImpression
-from .services import forget_live_state, taste_segment
+from .policy_state import forget_live_state
+from .viewer import taste_segment
 
 FLUSH_SLACK = timedelta(minutes=5)  # impressions reach the table up to one buffer flush late
 

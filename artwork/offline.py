@@ -85,7 +85,7 @@ def platform_log(policy: BanditPolicy, *, limit: int = 200_000):
     """The impression log as arrays, with `policy`'s probabilities over each title's approved arms."""
     from . import bandits
     from .learning import rewarded_impressions
-    from .services import taste_segment
+    from .viewer import taste_segment
 
     state = (
         PolicyState.objects.filter(policy=policy, channel=PolicyState.Channel.ARTWORK)

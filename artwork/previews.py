@@ -224,7 +224,7 @@ def propose_previews(title: Title) -> list[PreviewCandidate]:
             kept_ids.append(candidate.pk)
             made.append(candidate)
     PreviewCandidate.objects.filter(title=title).exclude(pk__in=kept_ids).delete()
-    from .services import forget_live_state
+    from .policy_state import forget_live_state
 
     transaction.on_commit(forget_live_state)
     return made

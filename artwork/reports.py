@@ -13,7 +13,9 @@ from accounts.models import Profile
 from activity.models import Impression, ViewingEvent
 from catalog.models import MediaAsset, Title
 
-from .services import arm_probabilities, preview_probabilities, taste_segment
+from .artwork_choice import arm_probabilities
+from .preview_choice import preview_probabilities
+from .viewer import taste_segment
 
 REWARD_WINDOW = timedelta(hours=24)
 MIN_SHOWN = 20  # a segment's winner needs at least this many impressions

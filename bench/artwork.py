@@ -272,7 +272,7 @@ def serving_cost(world, seed: int, rows: int = 1000):
         rows_data = [(SEGMENTS[i % 3], i * ARMS, world[i % len(world)][0], float(rng.random() < 0.1))
                      for i in range(2000)]
         params = json.loads(json.dumps(bandits.update(kind, {}, rows_data)))  # as stored: JSON lists
-        compiled = bandits.compile_state(kind, params)  # once per state version (cached by artwork.services)
+        compiled = bandits.compile_state(kind, params)  # once per state version (cached by artwork.policy_state)
         before, after, before_cpu, after_cpu = [], [], [], []
         for r in range(rows):
             start, cpu = time.perf_counter(), time.thread_time()

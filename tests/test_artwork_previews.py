@@ -13,7 +13,7 @@ from django.utils import timezone
 from tagging_media import shot, write_video
 
 from activity.models import ViewingEvent
-from artwork import bandits, learning, previews, services
+from artwork import bandits, learning, previews, viewer
 from artwork.models import BanditPolicy, PolicyState, PreviewCandidate, PreviewImpression
 from artwork.services import choose_preview, forget_live_state, preview_probabilities
 from catalog.models import MediaAsset
@@ -305,11 +305,11 @@ def test_the_default_session_survives_midnight_and_ends_after_a_long_absence():
     cache.clear()
     before = datetime(2026, 3, 1, 23, 59, 50, tzinfo=UTC)
     with mock.patch("django.utils.timezone.now", return_value=before):
-        first = services._session_key(profile)
+        first = viewer.session_key(profile)
     with mock.patch("django.utils.timezone.now", return_value=before + timedelta(seconds=20)):
-        assert services._session_key(profile) == first  # the date changed, the session did not
+        assert viewer.session_key(profile) == first  # the date changed, the session did not
     cache.delete(f"artwork:session:{profile.pk}")  # what the cache does after SESSION_IDLE_SECONDS away
-    assert services._session_key(profile) != first
+    assert viewer.session_key(profile) != first
 
 
 def test_the_command_proposes_windows_for_titles_with_video(tmp_path):

@@ -1,5 +1,6 @@
 """Tolerant reading of MovieLens rows for the importer: what a bad row is, what each file's report
-counts, and the checks that turn a field's text into a value or a reason to skip the row.
+counts, and the checks that turn a field's text into a value or a reason to skip the row (the reader
+that applies them row by row is `catalog.movielens_rows`).
 
 The format itself (headers, title and year, genres, tags) is `catalog.movielens_files`, shared with the
 recommender's strict reader; these checks are the importer's, which reports a bad row and goes on.
