@@ -268,6 +268,20 @@ def test_billing_history_lists_only_the_accounts_own_invoices(member, plans):
     assert client.get(reverse("storefront:invoice", args=[theirs.pk])).status_code == 404
 
 
+def test_the_billing_and_plan_pages_say_billing_is_simulated(member):
+    # There is no payment processor: where charges are chosen and listed, one include says none is real.
+    client, _, _ = member
+    for url in (
+        reverse("storefront:billing_history"),
+        reverse("storefront:plan_change"),
+        reverse("storefront:plan_confirm", args=["premium"]),
+    ):
+        response = client.get(url)
+        assert "storefront/_simulated_billing.html" in [t.name for t in response.templates], url
+        assert "Billing is simulated" in response.content.decode()
+        assert "no real charges are made" in response.content.decode()
+
+
 # --- password and playback ----------------------------------------------------------------------
 
 
