@@ -17,7 +17,7 @@ from .artifacts import load_artifact
 from .dataset import Dataset, Pairs, SignalWeights
 from .hybrid import Embeddings
 from .models import Candidate, ItemNeighbour, ModelVersion
-from .scoring import item_neighbours, peer_lists, top_n_for_users
+from .scoring import PEER_POOL, item_neighbours, peer_lists, top_n_for_users
 
 
 def setting(name: str, default):
@@ -89,7 +89,10 @@ def write_candidates(
     else:
         hybrid = top_n_for_users(emb, users, seen, n, chunk, workers=setting("RECOMMENDER_THREADS", 2))
         top = ((batch, best, scores, None, None) for batch, best, scores in hybrid)
-    peers = peer_lists(emb, liked, users, seen, setting("RECOMMENDER_PEER_CANDIDATES", 50), chunk=chunk)
+    peers = peer_lists(
+        emb, liked, users, seen, setting("RECOMMENDER_PEER_CANDIDATES", 50), chunk=chunk,
+        pool_size=setting("RECOMMENDER_PEER_POOL", PEER_POOL),
+    )
     sources = [
         (Candidate.Source.MODEL, top),
         (Candidate.Source.PEERS, ((batch, best, scores, None, None) for batch, best, scores in peers)),

@@ -113,25 +113,48 @@ def item_neighbours(emb: Embeddings, k: int, chunk: int = 1024) -> Iterator[tupl
         yield batch, best, np.take_along_axis(sims, best, axis=1)
 
 
+# How many profiles "viewers like you" may draw its peers from. Comparing every profile with every other
+# is quadratic: at 100k profiles it was 98% of batch-scoring time (bench/scoring_scale.py). A bounded pool
+# keeps scoring linear in the profile count, and the most active profiles are the peers with most to give.
+PEER_POOL = 20_000
+
+
+def peer_pool(liked: sp.csr_matrix, size: int = PEER_POOL) -> np.ndarray:
+    """Sorted indexes of the candidate peers: every profile up to `size`, else the `size` that liked most titles.
+
+    Ties go to the lower index, so every fan-out chunk, computing it from the same matrix, gets the same pool.
+    """
+    n = liked.shape[0]
+    if size <= 0 or n <= size:
+        return np.arange(n)
+    most_active_first = np.lexsort((np.arange(n), -np.diff(liked.indptr)))
+    return np.sort(most_active_first[:size])
+
+
 def peer_lists(
     emb: Embeddings, liked: sp.csr_matrix, users: np.ndarray, seen: sp.csr_matrix, n: int,
-    peers: int = 30, chunk: int = 512,
+    peers: int = 30, chunk: int = 512, pool_size: int = PEER_POOL,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Viewers like you: the titles the most similar profiles (cosine of user vectors) liked, weighted by similarity."""
+    """Viewers like you: the titles the most similar profiles of the peer pool (cosine of user vectors) liked,
+    weighted by similarity. A profile is never its own peer."""
     vectors = emb.user_vectors / np.maximum(np.linalg.norm(emb.user_vectors, axis=1, keepdims=True), 1e-9)
-    peers = min(peers, len(vectors) - 1)
+    pool = peer_pool(liked, pool_size)
+    pool_vectors, pool_liked = vectors[pool], liked[pool]
+    peers = min(peers, len(pool) - 1)
     for start in range(0, len(users), chunk):
         batch = users[start : start + chunk]
         if peers < 1:
             yield batch, np.zeros((len(batch), 0), dtype=np.int64), np.zeros((len(batch), 0))
             continue
-        sims = vectors[batch] @ vectors.T
-        sims[np.arange(len(batch)), batch] = -np.inf
+        sims = vectors[batch] @ pool_vectors.T
+        at = np.minimum(np.searchsorted(pool, batch), len(pool) - 1)
+        in_pool = pool[at] == batch
+        sims[np.flatnonzero(in_pool), at[in_pool]] = -np.inf
         nearest = top_k(sims, peers)
         weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0)
         rows = np.repeat(np.arange(len(batch)), peers)
-        peer_matrix = sp.csr_matrix((weights.ravel(), (rows, nearest.ravel())), shape=(len(batch), len(vectors)))
-        scores = (peer_matrix @ liked).toarray().astype(np.float32)
+        peer_matrix = sp.csr_matrix((weights.ravel(), (rows, nearest.ravel())), shape=(len(batch), len(pool)))
+        scores = (peer_matrix @ pool_liked).toarray().astype(np.float32)
         mask_rows(scores, seen[batch])
         scores[scores <= 0] = -np.inf  # only titles some peer actually liked
         best = top_k(scores, n)

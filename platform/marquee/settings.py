@@ -291,6 +291,8 @@ RECOMMENDER_THREADS = env_int("RECOMMENDER_THREADS", 2)
 RECOMMENDER_DISLIKE_AT = env_float("RECOMMENDER_DISLIKE_AT", 2.0)
 # Stored per profile/title by batch scoring: "viewers like you" candidates and similar-title neighbours.
 RECOMMENDER_PEER_CANDIDATES = env_int("RECOMMENDER_PEER_CANDIDATES", 50)
+# Peers are drawn from at most this many profiles (the most active), so batch scoring stays linear.
+RECOMMENDER_PEER_POOL = env_int("RECOMMENDER_PEER_POOL", 20_000)
 RECOMMENDER_NEIGHBOURS = env_int("RECOMMENDER_NEIGHBOURS", 20)
 # Above this many profiles, batch scoring after training fans out as a chord of chunks on the ml queue.
 RECOMMENDER_FANOUT_PROFILES = env_int("RECOMMENDER_FANOUT_PROFILES", 50_000)
