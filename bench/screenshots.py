@@ -1,10 +1,13 @@
-"""Screenshots of the home page, the staff dashboard and the queue monitor for docs/, taken with Debian's Chromium
-(launched the way the browser tests launch it, tests/browser.py).
+"""Screenshots of the home page, a title page playing its preview, the staff dashboard and the queue monitor
+for docs/, taken with Debian's Chromium (launched the way the browser tests launch it, tests/browser.py).
 
     .venv/bin/python bench/screenshots.py [--database-url postgres://postgres@127.0.0.1:5432/marquee_bench]
+        [--only title-preview.png,home.png]
 
 Uses the database `bench/web_load.py` seeds (run that first), serves it with gunicorn (DEBUG=1 so
-posters are served from MEDIA_ROOT), signs in as the demo viewer and the demo staff member.
+posters and videos are served from MEDIA_ROOT), signs in as the demo viewer and the demo staff member.
+That database is seeded without a worker, so the demo videos are put through the media pipeline here
+first (in this process, once), which proposes their preview windows.
 """
 
 import argparse
@@ -47,11 +50,36 @@ staff = User.objects.get(email=settings.DEMO_STAFF_EMAIL)
 from activity.models import ViewingEvent
 halfway = (ViewingEvent.objects.filter(profile=profile, hidden_at__isnull=True, completion__gt=0.2,
                                        completion__lt=ViewingEvent.FINISHED_AT).order_by("-started_at").first())
+# A title with a preview for the title page: no worker ran the seeded videos' pipeline, so run it here
+# (eagerly: the pipeline's end proposes the preview windows, as a worker would).
+from artwork.models import PreviewCandidate
+from catalog.models import MediaAsset, Title
+from tagging.services import pipeline_signature
+if not PreviewCandidate.objects.filter(approved=True, asset__status=MediaAsset.Status.READY).exists():
+    for asset_id in MediaAsset.objects.filter(kind=MediaAsset.Kind.VIDEO, status=MediaAsset.Status.PENDING
+                                              ).values_list("pk", flat=True):
+        pipeline_signature(asset_id).apply()
+previewed = (Title.objects.visible_to(profile).filter(preview_candidates__approved=True,
+             preview_candidates__asset__status=MediaAsset.Status.READY).order_by("pk").first())
 print(json.dumps({"viewer": session(profile.account, profile), "staff": session(staff),
-                  "resume_title": halfway.title_id if halfway else None}))
+                  "resume_title": halfway.title_id if halfway else None,
+                  "preview_title": previewed.pk if previewed else None}))
 """
-    out = subprocess.run([PYTHON, "-c", code], cwd=REPO, env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run([PYTHON, "-c", code], cwd=REPO, env={**env, "CELERY_TASK_ALWAYS_EAGER": "1"}, check=True,
+                         capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def wait_for_preview(page, seconds: float = 20) -> None:
+    """Until the title page's preview has played a second of its window (polled with page.evaluate:
+    page.wait_for_function compiles its predicate in the page, which the CSP refuses)."""
+    playing = """(v => !!v && !v.paused && v.played.length > 0 && v.played.end(0) - v.played.start(0) > 1)
+                 (document.querySelector('video[data-title-preview]'))"""
+    for _ in range(int(seconds * 10)):
+        if page.evaluate(playing):
+            return
+        page.wait_for_timeout(100)
+    raise SystemExit("the title page's preview did not play")
 
 
 def main() -> None:
@@ -59,7 +87,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/marquee_bench")
     parser.add_argument("--chromium", default=CHROMIUM)
     parser.add_argument("--out", default=str(REPO / "docs"))
+    parser.add_argument("--only", default="", help="comma-separated file names to take (default: all)")
     args = parser.parse_args()
+    wanted = {name for name in args.only.split(",") if name}
     env = {**os.environ, "DATABASE_URL": args.database_url, "DEBUG": "1", "LOG_LEVEL": "WARNING",
            "DJANGO_SETTINGS_MODULE": "marquee.settings",
            "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "platform")])}
@@ -80,7 +110,14 @@ def main() -> None:
             if sessions.get("resume_title"):
                 shots.append(("viewer", f"/watch/{sessions['resume_title']}/", "watch-resume.png",
                               {"width": 1366, "height": 900}))
+            if sessions.get("preview_title"):
+                shots.append(("viewer", f"/title/{sessions['preview_title']}/", "title-preview.png",
+                              {"width": 1366, "height": 900}))
+            else:
+                print("no title with a preview: title-preview.png not taken", file=sys.stderr)
             for who, path, name, viewport in shots:
+                if wanted and name not in wanted:
+                    continue
                 context = browser.new_context(viewport=viewport)
                 context.add_cookies([{"name": "sessionid", "value": sessions[who], "url": base}])
                 page = context.new_page()
@@ -90,6 +127,8 @@ def main() -> None:
                     page.fill("#support-chat input[name=question]", "When is my next payment?")
                     page.press("#support-chat input[name=question]", "Enter")
                     page.wait_for_selector(".support-chat-log .from-bot", timeout=20_000)
+                if name == "title-preview.png":  # the muted preview playing over the artwork, a second in
+                    wait_for_preview(page)
                 page.screenshot(path=str(Path(args.out) / name), full_page=name not in ("home.png", "chat.png"))
                 print("wrote", Path(args.out) / name)
                 context.close()
