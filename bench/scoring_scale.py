@@ -43,6 +43,7 @@ sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "platform")]
 
 from recommendations.dataset import from_movielens  # noqa: E402
 from recommendations.hybrid import Embeddings, HybridParams, HybridRecommender  # noqa: E402
+from recommendations.scoring import PEER_POOL  # noqa: E402
 
 # The production settings' defaults (platform/marquee/settings.py), which a chunk runs with.
 CANDIDATES = 100  # RECOMMENDER_CANDIDATES
@@ -188,13 +189,19 @@ def growth_exponent(small: dict, large: dict, key: str) -> float:
     return float(np.log(large[key] / small[key]) / np.log(large["profiles"] / small["profiles"]))
 
 
-def per_profile_model(results: list[dict], key: str) -> tuple[float, float]:
-    """(a, b) of seconds per profile = a + b * P, least squares over the measured sizes.
+def compared(profiles: int) -> int:
+    """How many profiles each profile is compared with in the peer lists: all of them, up to the peer pool."""
+    return min(profiles, PEER_POOL)
 
-    The peer lists compare each profile with all P profiles and then rank the catalogue from its peers, so
-    their cost per profile is a constant plus a part that grows with P; the top-N has no P term in its code.
+
+def per_profile_model(results: list[dict], key: str) -> tuple[float, float]:
+    """(a, b) of seconds per profile = a + b * C, least squares over the measured sizes, C = `compared(P)`.
+
+    The peer lists compare each profile with the C profiles of the peer pool and then rank the catalogue
+    from its peers, so their cost per profile is a constant plus a part that grows with C (with P until
+    the pool is full, then no more); the top-N has no such term in its code.
     """
-    sizes = np.array([row["profiles"] for row in results], dtype=np.float64)
+    sizes = np.array([compared(row["profiles"]) for row in results], dtype=np.float64)
     per = np.array([row[key] / row["profiles"] for row in results])
     if len(results) < 2:
         return float(per[0]), 0.0
@@ -204,12 +211,12 @@ def per_profile_model(results: list[dict], key: str) -> tuple[float, float]:
 
 def projection(results: list[dict], target: int = TARGET) -> dict[str, float]:
     """One worker's seconds for `target` profiles per generator: the top-N at the largest size's per-profile
-    cost (linear), the peer lists from `per_profile_model` (quadratic in total)."""
+    cost (linear), the peer lists from `per_profile_model` (linear in total once the peer pool is full)."""
     largest = results[-1]
     intercept, slope = per_profile_model(results, "peers_s")
     return {
         "top_n": largest["top_n_s"] / largest["profiles"] * target,
-        "peers": (intercept + slope * target) * target,
+        "peers": (intercept + slope * compared(target)) * target,
     }
 
 
@@ -265,8 +272,8 @@ def report(results: list[dict], chunk: int) -> None:
     largest = results[-1]
     print(f"\nprojection for {TARGET:,} profiles from one chunk worker's measured cost: top-N at "
           f"{per_k(largest, 'top_n_s'):.3f} s / 1k (its cost at {largest['profiles']:,}, linear); peer lists at "
-          f"{intercept * 1e6:.0f} us + {slope * 1e9:.2f} us x P/1k per profile (P = all profiles; fitted over the "
-          f"sizes above, so P^2 in total). Workers on their own {THREADS} cores; database, artefact loading and the ranker not "
+          f"{intercept * 1e6:.0f} us + {slope * 1e9:.2f} us x C/1k per profile (C = profiles compared, all of them up "
+          f"to the {PEER_POOL:,}-profile peer pool; fitted over the sizes above). Workers on their own {THREADS} cores; database, artefact loading and the ranker not "
           f"included:")
     print("| workers | top-N | peer lists | both |")
     print("| --- | --- | --- | --- |")
@@ -274,8 +281,8 @@ def report(results: list[dict], chunk: int) -> None:
         print(f"| {workers} | {duration(single['top_n'] / workers)} | {duration(single['peers'] / workers)} | "
               f"{duration(sum(single.values()) / workers)} |")
     print(f"memory at {TARGET:,}: each worker holds every profile's vector ({TARGET * 64 * 4 / 1e9:.1f} GB at 64 "
-          f"float32 components) and, in the peer lists, a block of {WRITE_CHUNK} x {TARGET:,} similarities "
-          f"({WRITE_CHUNK * TARGET * 4 / 1e9:.0f} GB float32, plus top_k's negated copy and int64 indexes)")
+          f"float32 components) and, in the peer lists, a block of {WRITE_CHUNK} x {compared(TARGET):,} similarities "
+          f"({WRITE_CHUNK * compared(TARGET) * 4 / 1e6:.0f} MB float32, plus top_k's negated copy and int64 indexes)")
 
 
 def report_writes(written: dict, results: list[dict]) -> None:

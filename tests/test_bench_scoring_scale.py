@@ -48,10 +48,22 @@ def test_it_makes_the_asked_number_of_profiles_with_a_few_seen_titles_each():
     assert np.allclose(profiles.user_vectors.mean(axis=0), emb.user_vectors.mean(axis=0), atol=0.3)
 
 
-def test_the_per_profile_model_recovers_a_cost_that_grows_with_the_profile_count():
+def test_the_per_profile_model_recovers_a_cost_that_grows_with_the_profiles_compared():
     bench = load_bench()
-    rows = [{"profiles": p, "peers_s": p * (2e-4 + 3e-9 * p)} for p in (1_000, 10_000, 100_000)]
+    pool = bench.PEER_POOL
+    rows = [{"profiles": p, "peers_s": p * (2e-4 + 3e-9 * min(p, pool))} for p in (1_000, 10_000, 100_000)]
 
     intercept, slope = bench.per_profile_model(rows, "peers_s")
 
     assert np.isclose(intercept, 2e-4) and np.isclose(slope, 3e-9)
+
+
+def test_past_the_peer_pool_the_projection_grows_linearly():
+    bench = load_bench()
+    rows = [{"profiles": p, "top_n_s": p * 1e-4, "peers_s": p * (2e-4 + 3e-9 * min(p, bench.PEER_POOL))}
+            for p in (1_000, 10_000, 100_000)]
+
+    ten_million = bench.projection(rows, 10_000_000)["peers"]
+    twenty_million = bench.projection(rows, 20_000_000)["peers"]
+
+    assert np.isclose(twenty_million, 2 * ten_million)
