@@ -214,9 +214,15 @@ def projection(results: list[dict], target: int = TARGET) -> dict[str, float]:
     cost (linear), the peer lists from `per_profile_model` (linear in total once the peer pool is full)."""
     largest = results[-1]
     intercept, slope = per_profile_model(results, "peers_s")
+    # Past a full peer pool each profile is compared with the same number of others: the largest size's
+    # measured cost per profile then holds (it is above the fit's where load noise lifted it).
+    if compared(target) == compared(largest["profiles"]):
+        per_peer_profile = largest["peers_s"] / largest["profiles"]
+    else:
+        per_peer_profile = intercept + slope * compared(target)
     return {
         "top_n": largest["top_n_s"] / largest["profiles"] * target,
-        "peers": (intercept + slope * compared(target)) * target,
+        "peers": per_peer_profile * target,
     }
 
 
@@ -273,7 +279,7 @@ def report(results: list[dict], chunk: int) -> None:
     print(f"\nprojection for {TARGET:,} profiles from one chunk worker's measured cost: top-N at "
           f"{per_k(largest, 'top_n_s'):.3f} s / 1k (its cost at {largest['profiles']:,}, linear); peer lists at "
           f"{intercept * 1e6:.0f} us + {slope * 1e9:.2f} us x C/1k per profile (C = profiles compared, all of them up "
-          f"to the {PEER_POOL:,}-profile peer pool; fitted over the sizes above). Workers on their own {THREADS} cores; database, artefact loading and the ranker not "
+          f"to the {PEER_POOL:,}-profile peer pool; fitted over the sizes above, or the largest size's own cost once the pool is full there). Workers on their own {THREADS} cores; database, artefact loading and the ranker not "
           f"included:")
     print("| workers | top-N | peer lists | both |")
     print("| --- | --- | --- | --- |")
