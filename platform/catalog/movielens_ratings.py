@@ -66,11 +66,9 @@ def import_ratings(reader: RowReader, path: Path, title_ids: dict[int, int], now
                 stars = half_stars(rating)
                 rated_at = unix_time(timestamp, now)
             except ValueError as error:
-                kind = str(error).split(" ", 1)[0]
-                reader.bad(report, path.name, line, str(error), f"bad {kind}")
+                reader.bad_field(report, path.name, line, error)
                 continue
-            if ml_movie not in title_ids:
-                reader.bad(report, path.name, line, f"unknown movieId {ml_movie}", "unknown movieId")
+            if not reader.known_title(report, path.name, line, ml_movie, title_ids):
                 continue
             if (ml_user, ml_movie) in parsed:
                 reader.bad(report, path.name, line, f"user {ml_user} rated movie {ml_movie} twice",

@@ -111,3 +111,14 @@ class RowReader:
             raise problem
         report.skipped[kind] += 1
         self.report.bad_rows.append(problem)
+
+    def bad_field(self, report: FileReport, file: str, line: int, error: ValueError) -> None:
+        """A field check failed: its message names the field first ("userId ..."), which is also the kind."""
+        self.bad(report, file, line, str(error), f"bad {str(error).split(' ', 1)[0]}")
+
+    def known_title(self, report: FileReport, file: str, line: int, ml_movie: int, title_ids: dict[int, int]) -> bool:
+        """Whether the row's movieId was imported from movies.csv; if not, the row is reported."""
+        if ml_movie in title_ids:
+            return True
+        self.bad(report, file, line, f"unknown movieId {ml_movie}", "unknown movieId")
+        return False

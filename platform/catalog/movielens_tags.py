@@ -29,11 +29,9 @@ def import_tags(reader: RowReader, path: Path, title_ids: dict[int, int], now: i
                 ml_movie = positive_id(movie_id, "movieId")
                 unix_time(timestamp, now)
             except ValueError as error:
-                kind = str(error).split(" ", 1)[0]
-                reader.bad(report, path.name, line, str(error), f"bad {kind}")
+                reader.bad_field(report, path.name, line, error)
                 continue
-            if ml_movie not in title_ids:
-                reader.bad(report, path.name, line, f"unknown movieId {ml_movie}", "unknown movieId")
+            if not reader.known_title(report, path.name, line, ml_movie, title_ids):
                 continue
             if control := control_character(raw_tag):
                 reader.bad(report, path.name, line, f"tag contains a control character ({control})",

@@ -86,10 +86,7 @@ def reconcile_links(
     reader: RowReader, path: Path, links: dict[int, Link], report: FileReport, title_ids: dict[int, int]
 ) -> None:
     """Report links to unknown titles; update titles whose external ids changed since the last import."""
-    for ml_id, link in links.items():
-        if ml_id not in title_ids:
-            reader.bad(report, path.name, link.line, f"unknown movieId {ml_id}", "unknown movieId")
-    known = [ml_id for ml_id in links if ml_id in title_ids]
+    known = [ml_id for ml_id, link in links.items() if reader.known_title(report, path.name, link.line, ml_id, title_ids)]
     for start in range(0, len(known), reader.batch_size):
         chunk = known[start : start + reader.batch_size]
         changed = []
