@@ -14,30 +14,39 @@ log = logging.getLogger(__name__)
 
 def assess_asset(asset: MediaAsset):
     """The asset's `aesthetics.Assessment`, or None when it is not a readable image."""
+    return _assess_file(asset.file, f"asset {asset.pk}")
+
+
+def _assess_file(file, label: str):
     from . import aesthetics  # OpenCV is loaded by the work that scores, not by every web process
 
     try:
-        with asset.file.open("rb") as handle, Image.open(handle) as image:
+        with file.open("rb") as handle, Image.open(handle) as image:
             image.load()
             return aesthetics.assess(image)
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError) as error:
-        log.warning("artwork: cannot score asset %s: %s", asset.pk, error)
+        log.warning("artwork: cannot score %s: %s", label, error)
         return None
+
+
+def _duplicate_among(title_id: int, phash: str, exclude_asset_id: int | None = None) -> ArtworkCandidate | None:
+    """The title's best-scored candidate that is a near-duplicate of `phash`, if any."""
+    from . import aesthetics
+
+    others = ArtworkCandidate.objects.filter(title_id=title_id).exclude(asset_id=exclude_asset_id).order_by("-score")
+    return next((o for o in others if o.phash and aesthetics.near_duplicate(o.phash, phash)), None)
 
 
 @transaction.atomic
-def add_candidate(asset: MediaAsset, source: str = ArtworkCandidate.Source.UPLOAD) -> ArtworkCandidate | None:
-    """Score an image asset as a candidate of its title (idempotent per asset); marks near-duplicates."""
-    from . import aesthetics
+def add_candidate(asset: MediaAsset, source: str = ArtworkCandidate.Source.UPLOAD,
+                  assessed=None) -> ArtworkCandidate | None:
+    """Score an image asset as a candidate of its title (idempotent per asset); marks near-duplicates.
 
-    assessed = assess_asset(asset)
+    `assessed` is the asset's image already scored (a keyframe judged before it was copied)."""
+    assessed = assessed or assess_asset(asset)
     if assessed is None:
         return None
-    duplicate = None
-    for other in ArtworkCandidate.objects.filter(title_id=asset.title_id).exclude(asset=asset).order_by("-score"):
-        if other.phash and aesthetics.near_duplicate(other.phash, assessed.phash):
-            duplicate = other
-            break
+    duplicate = _duplicate_among(asset.title_id, assessed.phash, exclude_asset_id=asset.pk)
     components = dict(assessed.components, duplicate_penalty=1.0 if duplicate else 0.0)
     score = assessed.score - (1.5 if duplicate else 0.0)
     candidate, _ = ArtworkCandidate.objects.update_or_create(asset=asset, defaults={
@@ -47,23 +56,42 @@ def add_candidate(asset: MediaAsset, source: str = ArtworkCandidate.Source.UPLOA
     return candidate
 
 
-def propose_from_keyframes(title: Title, *, limit: int = 12) -> list[ArtworkCandidate]:
-    """Copy the title's best keyframes (by tagging's quality) into still assets and score them as candidates."""
+def propose_from_keyframes(title: Title, *, limit: int = 12, video: MediaAsset | None = None) -> list[ArtworkCandidate]:
+    """Copy the best keyframes (of the title, or of one video) into still assets and score them as candidates.
+
+    Keyframes are ranked by the aesthetic score; black or blurred frames and near-duplicates of a candidate
+    the title already has are never copied. Candidates start unapproved: staff approve what is served.
+    """
     from django.core.files.base import ContentFile
 
-    from tagging.models import Keyframe  # tagging's models are read-only here: it owns shots and keyframes
+    from tagging.models import COPIED_FROM_KEYFRAME, Keyframe  # tagging owns shots and keyframes: read only
+
+    if limit <= 0:
+        return []
+    keyframes = Keyframe.objects.filter(shot__asset__title=title).exclude(image="")
+    if video is not None:
+        keyframes = keyframes.filter(shot__asset=video)
+    # Tagging's quality bounds the work on a long feature; the aesthetic score then picks among these.
+    pool = keyframes.order_by("-quality", "pk")[:max(4 * limit, 24)]
+    scored = [(keyframe, _assess_file(keyframe.image, f"keyframe {keyframe.pk}")) for keyframe in pool]
+    ranked = sorted(((k, a) for k, a in scored if a is not None), key=lambda pair: -pair[1].score)
 
     made = []
-    keyframes = Keyframe.objects.filter(shot__asset__title=title).order_by("-quality")[:limit]
-    for keyframe in keyframes:
+    for keyframe, assessed in ranked:
+        if len(made) >= limit:
+            break
+        if assessed.components["black_penalty"] or assessed.components["blur_penalty"]:
+            continue
         name = f"keyframe-{keyframe.pk}.jpg"
         asset = MediaAsset.objects.filter(title=title, role=MediaAsset.Role.STILL, file__endswith=name).first()
         if asset is None:
+            if _duplicate_among(title.pk, assessed.phash):
+                continue
             asset = MediaAsset(title=title, kind=MediaAsset.Kind.IMAGE, role=MediaAsset.Role.STILL,
-                               status=MediaAsset.Status.READY)
+                               status=MediaAsset.Status.READY, metadata={COPIED_FROM_KEYFRAME: keyframe.pk})
             with keyframe.image.open("rb") as handle:
                 asset.file.save(name, ContentFile(handle.read()), save=True)
-        candidate = add_candidate(asset, ArtworkCandidate.Source.KEYFRAME)
+        candidate = add_candidate(asset, ArtworkCandidate.Source.KEYFRAME, assessed)
         if candidate:
             made.append(candidate)
     return made

@@ -179,10 +179,15 @@ class FootageProposal(models.Model):
 
     Written by `artwork.proposals.propose_for_title` for each of the title's videos it read, also when a
     video yields no window (too short, static or black), so such a video is not read again every sweep.
+    `keyframes` is set once the video's keyframes were proposed as artwork, so that happens once per video.
     """
 
     asset = models.OneToOneField(MediaAsset, on_delete=models.CASCADE, related_name="artwork_proposal")
     windows = models.PositiveIntegerField(default=0)
+    keyframes = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Artwork candidates proposed from this video's keyframes; empty: not proposed yet",
+    )
     proposed_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -4,9 +4,11 @@ The media pipeline's `video_processed` signal queues `propose_previews_task` for
 (`propose_missing`) queues the same task for any processed video that has no `FootageProposal` yet (a send
 lost with a worker, videos processed before this existed). A title is proposed under its job lock, and
 proposing is idempotent (windows are updated in place), so a title queued twice is read once at a time and
-ends the same.
+ends the same. Each video's best keyframes are proposed as artwork candidates (pending staff approval) once,
+at most `ARTWORK_KEYFRAME_PROPOSALS` per video.
 """
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,27 +22,39 @@ SWEEP_BATCH = 50  # titles queued per sweep; the next sweep takes the rest
 
 
 def propose_for_title(title_id: int, now=None) -> dict:
-    """Propose the title's preview windows under its job lock and record each video read."""
+    """Propose the title's preview windows, and each new video's best keyframes as artwork candidates,
+    under the title's job lock; record each video read."""
+    from .candidates import propose_from_keyframes
     from .previews import propose_previews
 
     title = Title.objects.filter(pk=title_id).first()
     if title is None:
         return {"title": title_id, "missing": True}
+    per_video = settings.ARTWORK_KEYFRAME_PROPOSALS
+    stills = 0
     try:
         with exclusive_job(f"artwork.propose:{title_id}"), transaction.atomic():
             made = propose_previews(title)
             videos = MediaAsset.objects.filter(
                 title=title, kind=MediaAsset.Kind.VIDEO, status=MediaAsset.Status.READY
-            ).values_list("pk", flat=True)
-            for asset_id in videos:
-                FootageProposal.objects.update_or_create(
-                    asset_id=asset_id,
-                    defaults={"windows": sum(w.asset_id == asset_id for w in made),
+            )
+            for video in videos:
+                proposal, _ = FootageProposal.objects.update_or_create(
+                    asset=video,
+                    defaults={"windows": sum(w.asset_id == video.pk for w in made),
                               "proposed_at": now or timezone.now()},
                 )
+                # Keyframe artwork once per video: a re-run or a re-processed video adds no candidates
+                # (staff may have rejected them). With the setting at 0 nothing is recorded, so nothing is
+                # marked as done that was not.
+                if proposal.keyframes is None and per_video > 0:
+                    proposal.keyframes = len(propose_from_keyframes(title, limit=per_video, video=video))
+                    proposal.save(update_fields=["keyframes"])
+                    stills += proposal.keyframes
     except JobAlreadyRunning:
         return {"title": title_id, "skipped": "another proposal for this title is running"}
-    return {"note": f"{len(made)} preview window(s) for {title.name}", "title": title.pk}
+    return {"note": f"{len(made)} preview window(s), {stills} keyframe artwork candidate(s) for {title.name}",
+            "title": title.pk}
 
 
 def titles_missing_proposals(limit: int = SWEEP_BATCH) -> list[int]:

@@ -54,6 +54,15 @@ class Keyframe(models.Model):
         return f"keyframe {self.frame} of {self.shot}"
 
 
+# `MediaAsset.metadata` key of a still copied from a keyframe (artwork's proposed candidates): its frame was
+# tagged as part of its video, so the pipeline leaves the copy alone rather than tag the same frame twice.
+COPIED_FROM_KEYFRAME = "copied_from_keyframe"
+
+
+def is_keyframe_copy(asset) -> bool:
+    return bool((asset.metadata or {}).get(COPIED_FROM_KEYFRAME))
+
+
 SHOTS_TAGGER = "shots"  # the tagger name of title-level suggestions aggregated from keyframe suggestions
 
 

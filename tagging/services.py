@@ -14,7 +14,7 @@ from catalog.formats import HEAD_BYTES, check_media, kind_of
 from catalog.models import MediaAsset, Title, TitleTag
 from jobs import enqueue_on_commit
 
-from .models import SHOTS_TAGGER, Shot, TagSuggestion, TrainingLabel
+from .models import SHOTS_TAGGER, Shot, TagSuggestion, TrainingLabel, is_keyframe_copy
 from .signals import video_processed  # noqa: F401  (public: other features connect to it through here)
 
 # `pipeline` (OpenCV, ~18 MB) is imported inside the functions that run it, so web processes that
@@ -50,7 +50,8 @@ def retag_title(title_id: int, progress=None) -> dict:
     title = Title.objects.filter(pk=title_id).first()
     if title is None:
         return {"title": title_id, "missing": True}
-    assets = list(title.media_assets.exclude(status=MediaAsset.Status.FAILED).order_by("id"))
+    assets = [asset for asset in title.media_assets.exclude(status=MediaAsset.Status.FAILED).order_by("id")
+              if not is_keyframe_copy(asset)]  # a copied keyframe is tagged through its video
     retagged, queued = [], []
     for done, asset in enumerate(assets, start=1):
         if Shot.objects.filter(asset=asset, keyframe__isnull=False).exists():

@@ -6,10 +6,12 @@ from django.dispatch import Signal, receiver
 
 from catalog.models import MediaAsset
 
+from .models import is_keyframe_copy
+
 
 @receiver(post_save, sender=MediaAsset, dispatch_uid="tagging.media_asset_created")
 def media_asset_created(sender, instance: MediaAsset, created: bool, raw: bool = False, **kwargs) -> None:
-    if created and not raw and instance.file:
+    if created and not raw and instance.file and not is_keyframe_copy(instance):
         from .services import enqueue_asset
 
         enqueue_asset(instance.pk)

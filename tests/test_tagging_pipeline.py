@@ -174,7 +174,7 @@ def test_ingest_media_command_creates_the_asset_and_queues_the_pipeline(tmp_path
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("ingest_media", str(path), "--title", str(title.pk), stdout=out)
-    asset = MediaAsset.objects.get(title=title)
+    asset = MediaAsset.objects.get(title=title, kind="video")  # its keyframes also become artwork stills
     assert asset.kind == "video" and asset.role == "feature" and asset.original_name == "feature.avi"
     assert asset.status == "ready"
     assert f"asset {asset.pk}" in out.getvalue()

@@ -325,6 +325,11 @@ IMPRESSION_BUFFER_URL = env_str(
     "IMPRESSION_BUFFER_URL", env_str("CACHE_URL") if env_str("CACHE_URL").startswith("redis") else ""
 )
 
+# --- artwork ---
+# At most this many of a processed video's best keyframes become artwork candidates (pending staff approval),
+# once per video; 0 turns the automatic proposal off.
+ARTWORK_KEYFRAME_PROPOSALS = env_int("ARTWORK_KEYFRAME_PROPOSALS", 6)
+
 # --- tagging ---
 # The scene-tag vocabulary (names, kinds, descriptions): tagging's data file, which seed_demo also reads.
 # Found as package data, so an installed build (where REPO_ROOT is not the repository) finds it too.
