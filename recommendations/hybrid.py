@@ -158,14 +158,7 @@ class HybridRecommender:
         from lightfm import LightFM
 
         p = self.params
-        positive = train.take(train.weight > 0)
-        interactions = sp.coo_matrix(
-            (np.ones(len(positive), dtype=np.float32), (positive.user, positive.item)),
-            shape=(data.n_users, data.n_items),
-        )
-        weights = sp.coo_matrix(
-            (positive.weight.astype(np.float32), (positive.user, positive.item)), shape=(data.n_users, data.n_items)
-        )
+        interactions, sample_weight = interaction_matrices(train, data.n_users, data.n_items, p.loss)
         item_features = with_identity(data.item_features, p.item_feature_weight)
         user_features = with_identity(data.user_features, p.user_feature_weight)
         model = LightFM(
@@ -177,8 +170,6 @@ class HybridRecommender:
             max_sampled=p.max_sampled,
             random_state=self.seed,
         )
-        # LightFM needs sample weights only for the losses that accept them.
-        sample_weight = weights if p.loss in ("warp", "logistic", "bpr") else None
         for epoch in range(p.epochs):
             model.fit_partial(
                 interactions, user_features=user_features, item_features=item_features,
@@ -186,25 +177,114 @@ class HybridRecommender:
             )
             if progress:
                 progress(epoch + 1, p.epochs, "training epochs")
-        item_bias, item_vectors = model.get_item_representations(item_features)
-        _, user_vectors = model.get_user_representations(user_features)
-        n_users = data.n_users
         self.model = model
         self.item_features, self.user_features = item_features, user_features
-        self.embeddings = Embeddings(
-            item_vectors=item_vectors.astype(np.float32),
-            item_bias=item_bias.astype(np.float32),
-            user_vectors=user_vectors.astype(np.float32),
-            user_feature_vectors=model.user_embeddings[n_users:].astype(np.float32),
-            user_feature_names=list(data.user_feature_names),
-            user_ids=data.user_ids,
-            item_ids=data.item_ids,
+        self.embeddings = embeddings_of(
+            model, item_features, user_features,
+            user_ids=data.user_ids, item_ids=data.item_ids,
+            user_feature_names=list(data.user_feature_names), item_feature_names=list(data.item_feature_names),
             item_popularity=np.bincount(train.item[train.weight > 0], minlength=data.n_items).astype(np.float32),
-            item_feature_vectors=model.item_embeddings[data.n_items :].astype(np.float32),
-            item_feature_bias=model.item_biases[data.n_items :].astype(np.float32),
-            item_feature_names=list(data.item_feature_names),
         )
+
+    def learner_state(self) -> LearnerState:
+        """The fitted LightFM's own state, which an incremental update resumes from (`incremental.py`)."""
+        return LearnerState.of(self.model, self.item_features, self.user_features)
 
     def score(self, users: np.ndarray) -> np.ndarray:
         assert self.embeddings is not None, "fit() first"
         return self.embeddings.scores(self.embeddings.user_vectors[users])
+
+
+def interaction_matrices(
+    train: Pairs, n_users: int, n_items: int, loss: str
+) -> tuple[sp.coo_matrix, sp.coo_matrix | None]:
+    """LightFM's inputs from folded pairs: the liked pairs as interactions, and their weights as sample weights."""
+    positive = train.take(train.weight > 0)
+    interactions = sp.coo_matrix(
+        (np.ones(len(positive), dtype=np.float32), (positive.user, positive.item)), shape=(n_users, n_items)
+    )
+    weights = sp.coo_matrix(
+        (positive.weight.astype(np.float32), (positive.user, positive.item)), shape=(n_users, n_items)
+    )
+    # LightFM needs sample weights only for the losses that accept them.
+    return interactions, (weights if loss in ("warp", "logistic", "bpr") else None)
+
+
+def embeddings_of(
+    model, item_features: sp.csr_matrix, user_features: sp.csr_matrix, *, user_ids: np.ndarray,
+    item_ids: np.ndarray, user_feature_names: list[str], item_feature_names: list[str], item_popularity: np.ndarray,
+) -> Embeddings:
+    """What serving keeps of a fitted LightFM: per-row vectors over the features, and the feature embeddings."""
+    n_users, n_items = len(user_ids), len(item_ids)
+    item_bias, item_vectors = model.get_item_representations(item_features)
+    _, user_vectors = model.get_user_representations(user_features)
+    return Embeddings(
+        item_vectors=item_vectors.astype(np.float32),
+        item_bias=item_bias.astype(np.float32),
+        user_vectors=user_vectors.astype(np.float32),
+        user_feature_vectors=model.user_embeddings[n_users:].astype(np.float32),
+        user_feature_names=user_feature_names,
+        user_ids=user_ids,
+        item_ids=item_ids,
+        item_popularity=item_popularity,
+        item_feature_vectors=model.item_embeddings[n_items:].astype(np.float32),
+        item_feature_bias=model.item_biases[n_items:].astype(np.float32),
+        item_feature_names=item_feature_names,
+    )
+
+
+# LightFM's parameters and its per-parameter learning-rate state (adagrad's accumulated gradients,
+# adadelta's momentum): resuming with these is what makes fit_partial continue the fit rather than restart it.
+LIGHTFM_ARRAYS = tuple(
+    f"{side}_{part}" for side in ("item", "user")
+    for part in ("embeddings", "embedding_gradients", "embedding_momentum", "biases", "bias_gradients", "bias_momentum")
+)
+
+
+@dataclass
+class LearnerState:
+    """A fitted LightFM and the exact feature matrices it was fitted with, kept beside a version's embeddings.
+
+    Its own file (not in `Embeddings`): it is several times the embeddings' size and only training reads it,
+    while every web process loads the embeddings.
+    """
+
+    arrays: dict[str, np.ndarray]
+    item_features: sp.csr_matrix
+    user_features: sp.csr_matrix
+
+    @classmethod
+    def of(cls, model, item_features: sp.csr_matrix, user_features: sp.csr_matrix) -> LearnerState:
+        return cls({name: getattr(model, name).copy() for name in LIGHTFM_ARRAYS}, item_features, user_features)
+
+    def resume(self, params: HybridParams, *, seed: int = 0):
+        """A new LightFM holding a copy of this state: fitting it further never touches this one."""
+        from lightfm import LightFM
+
+        model = LightFM(
+            no_components=params.no_components, loss=params.loss, learning_rate=params.learning_rate,
+            item_alpha=params.item_alpha, user_alpha=params.user_alpha, max_sampled=params.max_sampled,
+            random_state=seed,
+        )
+        for name, array in self.arrays.items():
+            setattr(model, name, array.copy())
+        return model
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        matrices = {}
+        for side, matrix in (("item", self.item_features), ("user", self.user_features)):
+            matrices |= {f"{side}_features_data": matrix.data, f"{side}_features_indices": matrix.indices,
+                         f"{side}_features_indptr": matrix.indptr,
+                         f"{side}_features_shape": np.array(matrix.shape, dtype=np.int64)}
+        np.savez_compressed(buffer, **self.arrays, **matrices)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> LearnerState:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            def matrix(side: str) -> sp.csr_matrix:
+                parts = (npz[f"{side}_features_data"], npz[f"{side}_features_indices"], npz[f"{side}_features_indptr"])
+                return sp.csr_matrix(parts, shape=tuple(npz[f"{side}_features_shape"]))
+
+            return cls({name: npz[name] for name in LIGHTFM_ARRAYS}, matrix("item"), matrix("user"))

@@ -30,6 +30,16 @@ class ModelVersion(models.Model):
         max_length=300, blank=True,
         help_text="the two-stage ranker's file under MODEL_ARTIFACT_DIR (blank: the hybrid ranks alone)",
     )
+    learner_state = models.CharField(
+        max_length=300, blank=True,
+        help_text="the fitted LightFM's state under MODEL_ARTIFACT_DIR, which an incremental update resumes from",
+    )
+    # Behaviour written after this moment is not in the model yet: the next incremental update folds it in.
+    trained_until = models.DateTimeField(null=True, blank=True)
+    updated_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="the version this one is an incremental update of (blank: a full fit)",
+    )
     note = models.TextField(blank=True, help_text="why it was rejected or failed")
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)

@@ -102,19 +102,40 @@ def save_ranker(version: ModelVersion, model: TwoStageRecommender, data: Dataset
     EASE^R's dense weights (titles squared) are not stored: they are a closed form of the pairs, and a
     scoring worker recomputes them once per version (`load_ranker`).
     """
+    state = {
+        "ranker": model.ranker, "coverage_weight": model.coverage_weight, "config": asdict(config), "pairs": pairs,
+        "data": data.with_events(Events.empty()),
+    }
+    return _dump(version, state)
+
+
+def _dump(version: ModelVersion, state: dict) -> str:
     import joblib
 
     directory = Path(settings.MODEL_ARTIFACT_DIR)
     directory.mkdir(parents=True, exist_ok=True)
     name = f"recommender-v{version.version}-ranker.joblib"
     temporary = directory / f".{name}.{uuid.uuid4().hex}.tmp"
-    state = {
-        "ranker": model.ranker, "coverage_weight": model.coverage_weight, "config": asdict(config), "pairs": pairs,
-        "data": data.with_events(Events.empty()),
-    }
     joblib.dump(state, temporary)
     os.replace(temporary, directory / name)
     return name
+
+
+def carry_ranker(source: ModelVersion, version: ModelVersion, users: np.ndarray, pairs: Pairs) -> str:
+    """`source`'s fitted ranker stored again for `version`, with `users`' training pairs replaced by `pairs`.
+
+    For an incremental update: the learned ranker is kept as the gate judged it, while its generators
+    (rebuilt from the pairs when loaded) and its seen-title mask include those profiles' new behaviour.
+    Indexes are the source's (an incremental update keeps every profile and title where it was).
+    """
+    import joblib
+
+    state = joblib.load(ranker_path(source))
+    old: Pairs = state["pairs"]
+    kept = old.take(~np.isin(old.user, users))
+    state["pairs"] = Pairs(*(np.concatenate([getattr(kept, f), getattr(pairs, f)]) for f in
+                             ("user", "item", "weight", "relevant", "time")))
+    return _dump(version, state)
 
 
 _loaded: dict[tuple[int, str], TwoStageRecommender] = {}  # one version's rebuilt ranker per process

@@ -57,3 +57,20 @@ def activate_scored_version_task(version_id: int) -> dict:
 
     version = activate_scored(version_id)
     return {"activated": version.version} if version else {"skipped": "version no longer awaiting activation"}
+
+
+@shared_task(bind=True, **TRAIN_LIMITS)
+def update_recommender_task(self) -> dict:
+    """Daily (beat), between nightly fits: fold the day's behaviour into the active model with fit_partial.
+
+    Takes the training lock, so it never overlaps a nightly fit. A failure leaves the active version as it
+    was, marks the new one failed with the reason, and is raised so the job history records it.
+    """
+    from .incremental import update_active_model
+
+    try:
+        update = update_active_model(progress=TaskProgress(self))
+    except JobAlreadyRunning:
+        log.info("recommender training or update already running elsewhere; incremental update skipped")
+        return {"skipped": "another training or update is running"}
+    return update.as_result()

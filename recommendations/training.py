@@ -22,7 +22,13 @@ from django.utils import timezone
 from jobs import Progress, exclusive_job
 
 from . import fanout
-from .artifacts import artifact_path, load_artifact, save_artifact  # noqa: F401 (public here too)
+from .artifacts import (  # noqa: F401 (public here too)
+    artifact_path,
+    learner_state_path,
+    load_artifact,
+    save_artifact,
+    save_learner_state,
+)
 from .behaviour import dataset_from_database
 from .candidates import (  # noqa: F401 (public here too: tasks and the bench call them through training)
     maturity_mask,
@@ -80,6 +86,8 @@ def _train(params: HybridParams, progress: Progress, evaluate: bool) -> ModelVer
     ModelVersion.objects.filter(status=ModelVersion.Status.TRAINING).update(
         status=ModelVersion.Status.FAILED, note="interrupted: the training process stopped before finishing"
     )
+    # Taken before reading: behaviour written from here on is what the next incremental update folds in.
+    trained_until = timezone.now()
     data = dataset_from_database()
     pairs = fold_events(data.events, SignalWeights())
     if not (pairs.weight > 0).any():
@@ -89,6 +97,7 @@ def _train(params: HybridParams, progress: Progress, evaluate: bool) -> ModelVer
         version=next_number,
         hyperparams=params.as_dict(),
         data_size={"profiles": data.n_users, "titles": data.n_items, "interactions": len(pairs), "events": len(data.events)},
+        trained_until=trained_until,
     )
     active = ModelVersion.objects.filter(is_active=True).first()
     try:
@@ -103,6 +112,7 @@ def _train(params: HybridParams, progress: Progress, evaluate: bool) -> ModelVer
         model = HybridRecommender(params, threads=setting("RECOMMENDER_THREADS", 2))
         trained_pairs = model.fit_events(data, progress=lambda d, t, _: progress(d, t, f"training epoch {d}/{t}"))
         version.artifact = save_artifact(version, model.embeddings)
+        version.learner_state = save_learner_state(version, model.learner_state())
         ranker = None
         if "two_stage" in version.metrics or not version.metrics:  # judged as a ranker, or not judged at all
             progress(1, 4, "training the two-stage ranker")
@@ -203,6 +213,8 @@ def prune_old_versions(keep: int | None = None) -> None:
             artifact_path(old).unlink(missing_ok=True)
         if old.ranker:
             ranker_path(old).unlink(missing_ok=True)
+        if old.learner_state:
+            learner_state_path(old).unlink(missing_ok=True)
         ModelVersion.objects.filter(pk=old.pk).update(
             status=ModelVersion.Status.FAILED, note="pruned: artefact and candidates removed to bound storage"
         )

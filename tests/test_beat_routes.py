@@ -26,6 +26,7 @@ QUEUE_BEFORE = {
     "marketing.tasks.train_offer_model_task": "ml",
     "marketing.tasks.refresh_taste_clusters_task": "ml",
     "recommendations.tasks.train_recommender_task": "ml",
+    "recommendations.tasks.update_recommender_task": "ml",  # added after the queues left the entries
     "search.tasks.rebuild_search_index": "ml",
 }
 

@@ -297,6 +297,8 @@ RECOMMENDER_NEIGHBOURS = env_int("RECOMMENDER_NEIGHBOURS", 20)
 # Above this many profiles, batch scoring after training fans out as a chord of chunks on the ml queue.
 RECOMMENDER_FANOUT_PROFILES = env_int("RECOMMENDER_FANOUT_PROFILES", 50_000)
 RECOMMENDER_FANOUT_CHUNK = env_int("RECOMMENDER_FANOUT_CHUNK", 5_000)
+# Epochs of fit_partial with which the daily incremental update folds new behaviour into the active model.
+RECOMMENDER_INCREMENTAL_EPOCHS = env_int("RECOMMENDER_INCREMENTAL_EPOCHS", 3)
 # Model versions whose artefacts and candidates are kept (the active one and rollbacks).
 RECOMMENDER_KEEP_VERSIONS = env_int("RECOMMENDER_KEEP_VERSIONS", 3)
 # The trending row: decay half-life, how far back it looks, how long its scores are cached.
