@@ -35,7 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "platform")]
 
 from catalog.synthetic_media import FPS, HEIGHT, WIDTH, SceneMaker, Truth, make_video  # noqa: E402
-from tagging.shots import DetectorParams, detect_shots  # noqa: E402
+from tagging.shot_boundaries import DetectorParams  # noqa: E402
+from tagging.shots import detect_shots  # noqa: E402
 
 TOLERANCE = 2
 

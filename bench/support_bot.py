@@ -82,8 +82,9 @@ class NearestExample:
 
 def baseline_threshold(system_cls, emb, labels, bg_emb, recall: float, bound: float) -> tuple[float, dict]:
     """The engine's rule for a baseline: out-of-fold KB scores, background scores, handoff.choose_threshold."""
-    from support_bot.engine import EngineConfig, _fold_of
+    from support_bot.engine import EngineConfig
     from support_bot.handoff import choose_threshold
+    from support_bot.training import _fold_of
 
     labels = np.asarray(labels)
     folds = EngineConfig().folds
@@ -126,7 +127,7 @@ def evaluate(predict_one, in_scope, out_of_scope) -> dict:
 
 def engine_predictor(engine, *, person_rule: bool = True):
     """The bot's own decision as the API makes it: asking for a person hands off before the engine runs."""
-    from support_bot.engine import asks_for_person
+    from support_bot.questions import asks_for_person
 
     def predict(question):
         if person_rule and asks_for_person(question):
@@ -141,7 +142,8 @@ def engine_predictor(engine, *, person_rule: bool = True):
 def time_build(entries: int, questions: int) -> None:
     """Build time of the engine (fine-tuning included) for a synthetic KB of that size, made from the shipped
     KB's questions and background words so that the texts look like real ones."""
-    from support_bot.engine import EngineConfig, load_background, train_engine
+    from support_bot.engine import EngineConfig
+    from support_bot.training import load_background, train_engine
 
     kb = json.loads((REPO_ROOT / "support_bot" / "data" / "faq.json").read_text())
     pool = [q for e in kb for q in e["questions"]] + load_background()
@@ -188,14 +190,11 @@ def main() -> None:
     import torch
 
     from catalog.embeddings import embed_texts
-    from support_bot.engine import (
-        HANDOFF_RULES,
-        EngineConfig,
-        load_background,
-        normalize_question,
-        train_engine,
-    )
+    from support_bot.engine import EngineConfig
     from support_bot.finetune import FinetuneConfig
+    from support_bot.questions import normalize_question
+    from support_bot.scoring import HANDOFF_RULES
+    from support_bot.training import load_background, train_engine
 
     if args.time_build:
         time_build(*args.time_build)

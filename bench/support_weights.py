@@ -25,7 +25,11 @@ def main() -> None:
 
     django.setup()
     from catalog.embeddings import embed_texts
-    from support_bot.engine import EngineConfig, _Classifier, _fold_of, _nearest_by_entry, normalize_question
+    from support_bot.engine import EngineConfig
+    from support_bot.entry_classifier import _Classifier
+    from support_bot.questions import normalize_question
+    from support_bot.scoring import _nearest_by_entry
+    from support_bot.training import _fold_of
 
     kb = json.loads((ROOT / "support_bot" / "data" / "faq.json").read_text())
     pairs = sorted({(normalize_question(q), e["id"]) for e in kb for q in e["questions"]}, key=lambda p: (p[1], p[0]))

@@ -28,7 +28,8 @@ def cluster_misses(messages: list[Message], *, embed=None) -> list[MissCluster]:
         return [MissCluster(messages, messages[0].entry_id)]
     from sklearn.cluster import AgglomerativeClustering
 
-    from .engine import default_embed, normalize_question  # scikit-learn: only when clustering
+    from .encoder import default_embed  # scikit-learn: only when clustering
+    from .questions import normalize_question
 
     vectors = (embed or default_embed)([normalize_question(m.text) for m in messages])
     labels = AgglomerativeClustering(

@@ -40,7 +40,7 @@ class Decision:
 def decide(user, question: str, engine, *, profile=None, pending: list[str] | None = None,
            choice: str | None = None) -> Decision:
     """The bot's decision for `question` from `user`: answer, ask which of two was meant, or hand off."""
-    from .engine import asks_for_person
+    from .questions import asks_for_person
 
     if asks_for_person(question):
         return Decision(Message.Outcome.HANDOFF, 1.0, text=PERSON_TEXT)

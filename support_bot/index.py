@@ -81,7 +81,7 @@ def build_index(*, report: Progress | None = None, force: bool = False) -> Engin
             entries=len({slug for _, slug in examples}),
         )
         try:
-            from .engine import train_engine
+            from .training import train_engine
 
             engine = train_engine(examples, engine_config(), report=report)
             folder = artifact_dir()

@@ -15,7 +15,7 @@ from catalog.media import discard_file
 from catalog.models import MediaAsset
 
 from .probe import MediaRejected
-from .shots import VideoReadError
+from .video_decoding import VideoReadError
 
 log = logging.getLogger(__name__)
 # Errors a decoder or a corrupt file can raise deep inside OpenCV or Pillow.

@@ -21,7 +21,8 @@ def run(video: Path, *, as_json: bool, out: TextIO, err: TextIO) -> None:
     """Detect and print the shots of `video`; progress on `err` so --json stays machine-readable."""
     if not video.is_file():
         raise DetectShotsError(f"{video}: no such file")
-    from .shots import VideoReadError, detect_shots
+    from .shots import detect_shots
+    from .video_decoding import VideoReadError
 
     progress, close = _progress_bar(err)
     try:

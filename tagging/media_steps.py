@@ -14,7 +14,8 @@ from .assets import MEDIA_ERRORS, display_name, fail, live_asset, local_file, no
 from .descriptors import describe
 from .models import Keyframe, Shot
 from .probe import MediaRejected, image_to_bgr, load_image, probe_file
-from .shots import detect_shots, open_video
+from .shots import detect_shots
+from .video_decoding import open_video
 
 
 def probe_asset(asset_id: int, progress: Progress = no_progress) -> bool:

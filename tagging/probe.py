@@ -13,7 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from catalog.formats import HEAD_BYTES, UnsupportedMedia, check_media
 from catalog.media import MediaRejected, file_digest
 
-from .shots import VideoReadError, open_video
+from .video_decoding import VideoReadError, open_video
 
 
 @dataclass

@@ -26,7 +26,8 @@ def tiny_finetune():
 
 @lru_cache(maxsize=1)
 def _trained():
-    from support_bot.engine import EngineConfig, train_engine
+    from support_bot.engine import EngineConfig
+    from support_bot.training import train_engine
     examples = [(q, e["id"]) for e in small_kb() for q in e["questions"]]
     # A few fine-tuning steps only: the tests check behaviour, not how good a long fine-tune gets.
     return train_engine(examples, EngineConfig(folds=3, finetune=tiny_finetune()))

@@ -18,7 +18,7 @@ def agent(db):
 
 @pytest.fixture(autouse=True)
 def _fast_embeddings(monkeypatch):
-    monkeypatch.setattr("support_bot.engine.default_embed", fake_embed)
+    monkeypatch.setattr("support_bot.encoder.default_embed", fake_embed)
 
 
 def _missed(account, *texts, outcome=Message.Outcome.HANDOFF):

@@ -8,9 +8,10 @@ from django.core.management import call_command
 from support_engine import fake_embed, small_engine, small_kb, support_engine  # noqa: F401  (fixtures)
 
 from support_bot import index
-from support_bot.engine import EngineConfig, normalize_question
+from support_bot.engine import EngineConfig
 from support_bot.knowledge import import_entries
 from support_bot.models import EngineIndex, FaqEntry, FaqQuestion
+from support_bot.questions import normalize_question
 
 
 def test_confidence_is_a_probability_and_threshold_comes_from_cross_validation(small_engine):
@@ -28,7 +29,9 @@ def test_an_empty_question_is_a_handoff(small_engine):
 def test_the_rejection_target_moves_the_threshold_of_the_previous_rule():
     import numpy as np
 
-    from support_bot.engine import HANDOFF_RULES, SupportEngine, _choose_thresholds
+    from support_bot.engine import SupportEngine
+    from support_bot.scoring import HANDOFF_RULES
+    from support_bot.training import _choose_thresholds
 
     labels = np.array([0, 1] * 50)
     scores = np.column_stack([np.linspace(0.1, 0.9, 100), np.linspace(0.05, 0.5, 100)])
@@ -42,6 +45,23 @@ def test_the_rejection_target_moves_the_threshold_of_the_previous_rule():
     assert strict.metrics["cv_false_rejection_rate"] < loose.metrics["cv_false_rejection_rate"]
 
 
+def test_an_engine_stored_before_the_engine_module_was_split_still_loads(small_engine, monkeypatch):
+    import pickle
+
+    from support_bot import entry_classifier
+
+    # Saved before the split, an engine named its classifier `support_bot.engine._Classifier`.
+    monkeypatch.setattr(entry_classifier._Classifier, "__module__", "support_bot.engine")
+    stored = pickle.dumps(small_engine)
+    monkeypatch.undo()
+    assert b"entry_classifier" not in stored
+    loaded = pickle.loads(stored)
+    assert type(loaded.classifier) is entry_classifier._Classifier
+    loaded.use_embedder(small_engine._embed)
+    question = "how do I cancel my membership?"
+    assert loaded.predict(question) == small_engine.predict(question)
+
+
 def _small_kb_only():
     FaqEntry.objects.all().delete()
     import_entries(small_kb()[:3])
@@ -49,7 +69,7 @@ def _small_kb_only():
 
 def test_build_is_versioned_atomic_and_idempotent(db, settings, tmp_path, monkeypatch):
     settings.MODEL_ARTIFACT_DIR = tmp_path
-    monkeypatch.setattr("support_bot.engine.default_embed", fake_embed)  # plumbing under test, not MiniLM
+    monkeypatch.setattr("support_bot.encoder.default_embed", fake_embed)  # plumbing under test, not MiniLM
     _small_kb_only()
     first = index.build_index()
     assert (first.version, first.status, first.is_active) == (1, EngineIndex.Status.READY, True)
@@ -101,7 +121,7 @@ def test_the_task_builds_and_reports(db, settings, tmp_path, monkeypatch):
     from support_bot.tasks import rebuild_support_index
 
     settings.MODEL_ARTIFACT_DIR = tmp_path
-    monkeypatch.setattr("support_bot.engine.default_embed", fake_embed)
+    monkeypatch.setattr("support_bot.encoder.default_embed", fake_embed)
     _small_kb_only()
     result = rebuild_support_index.apply().get()
     assert result["status"] == "ready" and result["version"] == 1

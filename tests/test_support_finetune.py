@@ -5,10 +5,13 @@ import numpy as np
 import pytest
 from support_engine import small_engine, small_kb, tiny_finetune  # noqa: F401  (fixtures)
 
-from support_bot.engine import EngineConfig, default_embed, normalize_question, train_engine
+from support_bot.encoder import default_embed
+from support_bot.engine import EngineConfig
 from support_bot.finetune import FinetuneConfig
 from support_bot.handoff import choose_threshold, rates, tradeoff_curve
+from support_bot.questions import normalize_question
 from support_bot.spelling import Speller
+from support_bot.training import train_engine
 
 BACKGROUND = ["what's the weather tomorrow", "order a pizza", "who won the football", "tell me a joke",
               "how do i open a bank account", "my fridge is broken", "translate hello to french",
@@ -98,7 +101,7 @@ def test_every_handoff_rule_has_a_threshold_and_sends_an_unrelated_question_to_a
 
 
 def test_mahalanobis_distance_follows_the_shared_spread_of_the_entries():
-    from support_bot.engine import _mahalanobis, _space
+    from support_bot.scoring import _mahalanobis, _space
 
     # Two entries whose questions spread widely along the first axis and hardly along the second.
     rng = np.random.default_rng(0)
@@ -113,7 +116,8 @@ def test_mahalanobis_distance_follows_the_shared_spread_of_the_entries():
 
 
 def test_the_stacked_score_sets_its_threshold_on_scores_it_was_not_fitted_on():
-    from support_bot.engine import SCORE_RULES, _fit_stacker
+    from support_bot.scoring import SCORE_RULES
+    from support_bot.training import _fit_stacker
 
     rng = np.random.default_rng(1)
     valid = {rule: rng.normal(1.0, 1.0, 300) for rule in SCORE_RULES}

@@ -138,7 +138,7 @@ def test_ask_support_builds_an_engine_in_the_foreground_when_none_is_active(db, 
     from support_engine import fake_embed, small_kb
 
     settings.MODEL_ARTIFACT_DIR = tmp_path
-    monkeypatch.setattr("support_bot.engine.default_embed", fake_embed)
+    monkeypatch.setattr("support_bot.encoder.default_embed", fake_embed)
     FaqEntry.objects.all().delete()
     import_entries(small_kb()[:3])
     questions = tmp_path / "q.txt"
@@ -153,7 +153,7 @@ def test_the_benchmark_sets_name_real_entries_and_the_background_set_stays_apart
     kb_ids = {e["id"] for e in json.loads((ROOT / "support_bot" / "data" / "faq.json").read_text())}
     data = ROOT / "support_bot" / "data"
     test, dev = (json.loads((data / name).read_text()) for name in ("bench_test.json", "dev.json"))
-    from support_bot.engine import load_background
+    from support_bot.training import load_background
 
     background = load_background()  # hand-written and generated (bench/support_background.py)
     assert len(test["in_scope"]) >= 600 and len(test["out_of_scope"]) >= 300 and len(background) >= 300

@@ -13,13 +13,13 @@ from support_bot.models import FaqEntry
 def test_warming_loads_the_active_engine_and_embeds_once(db, settings, tmp_path, monkeypatch):
     settings.MODEL_ARTIFACT_DIR = tmp_path
     settings.SUPPORT_BOT_FINETUNE_STEPS = 0
-    monkeypatch.setattr("support_bot.engine.default_embed", fake_embed)
+    monkeypatch.setattr("support_bot.encoder.default_embed", fake_embed)
     FaqEntry.objects.all().delete()
     import_entries(small_kb()[:3])
     index.build_index()
     monkeypatch.setattr(index, "_loaded", None)  # as in a fresh process
     embedded = []
-    monkeypatch.setattr("support_bot.engine.default_embed",
+    monkeypatch.setattr("support_bot.encoder.default_embed",
                         lambda texts, **kw: embedded.append(texts) or fake_embed(texts))
 
     assert warmup.warm_engine("test") is True

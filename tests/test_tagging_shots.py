@@ -6,7 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from tagging_media import FPS, dissolve, fade, shot, video_with_cuts, write_video
 
-from tagging.shots import VideoReadError, detect_shots, detect_shots_in_frames
+from tagging.shots import detect_shots, detect_shots_in_frames
+from tagging.video_decoding import VideoReadError
 
 
 def boundaries(result):
@@ -144,7 +145,7 @@ def test_the_plain_command_runs_without_django_and_prints_the_same_json(tmp_path
 def test_a_720p_file_is_scaled_at_decode_and_cut_where_the_full_frames_are(tmp_path):
     import cv2
 
-    from tagging import shots as detector
+    from tagging import video_decoding as decoding
 
     frames, cuts = [], []
     for k, length in enumerate([20, 16, 20]):
@@ -152,12 +153,12 @@ def test_a_720p_file_is_scaled_at_decode_and_cut_where_the_full_frames_are(tmp_p
             cuts.append(len(frames))
         frames += [cv2.resize(f, (1280, 720), interpolation=cv2.INTER_NEAREST) for f in shot(20 + k, length)]
     path = write_video(tmp_path / "hd.avi", frames)
-    small = next(detector.decode_small(path))
+    small = next(decoding.decode_small(path))
     assert small.shape == (36, 64, 3)  # scaled by the decoder, never converted to BGR at 1280x720
     result = detect_shots(path)
     assert (result.width, result.height, result.analysed_width, result.analysed_height) == (1280, 720, 64, 36)
-    capture, fps, _ = detector.open_video(path)
-    full = detect_shots_in_frames(detector.read_frames(capture), fps)
+    capture, fps, _ = decoding.open_video(path)
+    full = detect_shots_in_frames(decoding.read_frames(capture), fps)
     capture.release()
     assert boundaries(result) == boundaries(full)
     assert [kind for _, kind in boundaries(result)] == ["cut", "cut"]
@@ -165,7 +166,7 @@ def test_a_720p_file_is_scaled_at_decode_and_cut_where_the_full_frames_are(tmp_p
 
 
 def test_a_narrow_4_2_0_file_is_read_from_the_decoder_planes_and_cut_where_the_full_frames_are(tmp_path):
-    from tagging import shots as detector
+    from tagging import video_decoding as decoding
 
     frames, cuts = [], []
     for k, length in enumerate([20, 16, 20]):
@@ -173,13 +174,13 @@ def test_a_narrow_4_2_0_file_is_read_from_the_decoder_planes_and_cut_where_the_f
             cuts.append(len(frames))
         frames += shot(30 + k, length)
     path = write_video(tmp_path / "narrow.mp4", frames, fourcc="mp4v")  # MPEG-4 Part 2, limited-range 4:2:0
-    planar = list(detector.decode_small(path, planar_only=True))
+    planar = list(decoding.decode_small(path, planar_only=True))
     assert len(planar) == 56 and planar[0].shape == (42, 64, 3)
     mjpeg = write_video(tmp_path / "narrow.avi", frames)  # full-range 4:2:0: left to OpenCV
-    assert list(detector.decode_small(mjpeg, planar_only=True)) == []
+    assert list(decoding.decode_small(mjpeg, planar_only=True)) == []
     result = detect_shots(path)
-    capture, fps, _ = detector.open_video(path)
-    full = detect_shots_in_frames(detector.read_frames(capture), fps)
+    capture, fps, _ = decoding.open_video(path)
+    full = detect_shots_in_frames(decoding.read_frames(capture), fps)
     capture.release()
     assert boundaries(result) == boundaries(full) == [(cuts[0], "cut"), (cuts[1], "cut")]
 
@@ -214,7 +215,7 @@ def test_a_still_shot_is_analysed_only_at_the_coarse_stride():
 
 
 def test_the_fine_look_finds_what_analysing_every_frame_finds():
-    from tagging.shots import DetectorParams
+    from tagging.shot_boundaries import DetectorParams
 
     flashed = shot(8, 60, pan=0.5)
     flashed[25] = np.clip(flashed[25].astype(int) + 180, 0, 255).astype(np.uint8)

@@ -1,0 +1,165 @@
+"""Decoding a video file into the small frames the shot detector analyses (no Django): PyAV, scaling at
+decode and reading 4:2:0 planes in place, with OpenCV's capture as the fallback; and opening a file,
+with `VideoReadError` when it is not a readable video."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .frame_features import _shrink, analysed_size
+
+DECODE_THREADS = 2  # FFmpeg's own decoder threads; more buys little on one worker's core budget
+# From this source width up, frames come from PyAV scaled at decode (decode_small) whatever their pixel
+# format; below it only limited-range 4:2:0, whose planes are read in place (fades.mp4, 480x320 MPEG-4:
+# 0.10 s against 0.16 s through OpenCV). Other small formats (MJPEG's full-range 4:2:0) need swscale,
+# which costs more than OpenCV's full-size BGR frame (320x180 MJPEG: 0.54 s against 0.30 s).
+DECODE_SMALL_MIN_WIDTH = 640
+
+
+class VideoReadError(Exception):
+    """The file cannot be read as a video; the message says why, for staff."""
+
+
+def open_video(path: str | Path, *, decode_threads: int = 0) -> tuple[cv2.VideoCapture, float, int]:
+    """An opened capture, its frame rate and declared frame count; VideoReadError if it is not a video.
+
+    `decode_threads` > 0 asks FFmpeg for threaded decoding (where the codec has it): decoding a
+    720p or 1080p frame is most of the cost of detection.
+    """
+    if decode_threads > 0:
+        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, decode_threads])
+        if not capture.isOpened():
+            capture = cv2.VideoCapture(str(path))
+    else:
+        capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise VideoReadError(f"{path}: not a readable video (no demuxer or decoder could open it)")
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    if not fps or not np.isfinite(fps) or fps <= 0 or fps > 1000:
+        capture.release()
+        raise VideoReadError(f"{path}: the video declares no usable frame rate ({fps!r})")
+    declared = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    return capture, float(fps), max(declared, 0)
+
+
+def read_frames(capture: cv2.VideoCapture) -> Iterable[np.ndarray]:
+    while True:
+        ok, frame = capture.read()
+        if not ok or frame is None:
+            return
+        yield frame
+
+
+def decode_small(
+    path: str | Path, *, threads: int = DECODE_THREADS, size: list | None = None, planar_only: bool = False
+) -> Iterator[np.ndarray]:
+    """The video's frames as small BGR images, decoded by PyAV (see `_decode_lazily`)."""
+    for small in _decode_lazily(path, threads=threads, size=size, planar_only=planar_only):
+        yield small()
+
+
+def _decode_lazily(
+    path: str | Path, *, threads: int = DECODE_THREADS, size: list | None = None, planar_only: bool = False
+) -> Iterator[Callable[[], np.ndarray]]:
+    """The video's frames decoded by PyAV, each as a callable that makes its small BGR image when asked.
+
+    Decoding is most of the cost of detection on real resolutions, and only the decoder's own API offers
+    what cuts it: frame-threaded decoding (`thread_type="AUTO"`), skipping the deblocking filter, and
+    reading the decoded YUV planes in place, so a 720p or 1080p picture is never converted to BGR at
+    full size (see `_small_bgr`). A packet that does not decode is skipped, as OpenCV does. `size`, if given, receives the source's
+    (width, height) once the first frame is decoded. With `planar_only`, a stream whose pixel format is
+    not limited-range 4:2:0 yields nothing (the caller decodes it another way).
+    """
+    import av
+
+    container = av.open(str(path))
+    try:
+        stream = container.streams.video[0]
+        if planar_only and stream.codec_context.pix_fmt != "yuv420p":
+            return
+        stream.thread_type = "AUTO"
+        stream.thread_count = threads
+        # H.264/HEVC's deblocking filter smooths block edges that a 64-px frame cannot show: skipping it
+        # cuts the decoder's CPU time by about 15% (issue-195, one thread: 0.75-0.83 s against 0.91-0.98 s).
+        stream.codec_context.options = {"skip_loop_filter": "all"}
+        target = None
+        packets = container.demux(stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except av.error.FFmpegError:
+                return  # a broken container ends the video here, as OpenCV's read() does
+            try:
+                decoded = packet.decode()
+            except av.error.FFmpegError:
+                continue
+            for frame in decoded:
+                if target is None:
+                    target = analysed_size(frame.width, frame.height)
+                    if size is not None:
+                        size[:] = [frame.width, frame.height]
+                yield partial(_small_bgr, frame, target)  # the decoded frame is kept only while it may be asked for
+    finally:
+        container.close()
+
+
+def _plane(frame, index: int, width: int, height: int) -> np.ndarray:
+    """One plane of a decoded frame as a (height, width) view of the decoder's buffer (no copy)."""
+    plane = frame.planes[index]
+    return np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:height, :width]
+
+
+def _small_bgr(frame, target: tuple[int, int]) -> np.ndarray:
+    """The analysed-size BGR image of a decoded PyAV frame.
+
+    For limited-range 4:2:0 (almost every H.264/VP8/VP9 file) the Y, U and V planes are read in place and
+    each shrunk by OpenCV's area filter, then converted to BGR at the small size: swscale's area scaler
+    cost more than the decode itself (issue-195: 1.3 s against 0.64 s). Other formats go through swscale,
+    still in YUV: its scaled RGB output adds a pixel or two of chroma noise that turns flat pictures
+    into textured ones.
+    """
+    width, height = target
+    if frame.format.name == "yuv420p":
+        chroma = ((frame.width + 1) // 2, (frame.height + 1) // 2)
+        parts = [
+            _shrink(_plane(frame, 0, frame.width, frame.height), (width, height)),
+            _shrink(_plane(frame, 1, *chroma), (width // 2, height // 2)),
+            _shrink(_plane(frame, 2, *chroma), (width // 2, height // 2)),
+        ]
+        yuv = np.concatenate([part.ravel() for part in parts]).reshape(height * 3 // 2, width)
+    else:
+        yuv = frame.reformat(width=width, height=height, format="yuv420p", interpolation="AREA").to_ndarray()
+    return cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420)
+
+
+def _small_frames(path: str | Path, capture: cv2.VideoCapture, size: list) -> Iterator[Callable[[], np.ndarray]]:
+    """Small frames, made when asked: from PyAV when it decodes the file (for narrow sources, only
+    limited-range 4:2:0; see DECODE_SMALL_MIN_WIDTH), else from the OpenCV capture."""
+    import av
+
+    narrow = capture.get(cv2.CAP_PROP_FRAME_WIDTH) < DECODE_SMALL_MIN_WIDTH
+    try:
+        frames = _decode_lazily(path, size=size, planar_only=narrow)
+        first = next(frames, None)
+    except av.error.FFmpegError:
+        first = None
+    if first is not None:
+        yield first
+        yield from frames
+        return
+    for frame in read_frames(capture):
+        height, width = frame.shape[:2]
+        if not size:
+            size[:] = [width, height]
+        target = analysed_size(width, height)
+        step = width // (8 * target[0])
+        if step > 1:  # what `_shrink` keeps of a wide frame anyway: the frames kept for a fine look stay small
+            frame = np.ascontiguousarray(frame[::step, ::step])
+        yield partial(_shrink, frame, target)
