@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from catalog.models import MediaAsset
+
 from . import services
 from .models import Keyframe, LearnedTagger, Shot, SynopsisCalibration, TagSuggestion, TrainingLabel
 
@@ -44,7 +46,7 @@ class TagSuggestionAdmin(admin.ModelAdmin):
     list_display = ["keyframe_thumbnail", "tag", "title_link", "where", "tagger", "confidence_bar", "status", "review"]
     list_filter = [ReviewStatusFilter, "tagger", "tag"]
     search_fields = ["title__name", "tag__name"]
-    list_select_related = ["tag", "title", "keyframe__shot"]
+    list_select_related = ["tag", "title", "keyframe__shot__asset"]
     ordering = ["-confidence", "id"]
     actions = ["approve_selected", "reject_selected", "retag_titles"]
     list_per_page = 50
@@ -66,6 +68,8 @@ class TagSuggestionAdmin(admin.ModelAdmin):
         if obj.keyframe is None:
             return "whole title"
         shot = obj.keyframe.shot
+        if shot.asset.kind == MediaAsset.Kind.IMAGE:
+            return "still image"  # its one "shot" has no length: "shot 0 (0.0–0.0 s)" reads as a fault
         return f"shot {shot.index} ({shot.start_s:.1f}–{shot.end_s:.1f} s)"
 
     @admin.display(description="confidence", ordering="confidence")

@@ -111,6 +111,23 @@ def test_review_queue_shows_thumbnails_and_bulk_approves(client, film):
     assert client.get(url).content.decode().count("alt=\"keyframe ") == 0  # the queue shows pending ones only
 
 
+def test_review_queue_says_still_image_for_a_poster_and_the_shot_for_a_video(client, film):
+    title, long_shot, _ = film
+    poster = MediaAsset.objects.create(title=title, kind="image", role="poster", file="p.png", status="ready")
+    # What the pipeline makes of a still image: one "shot" of frame 0 with no length.
+    shot = Shot.objects.create(asset=poster, index=0, start_frame=0, end_frame=0, start_s=0.0, end_s=0.0,
+                               transition="start")
+    still = Keyframe(shot=shot, frame=0, quality=0.5, features={"brightness": 0.5})
+    still.image.save("still.jpg", ContentFile(b"\xff\xd8\xff"), save=False)
+    still.save()
+    suggest(title, still, "green palette", 0.9)
+    suggest(title, long_shot, "dark", 0.8)
+    client.force_login(make_account(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:tagging_tagsuggestion_changelist")).content.decode()
+    assert "still image" in page and "0.0–0.0 s" not in page
+    assert "shot 0 (0.0–9.0 s)" in page
+
+
 def test_title_tag_page_lists_the_shots_each_tag_came_from(client, film):
     title, long_shot, short_shot = film
     suggest(title, long_shot, "dark", 0.8)
