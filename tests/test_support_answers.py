@@ -83,3 +83,16 @@ def test_an_existing_database_gets_the_new_texts_and_keeps_staff_edits():
 
     assert "only Marquee staff can change it" in FaqEntry.objects.get(slug="regions-move-country").answer
     assert FaqEntry.objects.get(slug="billing-payment-declined").answer == "Staff wrote this for {plan}."
+
+
+def test_an_existing_database_loses_the_sign_out_of_all_devices_control_and_keeps_staff_edits():
+    migration = importlib.import_module("support_bot.migrations.0007_no_sign_out_of_all_devices_control")
+    (old_hacked,), new_hacked = migration.ANSWERS["login-hacked"]
+    FaqEntry.objects.filter(slug="login-hacked").update(answer=old_hacked)
+    FaqEntry.objects.filter(slug="login-change-password").update(answer="Staff wrote this.")
+
+    migration.forward(apps, None)
+
+    assert FaqEntry.objects.get(slug="login-hacked").answer == new_hacked
+    assert "Sign out of all devices" not in new_hacked
+    assert FaqEntry.objects.get(slug="login-change-password").answer == "Staff wrote this."

@@ -31,6 +31,11 @@ NOT_BUILT: set[tuple[str, str]] = set()  # every screen an answer names is built
 PATH = re.compile(r"\b([A-Z][a-z]+)((?: > [^>,.;:()'\"]*[^>,.;:()'\" ])+)")  # a step ends on a non-space
 TOP_MENU = re.compile(r"\b([A-Z][a-z]+) in the top menu")
 QUOTED_ON_SIGN_IN = re.compile(r"'([^']+)' on the sign-in page")
+# "Tick 'X'", "choose 'X'": a control the answer tells you to use (the sign-in page's are checked on their own).
+QUOTED_CONTROL = re.compile(r"\b(?:[Cc]hoose|[Tt]ick|[Ss]elect|[Pp]ress|[Cc]lick|[Tt]ap)\s+'([^']+)'(?! on the sign-in page)")
+# The subscriber's own screens, where the controls an answer names must be (the chat widget is on each).
+ACCOUNT_SCREENS = ["/account/", "/account/security/password/", "/account/plan/", "/account/cancel/",
+                   "/account/billing/", "/account/playback/", "/profiles/manage/"]
 MAX_TAIL_WORDS = 6
 # The words after a screen's name where the sentence carries on ("Account > Plan and choose it"): only
 # there may the last step be cut, so "Sign out of all devices" is never read as the "Sign out" button.
@@ -170,3 +175,16 @@ def test_the_top_menu_and_sign_in_page_have_what_answers_name(member, client):
     for name in named:
         assert _norm(name) in sign_in.links
         assert client.get(sign_in.links[_norm(name)]).status_code == 200
+
+
+def test_every_control_an_answer_tells_you_to_tick_or_choose_exists(member):
+    on_screens: set[str] = set()
+    for url in ACCOUNT_SCREENS:
+        response = member.get(url)
+        assert response.status_code == 200, url
+        page = _parse(response)
+        on_screens |= page.names | set(page.links)
+    named = {(entry_id, name) for entry_id, answer in _answers().items() for name in QUOTED_CONTROL.findall(answer)}
+    assert len(named) >= 5  # the pattern finds the controls at all, or this checks nothing
+    missing = sorted(f"{entry_id}: {name!r}" for entry_id, name in named if _norm(name) not in on_screens)
+    assert not missing, "answers name controls that do not exist:\n" + "\n".join(missing)
