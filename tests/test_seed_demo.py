@@ -5,9 +5,10 @@ from io import StringIO
 import cv2
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from PIL import Image
 
-from accounts.models import Profile, User
+from accounts.models import Cancellation, Profile, User
 from activity.models import Rating, ViewingEvent
 from catalog.models import MediaAsset, Title
 
@@ -77,6 +78,20 @@ def test_it_creates_the_demo_logins_with_profiles(client, settings):
     assert client.login(email=settings.DEMO_SUBSCRIBER_EMAIL, password=settings.DEMO_SUBSCRIBER_PASSWORD)
     assert Profile.objects.filter(account__email=settings.DEMO_SUBSCRIBER_EMAIL).count() == 2
     assert User.objects.get(email=settings.DEMO_STAFF_EMAIL).is_staff
+
+
+def test_the_demo_subscriber_is_mid_period_so_cancelling_keeps_watching_until_the_next_bill(settings):
+    from accounts import membership
+
+    seed()
+    viewer = User.objects.get(email=settings.DEMO_SUBSCRIBER_EMAIL)
+    today = timezone.localdate()
+    assert viewer.next_billing_date > today and viewer.invoices.first().issued_at.date() < today
+
+    cancellation = membership.cancel_membership(viewer, reason=Cancellation.Reason.values[0])
+
+    viewer.refresh_from_db()
+    assert cancellation.effective_on == viewer.next_billing_date and viewer.plan is not None
 
 
 def test_profiles_in_one_region_share_more_of_their_taste_than_profiles_in_different_regions():

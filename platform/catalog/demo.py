@@ -264,7 +264,10 @@ class DemoWorld:
         staff.save()
         viewer, _ = User.objects.get_or_create(
             email=settings.DEMO_SUBSCRIBER_EMAIL,
-            defaults={"plan": self.plans[1], "region": self.regions[0], "next_billing_date": date.today()},
+            # Mid-period, not on its billing day: there a cancellation ends at once and an upgrade costs
+            # $0.00, so a walk through the account pages would not see an end date or a prorated charge.
+            defaults={"plan": self.plans[1], "region": self.regions[0],
+                      "next_billing_date": date.today() + timedelta(days=14)},
         )
         viewer.set_password(settings.DEMO_SUBSCRIBER_PASSWORD)
         viewer.save()
