@@ -175,8 +175,8 @@ def churn(args) -> None:
     call_command("migrate", verbosity=0)
     if args.world == "demo":
         call_command("seed_demo", "--accounts", str(args.accounts), verbosity=0)
-        # seed_demo creates accounts today with a back-dated history; date them from their first view, so
-        # the snapshots (which only count accounts that existed then) see them.
+        # seed_demo dates its accounts before their history (issue 20); any account joined after its first
+        # view is dated from it, so the snapshots (which only count accounts that existed then) see it.
         from django.db.models import Min
 
         from accounts.models import User

@@ -94,6 +94,13 @@ def test_the_demo_subscriber_is_mid_period_so_cancelling_keeps_watching_until_th
     assert cancellation.effective_on == viewer.next_billing_date and viewer.plan is not None
 
 
+def test_demo_subscribers_joined_before_their_viewing_history_starts():
+    seed()
+    for account in User.objects.filter(email__endswith="@demo.marquee.test"):
+        first_view = ViewingEvent.objects.filter(profile__account=account).order_by("started_at").first()
+        assert first_view is None or account.date_joined < first_view.started_at
+
+
 def test_profiles_in_one_region_share_more_of_their_taste_than_profiles_in_different_regions():
     import numpy as np
 

@@ -191,7 +191,11 @@ class DemoWorld:
         accounts = User.objects.bulk_create([
             User(email=f"subscriber{i:04d}@demo.marquee.test", password=password,
                  plan=rng.choice(self.plans), region=rng.choice(self.regions),
-                 marketing_consent=rng.random() < 0.6, next_billing_date=date.today() + timedelta(rng.randint(1, 30)))
+                 marketing_consent=rng.random() < 0.6, next_billing_date=date.today() + timedelta(rng.randint(1, 30)),
+                 # Joined before their viewing history (up to 180 days back) starts, spread over a year and a
+                 # half, so the dashboard's subscribers-over-time chart does not read as everyone joining today.
+                 # Drawn from the index, not `rng`, so the rest of the world stays the same for a seed.
+                 date_joined=now - timedelta(days=181 + (i * 37) % 540))
             for i in range(self.size.accounts)
         ])
         profiles = Profile.objects.bulk_create([
