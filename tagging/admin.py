@@ -55,6 +55,9 @@ class TagSuggestionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_review()
+
     @admin.display(description="keyframe")
     def keyframe_thumbnail(self, obj: TagSuggestion) -> str:
         return thumbnail(obj.keyframe)
@@ -139,6 +142,9 @@ class ShotAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_review()
 
     @admin.display(description="keyframe")
     def keyframe_thumbnail(self, obj: Shot) -> str:

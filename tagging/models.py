@@ -66,6 +66,16 @@ def is_keyframe_copy(asset) -> bool:
 SHOTS_TAGGER = "shots"  # the tagger name of title-level suggestions aggregated from keyframe suggestions
 
 
+class TagSuggestionQuerySet(models.QuerySet):
+    def for_review(self) -> "TagSuggestionQuerySet":
+        """What staff review: every proposal but the title-level sums of keyframe suggestions ("shots").
+
+        Those follow from the keyframe rows (judging a frame re-sums its title), so listing both showed a
+        poster's every tag twice and counted it twice as awaiting review.
+        """
+        return self.exclude(keyframe__isnull=True, tagger=SHOTS_TAGGER)
+
+
 class TagSuggestion(models.Model):
     """A tag proposed by a tagger, for one keyframe or (keyframe empty) for the whole title."""
 
@@ -86,6 +96,8 @@ class TagSuggestion(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TagSuggestionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-confidence", "id"]

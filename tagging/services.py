@@ -256,7 +256,7 @@ def tagging_status(limit: int = 15) -> dict:
     from django.db.models import Count, Max, Q
 
     assets = dict(MediaAsset.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    pending = TagSuggestion.objects.filter(status=TagSuggestion.Status.PENDING)
+    pending = TagSuggestion.objects.for_review().filter(status=TagSuggestion.Status.PENDING)
     titles = list(
         Title.objects.filter(media_assets__isnull=False)
         .annotate(

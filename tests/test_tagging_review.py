@@ -128,6 +128,29 @@ def test_review_queue_says_still_image_for_a_poster_and_the_shot_for_a_video(cli
     assert "shot 0 (0.0–9.0 s)" in page
 
 
+def test_each_proposed_tag_is_listed_and_counted_once_not_again_as_its_title_level_sum(client, film):
+    title, long_shot, _ = film
+    poster = MediaAsset.objects.create(title=title, kind="image", role="poster", file="p.png", status="ready")
+    shot = Shot.objects.create(asset=poster, index=0, start_frame=0, end_frame=0, start_s=0.0, end_s=0.0,
+                               transition="start")
+    still = Keyframe(shot=shot, frame=0, quality=0.5, features={"brightness": 0.5})
+    still.image.save("still.jpg", ContentFile(b"\xff\xd8\xff"), save=False)
+    still.save()
+    suggest(title, still, "green palette", 0.9)
+    suggest(title, long_shot, "dark", 0.8)
+    suggest(title, None, "heist", 0.7, tagger="synopsis")  # a title-level proposal of its own stays listed
+    pipeline.aggregate_title(title.pk)  # adds the "shots" sums of green palette and dark for the whole title
+    assert TagSuggestion.objects.filter(title=title, tagger=pipeline.SHOTS_TAGGER).count() == 2
+
+    client.force_login(make_account(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:tagging_tagsuggestion_changelist")).content.decode()
+    assert page.count("whole title") == 1  # the synopsis proposal, not the two sums
+    assert page.count('alt="keyframe ') == 2
+    status = services.tagging_status()
+    assert status["awaiting_review"] == 3
+    assert [t["awaiting_review"] for t in status["titles"] if t["id"] == title.pk] == [3]
+
+
 def test_title_tag_page_lists_the_shots_each_tag_came_from(client, film):
     title, long_shot, short_shot = film
     suggest(title, long_shot, "dark", 0.8)
