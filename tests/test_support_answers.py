@@ -96,3 +96,32 @@ def test_an_existing_database_loses_the_sign_out_of_all_devices_control_and_keep
     assert FaqEntry.objects.get(slug="login-hacked").answer == new_hacked
     assert "Sign out of all devices" not in new_hacked
     assert FaqEntry.objects.get(slug="login-change-password").answer == "Staff wrote this."
+
+
+def test_the_profile_answer_names_what_the_profile_form_changes_and_no_language_setting():
+    from storefront.forms import ProfileForm
+
+    answer = FaqEntry.objects.get(slug="profiles-edit").answer.lower()
+    assert all(str(field.label).lower() in answer for field in ProfileForm.base_fields.values())
+    assert not re.search(r"change its[^.]*language", answer) and "no language setting" in answer
+
+
+def test_the_ratings_answer_offers_the_thumbs_a_title_page_has_and_no_stars():
+    from django.template.loader import get_template
+
+    page = get_template("storefront/title.html").template.source
+    answer = FaqEntry.objects.get(slug="profiles-ratings").answer.lower()
+    assert 'aria-label="Thumbs up"' in page and 'aria-label="Thumbs down"' in page and "stars" not in page
+    assert "thumbs up or thumbs down" in answer and "stars" not in answer
+
+
+def test_an_existing_database_loses_the_profile_language_and_rating_stars_and_keeps_staff_edits():
+    migration = importlib.import_module("support_bot.migrations.0008_profile_answers_name_only_real_controls")
+    (old_edit,), new_edit = migration.ANSWERS["profiles-edit"]
+    FaqEntry.objects.filter(slug="profiles-edit").update(answer=old_edit)
+    FaqEntry.objects.filter(slug="profiles-ratings").update(answer="Staff wrote this.")
+
+    migration.forward(apps, None)
+
+    assert FaqEntry.objects.get(slug="profiles-edit").answer == new_edit
+    assert FaqEntry.objects.get(slug="profiles-ratings").answer == "Staff wrote this."
