@@ -143,9 +143,6 @@ class ShotAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).for_review()
-
     @admin.display(description="keyframe")
     def keyframe_thumbnail(self, obj: Shot) -> str:
         return thumbnail(getattr(obj, "keyframe", None))

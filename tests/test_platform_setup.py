@@ -118,3 +118,18 @@ def test_the_filesystem_broker_keeps_its_control_files_under_var(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (var / "broker" / "control" / "default.exchange").is_file()
     assert not (tmp_path / "control").exists()
+
+
+@pytest.mark.django_db
+def test_logs_and_locks_written_by_the_platform_have_no_add_or_edit_form(admin_user):
+    from django_celery_results.models import GroupResult, TaskResult
+
+    from activity.models import Impression, ViewingEvent
+    from jobs.models import JobLock
+
+    request = RequestFactory().get("/admin/")
+    request.user = admin_user
+    for model in (Impression, ViewingEvent, TaskResult, GroupResult, JobLock):
+        model_admin = admin.site._registry[model]
+        assert not model_admin.has_add_permission(request), model.__name__
+        assert not model_admin.has_change_permission(request), model.__name__

@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django_celery_results.admin import TaskResultAdmin
-from django_celery_results.models import TaskResult
+from django_celery_results.admin import GroupResultAdmin, TaskResultAdmin
+from django_celery_results.models import GroupResult, TaskResult
 
 from .models import JobLock
 
@@ -15,15 +15,22 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
         return False
 
 
+# Locks are taken and released by the jobs that hold them; staff may only delete a stale one.
 @admin.register(JobLock)
-class JobLockAdmin(admin.ModelAdmin):
+class JobLockAdmin(ReadOnlyLogAdmin):
     list_display = ["name", "holder", "expires_at"]
 
 
-# Task results are the workers' log: django-celery-results' admin, without its "Add" and edit forms.
+# Task and group results are the workers' log: django-celery-results' admin, without "Add" and edit forms.
 admin.site.unregister(TaskResult)
+admin.site.unregister(GroupResult)
 
 
 @admin.register(TaskResult)
 class ReadOnlyTaskResultAdmin(ReadOnlyLogAdmin, TaskResultAdmin):
+    pass
+
+
+@admin.register(GroupResult)
+class ReadOnlyGroupResultAdmin(ReadOnlyLogAdmin, GroupResultAdmin):
     pass
