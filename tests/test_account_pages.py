@@ -246,6 +246,20 @@ def test_a_cancellation_ends_the_membership_on_its_date_and_is_read_as_churn(pla
     assert stayed.plan == plans["standard"] and stayed.invoices.count() == 1
 
 
+def test_an_account_whose_membership_ended_is_told_when_not_greeted_as_never_joined(client, plans):
+    account = make_account(plan=plans["standard"], next_billing_date=date(2026, 5, 1))
+    membership.cancel_membership(account, reason="break", now=at(date(2026, 4, 10)))
+    membership.renew_due(now=at(date(2026, 5, 1)))
+    signed_in(client, make_profile(account, name="Adult"))
+    never = make_account(plan=None)
+
+    page = client.get(reverse("storefront:account")).content.decode()
+
+    assert "Your membership ended on May 1, 2026" in page and "No membership yet" not in page
+    assert "Restart with a plan" in page
+    assert membership.ended_membership(never) is None
+
+
 def test_choosing_a_plan_while_cancelled_restarts_the_membership(plans):
     account = make_account(plan=plans["standard"], next_billing_date=date(2026, 5, 1))
     membership.cancel_membership(account, reason="price", now=at(date(2026, 4, 10)))

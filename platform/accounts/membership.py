@@ -56,6 +56,16 @@ def pending_cancellation(account: User, *, today: date | None = None) -> Cancell
     return account.cancellations.filter(withdrawn_at__isnull=True, effective_on__gt=_today(today)).first()
 
 
+def ended_membership(account: User, *, today: date | None = None) -> Cancellation | None:
+    """The cancellation that ended the account's last membership, for an account with no plan now (if any)."""
+    if account.plan_id:
+        return None
+    return (
+        account.cancellations.filter(withdrawn_at__isnull=True, effective_on__lte=_today(today))
+        .order_by("-effective_on").first()
+    )
+
+
 def preview_plan_change(account: User, plan: Plan, *, today: date | None = None) -> PlanChange:
     today = _today(today)
     restarts = account.cancellations.filter(withdrawn_at__isnull=True, effective_on__gt=today).exists()

@@ -30,6 +30,7 @@ def account(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "cancellation": membership.pending_cancellation(user),
+        "ended": membership.ended_membership(user),
         "latest_invoice": user.invoices.first(),
     }
     return render(request, "storefront/account.html", context, status=400 if form.errors else 200)
