@@ -25,6 +25,17 @@ def shot_with_keyframe(asset, index, start_s, end_s, features=None) -> Keyframe:
     return keyframe
 
 
+def poster_keyframe(title) -> Keyframe:
+    """What the pipeline makes of a still image: one "shot" of frame 0 with no length, and its keyframe."""
+    poster = MediaAsset.objects.create(title=title, kind="image", role="poster", file="p.png", status="ready")
+    shot = Shot.objects.create(asset=poster, index=0, start_frame=0, end_frame=0, start_s=0.0, end_s=0.0,
+                               transition="start")
+    still = Keyframe(shot=shot, frame=0, quality=0.5, features={"brightness": 0.5})
+    still.image.save("still.jpg", ContentFile(b"\xff\xd8\xff"), save=False)
+    still.save()
+    return still
+
+
 @pytest.fixture
 def film():
     title = make_title("Night Heist")
@@ -113,13 +124,7 @@ def test_review_queue_shows_thumbnails_and_bulk_approves(client, film):
 
 def test_review_queue_says_still_image_for_a_poster_and_the_shot_for_a_video(client, film):
     title, long_shot, _ = film
-    poster = MediaAsset.objects.create(title=title, kind="image", role="poster", file="p.png", status="ready")
-    # What the pipeline makes of a still image: one "shot" of frame 0 with no length.
-    shot = Shot.objects.create(asset=poster, index=0, start_frame=0, end_frame=0, start_s=0.0, end_s=0.0,
-                               transition="start")
-    still = Keyframe(shot=shot, frame=0, quality=0.5, features={"brightness": 0.5})
-    still.image.save("still.jpg", ContentFile(b"\xff\xd8\xff"), save=False)
-    still.save()
+    still = poster_keyframe(title)
     suggest(title, still, "green palette", 0.9)
     suggest(title, long_shot, "dark", 0.8)
     client.force_login(make_account(is_staff=True, is_superuser=True))
@@ -130,12 +135,7 @@ def test_review_queue_says_still_image_for_a_poster_and_the_shot_for_a_video(cli
 
 def test_each_proposed_tag_is_listed_and_counted_once_not_again_as_its_title_level_sum(client, film):
     title, long_shot, _ = film
-    poster = MediaAsset.objects.create(title=title, kind="image", role="poster", file="p.png", status="ready")
-    shot = Shot.objects.create(asset=poster, index=0, start_frame=0, end_frame=0, start_s=0.0, end_s=0.0,
-                               transition="start")
-    still = Keyframe(shot=shot, frame=0, quality=0.5, features={"brightness": 0.5})
-    still.image.save("still.jpg", ContentFile(b"\xff\xd8\xff"), save=False)
-    still.save()
+    still = poster_keyframe(title)
     suggest(title, still, "green palette", 0.9)
     suggest(title, long_shot, "dark", 0.8)
     suggest(title, None, "heist", 0.7, tagger="synopsis")  # a title-level proposal of its own stays listed
