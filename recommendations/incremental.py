@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from jobs import Progress, exclusive_job
+from jobs import Progress, exclusive_job, no_progress
 
 from . import training
 from .artifacts import (
@@ -56,15 +56,13 @@ class IncrementalUpdate:
                 "profiles": self.profiles, "interactions": self.interactions}
 
 
-def _noop(done: int, total: int, note: str = "") -> None:
-    return None
 
 
 def update_active_model(*, epochs: int | None = None, progress: Progress | None = None) -> IncrementalUpdate:
     """Fold new behaviour into the active model as a new active version. Raises JobAlreadyRunning while a
     training or another update holds the training lock (the two never run at once)."""
     with exclusive_job(training.LOCK_NAME):
-        return _update(epochs or settings.RECOMMENDER_INCREMENTAL_EPOCHS, progress or _noop)
+        return _update(epochs or settings.RECOMMENDER_INCREMENTAL_EPOCHS, progress or no_progress)
 
 
 def _update(epochs: int, progress: Progress) -> IncrementalUpdate:

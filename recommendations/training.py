@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from jobs import Progress, exclusive_job
+from jobs import Progress, exclusive_job, no_progress
 
 from . import fanout
 from .artifacts import (  # noqa: F401 (public here too)
@@ -56,8 +56,6 @@ class RollbackError(Exception):
     """The requested version cannot be made active (no artefact, never scored, or failed)."""
 
 
-def _noop(done: int, total: int, note: str = "") -> None:
-    return None
 
 
 def setting(name: str, default):
@@ -78,7 +76,7 @@ def train_recommender(
 ) -> ModelVersion:
     """Train, evaluate, gate and (if it passes) activate a new model. Raises JobAlreadyRunning if one is training."""
     with exclusive_job(LOCK_NAME):
-        return _train(params or best_params(), progress or _noop, evaluate)
+        return _train(params or best_params(), progress or no_progress, evaluate)
 
 
 def _train(params: HybridParams, progress: Progress, evaluate: bool) -> ModelVersion:

@@ -22,9 +22,6 @@ log = logging.getLogger(__name__)
 MEDIA_ERRORS = (MediaRejected, VideoReadError, cv2.error, OSError, ValueError)
 
 
-def no_progress(done: int, total: int, note: str = "") -> None:
-    """The default `Progress` of a step run outside a task: report nothing."""
-    return None
 
 
 @contextmanager

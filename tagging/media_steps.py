@@ -7,10 +7,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from catalog.models import MediaAsset
-from jobs import Progress
+from jobs import Progress, no_progress
 
 from . import keyframes as kf
-from .assets import MEDIA_ERRORS, display_name, fail, live_asset, local_file, no_progress, reject
+from .assets import MEDIA_ERRORS, display_name, fail, live_asset, local_file, reject
 from .descriptors import describe
 from .models import Keyframe, Shot
 from .probe import MediaRejected, image_to_bgr, load_image, probe_file

@@ -13,9 +13,9 @@ suggestions), `title_tags.py` (title scores and model tags). The chain itself is
 from __future__ import annotations
 
 from catalog.models import MediaAsset
-from jobs import Progress
+from jobs import Progress, no_progress
 
-from .assets import MEDIA_ERRORS, fail, live_asset, local_file, no_progress, reject
+from .assets import MEDIA_ERRORS, fail, live_asset, local_file, reject
 from .media_steps import detect_asset_shots, extract_keyframes, probe_asset
 from .models import SHOTS_TAGGER
 from .suggestions import ensure_tags, save_suggestions, tag_asset, tag_title_text

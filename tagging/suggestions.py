@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from catalog.models import Tag, Title
-from jobs import Progress
+from jobs import Progress, no_progress
 
-from .assets import live_asset, no_progress
+from .assets import live_asset
 from .models import Keyframe, TagSuggestion
 from .taggers import DESCRIPTOR_TAGS, KeyframeInput, Suggested, enabled_taggers
 

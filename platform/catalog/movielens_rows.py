@@ -9,7 +9,7 @@ import csv
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from jobs import Progress
+from jobs import Progress, no_progress
 
 from .movielens_checks import BadRow, FileReport, ImportReport, scan_file, undecodable_byte
 from .movielens_files import header_matches
@@ -18,8 +18,6 @@ from .movielens_files import header_matches
 PROGRESS_EVERY = 10_000
 
 
-def _no_progress(done: int, total: int, note: str) -> None:
-    return None
 
 
 def _batches(rows: Iterable, size: int) -> Iterator[list]:
@@ -47,7 +45,7 @@ class RowReader:
         self.report = report
         self.strict = strict
         self.batch_size = batch_size
-        self.progress = progress or _no_progress
+        self.progress = progress or no_progress
 
     def file_report(self, path: Path) -> FileReport:
         """A new file's counts, listed in the import's report in the order the files are read."""

@@ -12,6 +12,11 @@ from typing import Any, Literal
 Progress = Callable[[int, int, str], None]
 
 
+def no_progress(done: int, total: int, note: str = "") -> None:
+    """The default `Progress` of work run outside a task or a command: report nothing."""
+    return None
+
+
 class TaskProgress:
     """A `Progress` that updates a Celery task's PROGRESS state (django-celery-results shows it)."""
 
