@@ -30,6 +30,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests hash with MD5: PBKDF2's ~0.3 s per account made account-heavy fixtures cost seconds each.
+
+    Production keeps Django's PBKDF2 default; no test is about the hash's strength.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Every test writes media into its own folder, never into var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -42,8 +42,6 @@ def fast_recommender(settings, tmp_path):
     settings.RECOMMENDER_THREADS = 1
     settings.RECOMMENDER_CANDIDATES = 15
     settings.RECOMMENDER_EXPLORATION_SHARE = 0.0
-    # The world creates a few dozen accounts: a slow password hash would dominate the suite's time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from django.core.cache import cache
 
     cache.clear()

@@ -13,8 +13,7 @@ pytest_plugins = ["recommendations_world"]
 
 
 @pytest.fixture
-def staff_client(client, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def staff_client(client):
     client.force_login(make_account("analyst@x.test", is_staff=True, is_superuser=True))
     return client
 

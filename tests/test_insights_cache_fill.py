@@ -17,8 +17,7 @@ NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def region(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def region():
     home = make_region("US", "United States")
     profiles = [make_profile(make_account(region=home)) for _ in range(6)]
     rng = random.Random(1)

@@ -13,11 +13,6 @@ from insights.models import Kind, Trend, WeeklyCount
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashes(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 NOW = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)  # a Wednesday noon: far from any week boundary
 THIS_WEEK = weekly_counts.week_of(NOW)
 

@@ -16,7 +16,6 @@ def worker_artifacts(tmp_path, monkeypatch, settings):
     # Set before the worker starts so the worker process writes its artefacts here too.
     monkeypatch.setenv("MODEL_ARTIFACT_DIR", str(tmp_path / "models"))
     settings.MODEL_ARTIFACT_DIR = tmp_path / "models"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def test_the_worker_trains_and_activates_a_model(worker_artifacts, celery_worker_process):

@@ -38,8 +38,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def page(browser, live_server):
     cache.clear()
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)

@@ -19,9 +19,7 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing_and_fresh_rate_limits(settings):
-    # PBKDF2 costs most of a second per check on a small CI box; these tests are about the flow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
