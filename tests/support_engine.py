@@ -55,6 +55,15 @@ def support_engine(small_engine, db):
         yield engine
 
 
+def build_without_minilm(settings, monkeypatch) -> None:
+    """Engine builds in this test embed with `fake_embed` and skip fine-tuning: the plumbing is under test.
+
+    Replacing the encoder alone is not enough: a build would still load MiniLM to fine-tune it.
+    """
+    settings.SUPPORT_BOT_FINETUNE_STEPS = 0
+    monkeypatch.setattr("support_bot.encoder.default_embed", fake_embed)
+
+
 def fake_embed(texts: list[str], *, quantized: bool = False):
     """A fast stand-in for MiniLM where only the plumbing is under test: hashed character trigrams, normalised."""
     import numpy as np

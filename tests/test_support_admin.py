@@ -2,7 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from support_engine import fake_embed
+from support_engine import build_without_minilm
 
 from accounts.groups import SUPPORT_AGENTS
 from factories import make_account
@@ -17,8 +17,8 @@ def agent(db):
 
 
 @pytest.fixture(autouse=True)
-def _fast_embeddings(monkeypatch):
-    monkeypatch.setattr("support_bot.encoder.default_embed", fake_embed)
+def _fast_embeddings(settings, monkeypatch):
+    build_without_minilm(settings, monkeypatch)
 
 
 def _missed(account, *texts, outcome=Message.Outcome.HANDOFF):

@@ -5,7 +5,7 @@ import json
 
 import pytest
 from django.core.management import call_command
-from support_engine import fake_embed, small_engine, small_kb, support_engine  # noqa: F401  (fixtures)
+from support_engine import build_without_minilm, fake_embed, small_engine, small_kb, support_engine  # noqa: F401  (fixtures)
 
 from support_bot import index
 from support_bot.engine import EngineConfig
@@ -69,7 +69,7 @@ def _small_kb_only():
 
 def test_build_is_versioned_atomic_and_idempotent(db, settings, tmp_path, monkeypatch):
     settings.MODEL_ARTIFACT_DIR = tmp_path
-    monkeypatch.setattr("support_bot.encoder.default_embed", fake_embed)  # plumbing under test, not MiniLM
+    build_without_minilm(settings, monkeypatch)
     _small_kb_only()
     first = index.build_index()
     assert (first.version, first.status, first.is_active) == (1, EngineIndex.Status.READY, True)
@@ -121,7 +121,7 @@ def test_the_task_builds_and_reports(db, settings, tmp_path, monkeypatch):
     from support_bot.tasks import rebuild_support_index
 
     settings.MODEL_ARTIFACT_DIR = tmp_path
-    monkeypatch.setattr("support_bot.encoder.default_embed", fake_embed)
+    build_without_minilm(settings, monkeypatch)
     _small_kb_only()
     result = rebuild_support_index.apply().get()
     assert result["status"] == "ready" and result["version"] == 1

@@ -135,10 +135,10 @@ def test_ids_may_use_underscores_and_an_unknown_category_is_created_for_staff_to
 
 def test_ask_support_builds_an_engine_in_the_foreground_when_none_is_active(db, settings, tmp_path, monkeypatch,
                                                                              capsys):
-    from support_engine import fake_embed, small_kb
+    from support_engine import build_without_minilm, small_kb
 
     settings.MODEL_ARTIFACT_DIR = tmp_path
-    monkeypatch.setattr("support_bot.encoder.default_embed", fake_embed)
+    build_without_minilm(settings, monkeypatch)
     FaqEntry.objects.all().delete()
     import_entries(small_kb()[:3])
     questions = tmp_path / "q.txt"

@@ -3,7 +3,7 @@
 import os
 import threading
 
-from support_engine import fake_embed, small_kb
+from support_engine import build_without_minilm, fake_embed, small_kb
 
 from support_bot import index, warmup
 from support_bot.knowledge import import_entries
@@ -12,8 +12,7 @@ from support_bot.models import FaqEntry
 
 def test_warming_loads_the_active_engine_and_embeds_once(db, settings, tmp_path, monkeypatch):
     settings.MODEL_ARTIFACT_DIR = tmp_path
-    settings.SUPPORT_BOT_FINETUNE_STEPS = 0
-    monkeypatch.setattr("support_bot.encoder.default_embed", fake_embed)
+    build_without_minilm(settings, monkeypatch)
     FaqEntry.objects.all().delete()
     import_entries(small_kb()[:3])
     index.build_index()
