@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.marquee-installed
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/marquee_$(notdir $(CURDIR))
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
-PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
+REDIS_SQLITE_TEST_URL ?= redis://127.0.0.1:6379/14
+# One BLAS/OpenMP thread per test process: the two legs run side by side, one core each.
+PYTEST := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -q -p no:cacheprovider
 
 .PHONY: setup run test test-sqlite test-postgres checks browser lint bench-deps clean
 
@@ -33,11 +35,15 @@ run: $(STAMP)
 	$(BIN)/celery -A marquee beat --loglevel INFO & \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# The suite on SQLite, then its database tests again on PostgreSQL (with a real worker on Redis).
-test: $(STAMP) browser checks test-sqlite test-postgres
+# The suite on SQLite and, side by side with it, its database tests again on PostgreSQL (with a real
+# worker on Redis). Each leg is mostly one busy process, so two cores run both in the time of the longer;
+# each has its own Redis database, and each leg's output is printed whole when it ends.
+test: $(STAMP) browser checks
+	@echo "running the SQLite and PostgreSQL legs side by side; each prints its log when it ends"
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
-	$(PYTEST)
+	CELERY_TEST_BROKER_URL="$(REDIS_SQLITE_TEST_URL)" $(PYTEST)
 
 test-postgres: $(STAMP)
 	@if $(BIN)/python tests/service_check.py postgres "$(PG_TEST_URL)"; then \
