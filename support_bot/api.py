@@ -20,6 +20,14 @@ class AskSerializer(serializers.Serializer):
     choice = serializers.SlugField(required=False, allow_blank=True, max_length=80)
 
 
+class RepliesSerializer(serializers.Serializer):
+    _not_an_id = "Must be a message id."
+    after = serializers.IntegerField(min_value=0, max_value=2**63 - 1, default=0, error_messages={
+        "invalid": _not_an_id, "min_value": _not_an_id, "max_value": _not_an_id, "max_string_length": _not_an_id})
+    # Whole seconds since the widget asked the question whose answer it lost (see services.answer_since).
+    answered_within = serializers.IntegerField(min_value=0, max_value=24 * 3600, required=False)
+
+
 class FeedbackSerializer(serializers.Serializer):
     message_id = serializers.IntegerField(min_value=1)
     helpful = serializers.BooleanField()
@@ -54,8 +62,12 @@ def feedback(request: Request) -> Response:
 
 @api_view(["GET"])
 def replies(request: Request) -> Response:
-    try:
-        after = int(request.query_params.get("after", 0))
-    except ValueError:
-        return Response({"after": ["Must be a message id."]}, status=status.HTTP_400_BAD_REQUEST)
-    return Response({"messages": services.messages_since(request.user, after)})
+    """Agents' lines after `after`; with `answered_within` (seconds), also the bot's newest answer since then."""
+    form = RepliesSerializer(data=request.query_params)
+    if not form.is_valid():
+        return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
+    after, within = form.validated_data["after"], form.validated_data.get("answered_within")
+    body = {"messages": services.messages_since(request.user, after)}
+    if within is not None:
+        body["answer"] = services.answer_since(request.user, after, within)
+    return Response(body)

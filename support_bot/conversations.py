@@ -37,6 +37,26 @@ def record_feedback(user, message_id: int, helpful: bool) -> Message:
 
 
 def messages_since(user, after_id: int) -> list[dict]:
-    """Agent and bot lines in the user's own conversations after `after_id` (the widget polls this)."""
+    """Agent lines in the user's own conversations after `after_id` (the widget polls this)."""
     rows = Message.objects.filter(conversation__account=user, id__gt=after_id, sender=Message.Sender.AGENT)
     return [{"id": m.pk, "sender": m.sender, "text": m.text} for m in rows.order_by("id")[:50]]
+
+
+# How far back a lost answer is looked for, at most, and the slack for the time the request took to arrive.
+LOST_ANSWER_MAX_SECONDS = 300
+LOST_ANSWER_SLACK = timedelta(seconds=2)
+
+
+def answer_since(user, after_id: int, seconds: float) -> dict | None:
+    """The newest bot reply in the user's conversations after `after_id` and from the last `seconds`.
+
+    The widget asks for it when a question was sent just before the page changed: the question was
+    answered, but the response had no page left to show it on. `seconds` is measured by the widget since
+    it asked, so no clock but the server's is compared.
+    """
+    since = timezone.now() - timedelta(seconds=min(seconds, LOST_ANSWER_MAX_SECONDS)) - LOST_ANSWER_SLACK
+    reply = (Message.objects.filter(conversation__account=user, sender=Message.Sender.BOT, id__gt=after_id,
+                                    created_at__gte=since).order_by("-id").first())
+    if reply is None:
+        return None
+    return {"id": reply.pk, "text": reply.text, "outcome": reply.outcome}

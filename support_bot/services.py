@@ -11,7 +11,7 @@ from django.db import transaction
 
 from . import index
 from .answers import Answer, public_answer
-from .conversations import CONVERSATION_IDLE, conversation_for, messages_since, record_feedback
+from .conversations import CONVERSATION_IDLE, answer_since, conversation_for, messages_since, record_feedback
 from .decisions import (
     HANDOFF_TEXT,
     PERSON_TEXT,
@@ -28,7 +28,7 @@ from .tickets import reply_to_ticket, ticket_for
 
 __all__ = [
     "CONVERSATION_IDLE", "HANDOFF_TEXT", "PERSON_TEXT", "QUESTIONS_PER_ACCOUNT", "STARTING_TEXT", "UNSETTLED_TEXT",
-    "Answer", "Decision", "RateLimited", "ask", "attach_as_paraphrases", "create_entry_from", "decide", "dismiss",
+    "Answer", "Decision", "RateLimited", "answer_since", "ask", "attach_as_paraphrases", "create_entry_from", "decide", "dismiss",
     "messages_since", "missed_questions", "preview_answer", "record_feedback", "reply_to_ticket", "schedule_rebuild",
     "take_rate_token",
 ]

@@ -175,6 +175,40 @@ def test_an_agents_reply_appears_in_the_subscribers_chat_only(client, subscriber
     assert client.get("/api/support/replies?after=0").json()["messages"] == []
 
 
+REPLIES = "/api/support/replies"
+
+
+def test_an_answer_whose_page_was_left_is_found_by_the_time_since_it_was_asked(client, subscriber, support_engine):
+    from datetime import timedelta
+
+    client.force_login(subscriber)
+    earlier = ask(client, "How do I cancel my subscription?").json()["message_id"]
+    # The answer to an earlier question, a minute old: not the one the widget lost.
+    Message.objects.filter(pk=earlier).update(created_at=Message.objects.get(pk=earlier).created_at - timedelta(minutes=1))
+    assert client.get(f"{REPLIES}?after=0&answered_within=5").json()["answer"] is None
+
+    lost = ask(client, "How do I add a profile?").json()  # the page changed before this arrived
+    found = client.get(f"{REPLIES}?after={earlier}&answered_within=5").json()
+    assert found["answer"] == {"id": lost["message_id"], "text": lost["answer"], "outcome": "answered"}
+    assert found["messages"] == []
+    # Nothing newer than the last answer the widget showed: nothing to recover.
+    assert client.get(f"{REPLIES}?after={lost['message_id']}&answered_within=5").json()["answer"] is None
+    assert "answer" not in client.get(f"{REPLIES}?after=0").json()  # only asked for when the widget lost one
+    client.force_login(make_account())
+    assert client.get(f"{REPLIES}?after=0&answered_within=5").json()["answer"] is None  # never another account's
+
+
+@pytest.mark.parametrize("query, field", [
+    ("after=x", "after"), ("after=-1", "after"), ("after=99999999999999999999", "after"),
+    ("answered_within=nan", "answered_within"), ("answered_within=-3", "answered_within"),
+    ("answered_within=1e9", "answered_within"),
+])
+def test_bad_replies_queries_are_refused_naming_the_field(client, subscriber, query, field):
+    client.force_login(subscriber)
+    response = client.get(f"{REPLIES}?{query}")
+    assert response.status_code == 400 and field in response.json()
+
+
 def test_the_widget_is_on_subscriber_pages(client, subscriber):
     signed_in(client, subscriber.profiles.first())
     page = client.get("/", follow=True).content.decode()  # a new profile lands on onboarding first

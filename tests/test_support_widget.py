@@ -34,9 +34,14 @@ def _widget_page(db) -> str:
     return f"<!doctype html><html><head><title>t</title></head><body>{widget}</body></html>"
 
 
-def _serve_widget(html: str, answer_ask, css: str | None = None):
-    """A Playwright route handler: the real chat.js, the given CSS (the real chat.css by default), no stored
-    replies, `answer_ask(route)` for each question posted, and the widget page for every other URL."""
+def _no_replies(route):
+    return route.fulfill(body='{"messages": []}', content_type="application/json")
+
+
+def _serve_widget(html: str, answer_ask, css: str | None = None, answer_replies=_no_replies):
+    """A Playwright route handler: the real chat.js, the given CSS (the real chat.css by default),
+    `answer_ask(route)` for each question posted, `answer_replies(route)` for each poll (no stored replies by
+    default), and the widget page for every other URL."""
     css = (SCRIPT.parent / "chat.css").read_text() if css is None else css
 
     def route(route):
@@ -48,7 +53,7 @@ def _serve_widget(html: str, answer_ask, css: str | None = None):
         if route.request.method == "POST" and "ask" in url:
             return answer_ask(route)
         if "replies" in url:
-            return route.fulfill(body='{"messages": []}', content_type="application/json")
+            return answer_replies(route)
         return route.fulfill(body=html, content_type="text/html")
 
     return route
@@ -170,4 +175,45 @@ def test_the_widget_says_it_is_thinking_until_the_answer_arrives(chromium, db):
     assert "You're on Standard." in page.inner_text(".support-chat-log")
     page.goto(f"{ORIGIN}/next/")  # the waiting line was never stored with the conversation
     assert "Thinking" not in page.inner_text(".support-chat-log")
+    context.close()
+
+
+def test_an_answer_still_on_its_way_when_the_page_changes_is_shown_on_the_next_page(chromium, db):
+    """The question was answered on the server, but its response had no page left: the next page fetches it."""
+    html = _widget_page(db)
+    asked, polls = [], []
+
+    def never_answer(route):
+        asked.append(json.loads(route.request.post_data)["question"])  # left unanswered: the page goes first
+
+    def replies(route):
+        if "answered_within" in route.request.url:
+            polls.append(route.request.url)
+        if len(polls) < 2:  # the agents' poll, and the first look: still being answered
+            return route.fulfill(body='{"messages": [], "answer": null}', content_type="application/json")
+        return route.fulfill(body=json.dumps({"messages": [], "answer": {
+            "id": 12, "text": "Go to Account > Profiles.", "outcome": "answered"}}), content_type="application/json")
+
+    route = _serve_widget(html, never_answer, answer_replies=replies)
+
+    context = chromium.new_context()
+    page = context.new_page()
+    page.route("**/*", route)
+    page.goto(f"{ORIGIN}/")
+    page.click(".support-chat-toggle")
+    page.fill("#support-chat input[name=question]", "how do I add a profile")
+    page.press("#support-chat input[name=question]", "Enter")
+    page.wait_for_selector(".support-chat-log .thinking")
+    page.goto(f"{ORIGIN}/another-page/")
+
+    page.wait_for_selector(".support-chat-log .from-bot")
+    log = page.inner_text(".support-chat-log")
+    assert "Go to Account > Profiles." in log and "Thinking" not in log
+    assert "Can't reach support" not in log and log.count("how do I add a profile") == 1
+    assert asked == ["how do I add a profile"]  # fetched, not asked a second time
+    assert len(polls) == 2 and all("after=0" in url for url in polls)
+    assert page.locator(".support-chat-log .feedback svg").count() == 2  # thumbs on the recovered answer too
+    page.goto(f"{ORIGIN}/third/")  # recovered once: nothing is pending any more
+    assert page.inner_text(".support-chat-log").count("Go to Account > Profiles.") == 1
+    assert page.locator(".support-chat-log .thinking").count() == 0
     context.close()

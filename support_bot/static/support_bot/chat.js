@@ -17,7 +17,9 @@
   // The conversation survives page changes for its idle period: its lines, the server's conversation
   // id, whether the panel was open and whether a person was asked for live in sessionStorage (this tab only).
   const STORE = "marquee-support-chat-" + (root.dataset.account || "");  // one account's chat never shows to another
-  let state = { conversation: null, idleSeconds: 1800, lastActive: 0, lines: [], open: false, handedOff: false };
+  // `pending` is a question whose answer has not arrived yet; `lastReplyId` the newest bot line shown.
+  let state = { conversation: null, idleSeconds: 1800, lastActive: 0, lines: [], open: false, handedOff: false,
+                pending: null, lastReplyId: 0 };
 
   function save() {
     try { sessionStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* storage full or off */ }
@@ -36,6 +38,7 @@
     state.lines.forEach(function (entry) { draw(entry.kind, entry.text); });
     if (state.handedOff) startPolling();
     if (state.open) setOpen(true, false);
+    if (state.pending) recoverAnswer(state.pending);
   }
 
   function draw(kind, text) {
@@ -131,6 +134,7 @@
     if (data.clarify && data.choices) addChoices(li, data.choices);
     if (data.links && data.links.length) addLinks(li, data.links);
     if (!data.handoff && !data.clarify && data.message_id) addFeedback(li, data.message_id);
+    if (data.message_id) state.lastReplyId = Math.max(state.lastReplyId || 0, data.message_id);
     if (data.conversation_id) state.conversation = data.conversation_id;
     if (data.idle_seconds) state.idleSeconds = data.idle_seconds;
     if (data.handoff) { state.handedOff = true; startPolling(); }
@@ -145,18 +149,57 @@
   }
 
   function ask(question, choice) {
-    line("from-subscriber", question);
+    state.pending = { at: Date.now(), after: state.lastReplyId || 0 };
+    line("from-subscriber", question);  // saves the pending question with the line
     const body = { question: question };
     if (choice) body.choice = choice;
     const done = thinking();
     post(root.dataset.askUrl, body).then(function (result) {
       done();
+      state.pending = null;
       if (result.ok) { show(result.data); return; }
       const d = result.data || {};
       const message = d.detail || (d.question && d.question[0]) || "Something went wrong; please try again.";
       line("from-bot notice", message);
-    }).catch(function () { done(); line("from-bot notice", "Can't reach support right now; please try again."); });
+    }).catch(function () {
+      if (leaving) return;  // the page is going: the next page picks the answer up (recoverAnswer)
+      done();
+      state.pending = null;
+      line("from-bot notice", "Can't reach support right now; please try again.");
+    });
   }
+
+  // A question sent just before the page changed was answered, but its response had no page to go to.
+  // The next page asks the server for that answer rather than losing it or asking again.
+  const RECOVER_FOR_SECONDS = 60;
+  function recoverAnswer(pending) {
+    const done = thinking();
+    function giveUp() {
+      done();
+      state.pending = null;
+      line("from-bot notice", "Your last question did not get an answer; please ask it again.");
+    }
+    function check() {
+      const waited = Math.ceil((Date.now() - pending.at) / 1000);
+      if (waited > RECOVER_FOR_SECONDS) { giveUp(); return; }
+      const query = "?after=" + (pending.after || 0) + "&answered_within=" + waited;
+      fetch(root.dataset.repliesUrl + query, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .then(function (data) {
+          if (!data.answer) { setTimeout(check, 2000); return; }  // still being answered
+          done();
+          state.pending = null;
+          show({ answer: data.answer.text, message_id: data.answer.id,
+                 handoff: data.answer.outcome === "handoff", clarify: data.answer.outcome === "clarify" });
+        }).catch(function () { setTimeout(check, 2000); });
+    }
+    check();
+  }
+
+  // Navigation cancels the fetch of an answer in flight; that is not "can't reach support".
+  let leaving = false;
+  window.addEventListener("pagehide", function () { leaving = true; });
+  window.addEventListener("pageshow", function () { leaving = false; });  // back from the page cache
 
   function poll() {
     fetch(root.dataset.repliesUrl + "?after=" + lastAgentId, { credentials: "same-origin" })
