@@ -45,7 +45,7 @@ from recommendations.dataset import from_movielens  # noqa: E402
 from recommendations.hybrid import Embeddings, HybridParams, HybridRecommender  # noqa: E402
 from recommendations.scoring import PEER_POOL  # noqa: E402
 
-# The production settings' defaults (platform/marquee/settings.py), which a chunk runs with.
+# The production settings' defaults (platform/marquee/feature_settings.py), which a chunk runs with.
 CANDIDATES = 100  # RECOMMENDER_CANDIDATES
 PEER_CANDIDATES = 50  # RECOMMENDER_PEER_CANDIDATES
 THREADS = 2  # RECOMMENDER_THREADS
