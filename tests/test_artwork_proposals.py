@@ -5,7 +5,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django_celery_beat.models import PeriodicTask
 from job_locks import lock_held_elsewhere
-from test_artwork_previews import _video_title
+from preview_footage import _video_title
 
 from artwork import proposals, tasks
 from artwork.models import FootageProposal, PreviewCandidate
