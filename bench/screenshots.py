@@ -7,7 +7,8 @@ for docs/, taken with Debian's Chromium (launched the way the browser tests laun
 Uses the database `bench/web_load.py` seeds (run that first), serves it with gunicorn (DEBUG=1 so
 posters and videos are served from MEDIA_ROOT), signs in as the demo viewer and the demo staff member.
 That database is seeded without a worker, so the demo videos are put through the media pipeline here
-first (in this process, once), which proposes their preview windows.
+first (in this process, once), which proposes their preview windows, and the support engine is built
+if none is active (as `make run` does).
 """
 
 import argparse
@@ -55,10 +56,17 @@ halfway = (ViewingEvent.objects.filter(profile=profile, hidden_at__isnull=True, 
 from artwork.models import PreviewCandidate
 from catalog.models import MediaAsset, Title
 from tagging.services import pipeline_signature
+from marquee.celery import app
+app.conf.task_store_eager_result = True  # each step's final state, or the job history shows them in PROGRESS
 if not PreviewCandidate.objects.filter(approved=True, asset__status=MediaAsset.Status.READY).exists():
     for asset_id in MediaAsset.objects.filter(kind=MediaAsset.Kind.VIDEO, status=MediaAsset.Status.PENDING
                                               ).values_list("pk", flat=True):
         pipeline_signature(asset_id).apply()
+# The chat screenshot needs the support engine, as `make run` builds it (the load-test seeding does not).
+from support_bot.index import build_index
+from support_bot.models import EngineIndex
+if not EngineIndex.objects.filter(is_active=True).exists():
+    build_index()
 previewed = (Title.objects.visible_to(profile).filter(preview_candidates__approved=True,
              preview_candidates__asset__status=MediaAsset.Status.READY).order_by("pk").first())
 print(json.dumps({"viewer": session(profile.account, profile), "staff": session(staff),
