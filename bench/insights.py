@@ -45,245 +45,21 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "platform")]
 
-REGIONS = 6
-FIRST_MONTH_S = 30 * 86400
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+from bench.insights_cache_fill import cache_world, picks_exposure  # noqa: E402
+from bench.insights_forecast import forecast_world  # noqa: E402
+from bench.insights_worlds import REGIONS, demo_world, log, seeded_demo_database  # noqa: E402
 
 
 # -- forecast ----------------------------------------------------------------------------------------
-def _spearman(a: np.ndarray, b: np.ndarray) -> float | None:
-    from scipy.stats import spearmanr
-
-    if len(a) < 5 or np.all(a == a[0]) or np.all(b == b[0]):
-        return None
-    return float(spearmanr(a, b).statistic)
-
-
-VALIDATION_SHARE = 0.5  # of the held-out titles; the rest are the test titles no choice sees
-GRID_STEP = 0.1
-COMPONENTS = ("reach", "similar", "genres", "tags", "regression")
-ALPHAS = (1.0, 3.0, 10.0, 30.0, 100.0)
-
-
-def _first_month(data, regions: np.ndarray, kinds: list[int] | None) -> np.ndarray:
-    """items x regions: distinct users who had an event (of `kinds`) within 30 days of the item's first one."""
-    ev = data.events if kinds is None else data.events.take(np.isin(data.events.kind, kinds))
-    first = np.full(data.n_items, np.inf)
-    np.minimum.at(first, ev.item, ev.time)
-    early = ev.time < first[ev.item] + FIRST_MONTH_S
-    pairs = np.unique(ev.user[early].astype(np.int64) * data.n_items + ev.item[early])
-    users, items = pairs // data.n_items, pairs % data.n_items
-    out = np.zeros((data.n_items, REGIONS + 1))  # the last column: users without a region
-    np.add.at(out, (items, regions[users]), 1)
-    return out[:, :REGIONS]
-
-
-def _simplex(step: float = GRID_STEP, n: int = len(COMPONENTS)):
-    units = round(1 / step)
-
-    def parts(left: int, k: int):
-        if k == 1:
-            yield (left,)
-            return
-        for first in range(left + 1):
-            for rest in parts(left - first, k - 1):
-                yield (first, *rest)
-
-    for combo in parts(units, n):
-        yield dict(zip(COMPONENTS, (c / units for c in combo), strict=True))
-
-
-def _mean_spearman(predicted: np.ndarray, actual: np.ndarray) -> float | None:
-    values = [_spearman(predicted[:, r], actual[:, r]) for r in range(actual.shape[1])]
-    values = [v for v in values if v is not None]
-    return float(np.mean(values)) if values else None
-
-
-def _forecast_world(data, regions: np.ndarray, seed: int, threads: int, *, kinds=None, visible=None) -> dict:
-    """Hold out 30% of the titles with >= 20 viewers (half validation, half test), train without any of
-    their events, estimate each held-out title's first-month viewers per region from features alone, choose
-    the blend weights on the validation titles, and report every estimate on the test titles."""
-    from insights.forecast import (
-        BLEND,
-        RIDGE_ALPHA,
-        SIMILAR,
-        TOP_K,
-        blend_viewers,
-        candidate_popularity,
-        expected_viewers,
-        feature_popularity,
-        regional_regression,
-    )
-    from recommendations.hybrid import HybridParams, HybridRecommender
-
-    rng = np.random.default_rng(seed)
-    actual = _first_month(data, regions, kinds)
-    viewers = np.bincount(data.events.item, minlength=data.n_items)
-    eligible = np.flatnonzero(viewers >= 20)
-    held = rng.choice(eligible, max(20, int(len(eligible) * 0.3)), replace=False)
-    n_val = int(len(held) * VALIDATION_SHARE)
-    keep = ~np.isin(data.events.item, held)
-    train = data.with_events(data.events.take(keep))
-    model = HybridRecommender(HybridParams(no_components=32, epochs=15), seed=seed, threads=threads)
-    t = time.perf_counter()
-    model.fit_events(train)
-    emb = model.embeddings
-    log(f"  trained in {time.perf_counter() - t:.0f}s on {keep.sum()} events, {len(held)} titles held out")
-    known = np.ones(data.n_items, bool)
-    known[held] = False
-    scores = emb.user_vectors @ emb.item_vectors.T + emb.item_bias
-    seen = np.zeros_like(scores, dtype=bool)
-    seen[train.events.user, train.events.item] = True
-    scores[seen | ~known[None, :]] = -np.inf
-    cutoffs = -np.sort(-scores, axis=1)[:, TOP_K - 1]  # each user's 50th best unseen title
-    unit = emb.item_vectors / np.maximum(np.linalg.norm(emb.item_vectors, axis=1, keepdims=True), 1e-9)
-    # Regional popularity of genres and tags among the training titles only (held-out titles never count).
-    names = data.item_feature_names
-    genre_cols = [i for i, n in enumerate(names) if n.startswith("genre:")]
-    tag_cols = [i for i, n in enumerate(names) if n.startswith("tag:")]
-    dense = data.item_features.toarray()
-    train_titles = known & (actual.sum(axis=1) > 0)
-    genre_table = feature_popularity((dense[train_titles][:, genre_cols] > 0).astype(float), actual[train_titles])
-    tag_table = feature_popularity((dense[train_titles][:, tag_cols] > 0).astype(float), actual[train_titles])
-    estimates = {name: np.full((len(held), REGIONS), np.nan) for name in COMPONENTS}
-    # The regional regression on genre and tag indicators, one per ridge strength (chosen on validation).
-    members = (dense[train_titles][:, genre_cols + tag_cols] > 0).astype(float)
-    held_x = np.minimum(dense[held][:, genre_cols + tag_cols], 1.0)
-    by_alpha = {
-        alpha: regional_regression(members, actual[train_titles], held_x, alpha)
-        for alpha in sorted(set(ALPHAS) | {RIDGE_ALPHA})
-    }
-    reach_only = np.zeros((len(held), REGIONS))  # diagnostic: the top-50 count alone
-    for row, item in enumerate(held):
-        features = {names[c]: v for c, v in zip(data.item_features[item].indices, data.item_features[item].data, strict=True)}
-        genre_pop = candidate_popularity((dense[item, genre_cols] > 0).astype(float), genre_table)
-        tag_pop = candidate_popularity(np.minimum(dense[item, tag_cols], 1.0), tag_table)
-        if genre_pop is not None:
-            estimates["genres"][row] = genre_pop
-        if tag_pop is not None:
-            estimates["tags"][row] = tag_pop
-        cold = emb.cold_item(features)
-        if cold is None:
-            continue
-        vector, bias = cold
-        in_top = emb.user_vectors @ vector + bias > cutoffs
-        reach_only[row] = np.bincount(regions[in_top], minlength=REGIONS + 1)[:REGIONS]
-        cos = unit @ (vector / max(np.linalg.norm(vector), 1e-9))
-        cos[~known] = -np.inf
-        order = np.argsort(-cos)
-        for r in range(REGIONS):
-            # The five nearest titles the region can watch, as `insights.forecast` picks them.
-            similar = order[: SIMILAR * 4]
-            if visible is not None:
-                similar = similar[visible[r][similar]]
-            similar = similar[:SIMILAR]
-            sim_top = (emb.user_vectors @ emb.item_vectors[similar].T + emb.item_bias[similar]) > cutoffs[:, None]
-            users = regions == r
-            estimates["reach"][row, r] = expected_viewers(float(in_top[users].sum()), sim_top[users].sum(axis=0), actual[similar, r])
-            estimates["similar"][row, r] = actual[similar, r].mean()
-
-    def blended(weights: dict[str, float], rows: slice, alpha: float) -> np.ndarray:
-        """`insights.forecast.blend_viewers` for each held-out title and region in `rows`."""
-        estimates["regression"] = by_alpha[alpha]
-        out = np.zeros((len(held), REGIONS))[rows]
-        for i, row in enumerate(range(len(held))[rows]):
-            for r in range(REGIONS):
-                values = {k: None if np.isnan(estimates[k][row, r]) else estimates[k][row, r] for k in COMPONENTS}
-                out[i, r] = blend_viewers(values, weights)
-        return out
-
-    def fast_blend(weights: dict[str, float], rows: slice, alpha: float) -> np.ndarray:
-        """The same blend in log space, vectorised for the weight search (rank-equal to `blended`)."""
-        estimates["regression"] = by_alpha[alpha]
-        logs = np.stack([np.log1p(np.maximum(estimates[k][rows], 0)) for k in COMPONENTS])
-        w = np.array([weights[k] for k in COMPONENTS])[:, None, None] * ~np.isnan(logs)
-        with np.errstate(invalid="ignore"):
-            return np.nansum(w * np.nan_to_num(logs), axis=0) / w.sum(axis=0)
-
-    val, test = slice(0, n_val), slice(n_val, None)
-    actual_val, actual_test = actual[held[val]], actual[held[test]]
-    regression_only = {c: float(c == "regression") for c in COMPONENTS}
-    alpha = max(ALPHAS, key=lambda a: _mean_spearman(fast_blend(regression_only, val, a), actual_val) or -1.0)
-    search = [(_mean_spearman(fast_blend(w, val, alpha), actual_val) or -1.0, w) for w in _simplex()]
-    best_val, chosen = max(search, key=lambda pair: pair[0])
-    baseline = {c: float(c == "genres") for c in COMPONENTS}  # the genre-popularity baseline
-    out = {
-        "held_out": len(held),
-        "validation_titles": n_val,
-        "test_titles": len(held) - n_val,
-        "chosen_weights": chosen,
-        "chosen_alpha": alpha,
-        "validation": {
-            "blend": _mean_spearman(blended(chosen, val, alpha), actual_val),
-            "genre_popularity": _mean_spearman(blended(baseline, val, alpha), actual_val),
-        },
-        "test": {
-            "blend_chosen_here": _mean_spearman(blended(chosen, test, alpha), actual_test),
-            "blend_landed_weights": _mean_spearman(blended(BLEND, test, RIDGE_ALPHA), actual_test),
-            "genre_popularity": _mean_spearman(blended(baseline, test, alpha), actual_test),
-            "reach_only": _mean_spearman(reach_only[test], actual_test),
-            **{
-                f"{k}_alone": _mean_spearman(blended({c: float(c == k) for c in COMPONENTS}, test, alpha), actual_test)
-                for k in COMPONENTS
-            },
-        },
-        "landed_weights": BLEND,
-        "landed_alpha": RIDGE_ALPHA,
-    }
-    out["test"]["per_region"] = {
-        r: {
-            "blend_chosen_here": _spearman(blended(chosen, test, alpha)[:, r], actual_test[:, r]),
-            "genre_popularity": _spearman(blended(baseline, test, alpha)[:, r], actual_test[:, r]),
-        }
-        for r in range(REGIONS)
-    }
-    return out
-
-
-def _seeded_demo_database(path: Path, accounts: int, titles: int) -> None:
-    """seed_demo (the real generator, regional tastes and all) into a SQLite file, once."""
-    import subprocess
-
-    if path.exists():
-        return
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{path}", MEDIA_ROOT=str(path.with_suffix(".media")))
-    log(f"  seed_demo --titles {titles} --accounts {accounts} --videos 0 into {path}")
-    for command in (["migrate", "-v0"], ["seed_demo", "--titles", str(titles), "--accounts", str(accounts), "--videos", "0"]):
-        subprocess.run([sys.executable, str(REPO_ROOT / "manage.py"), *command], env=env, check=True, stdout=subprocess.DEVNULL)
-
-
-def _demo_world():
-    """The seed_demo database as a Dataset, each profile's region (REGIONS: none) and what each region can watch."""
-    from accounts.models import Profile
-    from catalog.models import Region, Title
-    from recommendations.behaviour import dataset_from_database
-
-    data = dataset_from_database()
-    codes = list(Region.objects.order_by("code"))
-    assert len(codes) == REGIONS, f"expected {REGIONS} regions, found {len(codes)}"
-    column = {r.pk: j for j, r in enumerate(codes)}
-    region_of = dict(Profile.objects.values_list("pk", "account__region_id"))
-    regions = np.array([column.get(region_of.get(int(p)), REGIONS) for p in data.user_ids])
-    index = {int(t): i for i, t in enumerate(data.item_ids)}
-    visible = np.zeros((REGIONS, data.n_items), bool)
-    for j, region in enumerate(codes):
-        for pk in Title.objects.visible_in(region, None).values_list("pk", flat=True):
-            visible[j, index[pk]] = True
-    return data, regions, visible, [r.code for r in codes]
-
-
 def forecast_bench(args) -> dict:
     from recommendations.dataset import VIEW, from_movielens
 
     results = {"seeds": args.seeds, "demo": [], "movielens": []}
     log("seed_demo world (region tastes by construction)")
-    demo = _demo_world()
+    demo = demo_world()
     for seed in args.seeds:
         data, regions, visible, codes = demo
-        result = _forecast_world(data, regions, seed, args.threads, kinds=[VIEW], visible=visible)
+        result = forecast_world(data, regions, seed, args.threads, kinds=[VIEW], visible=visible)
         result["regions"] = codes
         results["demo"].append(result)
         log(f"  seed {seed}: test {json.dumps(result['test'], default=str)[:200]}")
@@ -291,7 +67,7 @@ def forecast_bench(args) -> dict:
     data = from_movielens(args.movielens)
     for seed in args.seeds:
         regions = np.random.default_rng(seed).integers(0, REGIONS, data.n_users)
-        result = _forecast_world(data, regions, seed, args.threads)
+        result = forecast_world(data, regions, seed, args.threads)
         results["movielens"].append(result)
         log(f"  seed {seed}: test {json.dumps(result['test'], default=str)[:200]}")
     for world in ("demo", "movielens"):
@@ -305,76 +81,18 @@ def forecast_bench(args) -> dict:
 
 
 # -- cache fill --------------------------------------------------------------------------------------
-def _picks_exposure(data, regions: np.ndarray, day: np.ndarray, start: int, threads: int) -> np.ndarray:
-    """regions x items: `insights.cache_fill`'s candidate half, from a model trained on the days before
-    `start` (one batch scoring for the whole replay): each profile's top picks among the titles it had not
-    seen, weighted by position, times its daily viewing rate over the last RATE_DAYS and TOP_PICKS_SHARE."""
-    from insights.cache_fill import RATE_DAYS, TOP_PICKS, TOP_PICKS_SHARE
-    from recommendations.hybrid import HybridParams, HybridRecommender
-
-    before = day < start
-    train = data.with_events(data.events.take(before))
-    model = HybridRecommender(HybridParams(no_components=32, epochs=15), seed=0, threads=threads)
-    model.fit_events(train)
-    emb = model.embeddings
-    scores = emb.user_vectors @ emb.item_vectors.T + emb.item_bias
-    scores[train.events.user, train.events.item] = -np.inf
-    picks = np.argsort(-scores, axis=1)[:, :TOP_PICKS]
-    recent = before & (day >= start - RATE_DAYS)
-    rate = np.bincount(data.events.user[recent], minlength=data.n_users) / RATE_DAYS * TOP_PICKS_SHARE
-    position = 1 / np.arange(1, TOP_PICKS + 1)
-    position /= position.sum()
-    exposure = np.zeros((REGIONS + 1, data.n_items))
-    np.add.at(exposure, (np.repeat(regions, TOP_PICKS), picks.ravel()), (rate[:, None] * position).ravel())
-    return exposure[:REGIONS]
-
-
-def _cache_world(data, regions: np.ndarray, days: np.ndarray, k: int, exposure: np.ndarray | None) -> dict:
-    """Per replayed day and region: the cache-fill list(s) and yesterday's top k, scored on the next day."""
-    from insights.cache_fill import HISTORY_DAYS, decayed_daily_mean, hit_rate
-
-    day = (data.events.time // 86400).astype(np.int64)
-    lists = {"trend_half": [], "yesterday_top_k": []} | ({"trends_and_picks": []} if exposure is not None else {})
-    for d in days:
-        for r in range(REGIONS):
-            in_region = regions[data.events.user] == r
-            window = in_region & (day >= d - HISTORY_DAYS) & (day < d)
-            nxt = in_region & (day == d)
-            if not nxt.any() or not window.any():
-                continue
-            items, inverse = np.unique(data.events.item[window], return_inverse=True)
-            daily = np.zeros((len(items), HISTORY_DAYS))
-            np.add.at(daily, (inverse, day[window] - (d - HISTORY_DAYS)), 1)
-            expected = decayed_daily_mean(daily)
-            counts = dict(zip(*np.unique(data.events.item[nxt], return_counts=True), strict=True))
-            lists["trend_half"].append(hit_rate(items[np.argsort(-expected, kind="stable")[:k]].tolist(), counts))
-            yesterday = daily[:, -1]
-            base_list = items[np.argsort(-yesterday, kind="stable")[:k]][: int((yesterday > 0).sum())]
-            lists["yesterday_top_k"].append(hit_rate(base_list.tolist(), counts))
-            if exposure is not None:
-                total = exposure[r].copy()
-                total[items] += expected
-                lists["trends_and_picks"].append(hit_rate(np.argsort(-total, kind="stable")[:k].tolist(), counts))
-    out = {"k": k, "region_days": len(lists["trend_half"])}
-    out |= {name: float(np.mean(values)) for name, values in lists.items()}
-    for name in lists:
-        if name != "yesterday_top_k":
-            out[f"{name}_ratio"] = out[name] / max(out["yesterday_top_k"], 1e-9)
-    return out
-
-
 def cache_bench(args) -> dict:
     from recommendations.dataset import VIEW, from_movielens
 
     results = {}
     if args.demo_db:
         log("seed_demo world: the last 60 days replayed, views only")
-        data, regions, _visible, _codes = _demo_world()
+        data, regions, _visible, _codes = demo_world()
         data = data.with_events(data.events.take(data.events.kind == VIEW))
         day = (data.events.time // 86400).astype(np.int64)
         days = np.arange(day.max() - 59, day.max() + 1)
-        exposure = _picks_exposure(data, regions, day, int(days[0]), args.threads)
-        results["demo"] = _cache_world(data, regions, days, args.k, exposure)
+        exposure = picks_exposure(data, regions, day, int(days[0]), args.threads)
+        results["demo"] = cache_world(data, regions, days, args.k, exposure)
     log("ml-latest-small: the 120 busiest days replayed (ratings as views, regions at random)")
     data = from_movielens(args.movielens)
     regions = np.random.default_rng(args.seed).integers(0, REGIONS, data.n_users)
@@ -382,7 +100,7 @@ def cache_bench(args) -> dict:
     active, volume = np.unique(day, return_counts=True)
     # The 120 busiest days (MovieLens days are sparse: most carry a handful of ratings), in order.
     busiest = np.sort(active[np.argsort(-volume, kind="stable")[:120]])
-    results["movielens"] = _cache_world(data, regions, busiest, args.k, None)
+    results["movielens"] = cache_world(data, regions, busiest, args.k, None)
     return results
 
 
@@ -492,7 +210,7 @@ def main() -> None:
     t.add_argument("--events", type=int, default=1_000_000)
     args = parser.parse_args()
     if args.bench == "forecast" or (args.bench == "cache" and args.demo_db):
-        _seeded_demo_database(args.demo_db, getattr(args, "demo_accounts", 3000), getattr(args, "demo_titles", 600))
+        seeded_demo_database(args.demo_db, getattr(args, "demo_accounts", 3000), getattr(args, "demo_titles", 600))
         os.environ["DATABASE_URL"] = f"sqlite:///{args.demo_db}"
     if args.bench in ("forecast", "cache"):
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marquee.settings")
