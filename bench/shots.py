@@ -22,56 +22,19 @@ detection step, decode included. Then keyframe tagging throughput and each tagge
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "platform")]
 
-from catalog.synthetic_media import FPS, HEIGHT, WIDTH, SceneMaker, Truth, make_video  # noqa: E402
+from bench.shots_scoring import TOLERANCE, best_of, evaluate, prf, total  # noqa: E402
+from bench.shots_tagging import tagging_throughput  # noqa: E402
+from catalog.synthetic_media import FPS, HEIGHT, WIDTH, Truth, make_video  # noqa: E402
 from tagging.shot_boundaries import DetectorParams  # noqa: E402
 from tagging.shots import detect_shots  # noqa: E402
-
-TOLERANCE = 2
-
-
-def match(predicted: list[int], spans: list[tuple[int, int]]) -> int:
-    """Greedy one-to-one matches of predicted frames to true spans (widened by the tolerance)."""
-    used = set()
-    hits = 0
-    for frame in sorted(predicted):
-        for k, (lo, hi) in enumerate(spans):
-            if k not in used and lo - TOLERANCE <= frame <= hi + TOLERANCE:
-                used.add(k)
-                hits += 1
-                break
-    return hits
-
-
-def prf(hits: int, n_pred: int, n_true: int) -> tuple[float, float, float]:
-    precision = hits / n_pred if n_pred else 0.0
-    recall = hits / n_true if n_true else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
-
-
-@dataclass
-class Score:
-    cut_hits: int = 0
-    cut_pred: int = 0
-    grad_hits: int = 0
-    grad_pred: int = 0
-    any_hits: int = 0
-    any_pred: int = 0
-    frames: int = 0
-    seconds: float = 0.0
-    cpu_seconds: float = 0.0  # process CPU time, all threads: fairer than wall time on a shared machine
 
 
 def ours(path: Path) -> list[tuple[int, str]]:
@@ -90,60 +53,8 @@ def pyscenedetect(detector_name: str, backend: str = "opencv"):
     return run
 
 
-def evaluate(videos: list[tuple[Path, Truth]], detectors: dict) -> dict[str, Score]:
-    scores = {name: Score() for name in detectors}
-    for path, truth in videos:
-        cut_spans = [(c, c) for c in truth.cuts]
-        all_spans = cut_spans + truth.gradual
-        for name, run in detectors.items():
-            started, cpu_started = time.perf_counter(), time.process_time()
-            boundaries = run(path)
-            elapsed = time.perf_counter() - started
-            s = scores[name]
-            s.seconds += elapsed
-            s.cpu_seconds += time.process_time() - cpu_started
-            s.frames += truth.frames
-            cuts = [f for f, kind in boundaries if kind == "cut"]
-            gradual = [f for f, kind in boundaries if kind != "cut"]
-            s.cut_hits += match(cuts, cut_spans)
-            s.cut_pred += len(cuts)
-            s.grad_hits += match(gradual, truth.gradual)
-            s.grad_pred += len(gradual)
-            s.any_hits += match([f for f, _ in boundaries], all_spans)
-            s.any_pred += len(boundaries)
-    return scores
-
-
 # The one real clip looked at while changing the detector; the others are held out.
 TUNED_REAL = {"issue-195-aspect-ratio.mp4"}
-
-
-def best_of(videos: list[tuple[Path, Truth]], detectors: dict, repeats: int) -> dict[Path, dict[str, Score]]:
-    """Each detector on each video `repeats` times, interleaved; per video, the fastest run's times.
-
-    On a shared machine the load changes between one detector's run and the next; the minimum of a few
-    interleaved runs is the least disturbed figure for each, and boundaries are the same every run.
-    """
-    best: dict[Path, dict[str, Score]] = {}
-    for _ in range(repeats):
-        for video in videos:
-            for name, run in detectors.items():
-                score = evaluate([video], {name: run})[name]
-                kept = best.setdefault(video[0], {}).get(name)
-                if kept is None:
-                    best[video[0]][name] = score
-                else:
-                    kept.seconds = min(kept.seconds, score.seconds)
-                    kept.cpu_seconds = min(kept.cpu_seconds, score.cpu_seconds)
-    return best
-
-
-def total(scores: list[Score]) -> Score:
-    out = Score()
-    for score in scores:
-        for name in vars(out):
-            setattr(out, name, getattr(out, name) + getattr(score, name))
-    return out
 
 
 def real_clips(folder: Path, detectors: dict, repeats: int) -> None:
@@ -190,68 +101,6 @@ def fine_look_check(paths: list[Path]) -> None:
             print(f"  {path.name}: {coarse.analysed_frames} of {coarse.frames} frames analysed")
     print(f"  boundaries identical to analysing every frame in {same} of {len(paths)} videos; "
           f"{analysed} of {frames} frames analysed ({analysed / frames:.0%})")
-
-
-def _per_item_ms(function, items) -> float:
-    started = time.perf_counter()
-    for item in items:
-        function(item)
-    return 1000 * (time.perf_counter() - started) / len(items)
-
-
-def tagging_throughput(n_images: int) -> None:
-    """Keyframes per second on one worker process, and what each tagger (and each descriptor) costs."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marquee.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    from tagging import descriptors as d
-    from tagging import learning
-    from tagging.keyframes import quality
-    from tagging.taggers import descriptor_tags
-
-    cv2.setNumThreads(1)  # one worker process = one core
-    rng = np.random.default_rng(7)
-    maker = SceneMaker(rng)
-    images = [maker.shot(2, 0)[0] for _ in range(n_images)]
-    grays = [cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) for img in images]
-    d.describe(images[0])  # load the cascades and HOG model outside the timing
-    costs = {
-        "keyframe quality score": _per_item_ms(quality, images),
-        "  faces (Haar cascade)": _per_item_ms(d.faces, grays),
-        "  people (HOG)": _per_item_ms(d.people, images),
-        "  colourfulness": _per_item_ms(d.colourfulness, images),
-        "  dominant colours (k-means)": _per_item_ms(d.dominant_colours, images),
-        "  text presence": _per_item_ms(d.text_score, grays),
-        "descriptors, all of the above": _per_item_ms(d.describe, images),
-    }
-    features = [d.describe(img) for img in images]
-    costs["descriptor tag rules"] = _per_item_ms(descriptor_tags, features)
-    labels = [bool(f["brightness"] > np.median([g["brightness"] for g in features])) for f in features]
-    params, _, _ = learning.fit(features, labels)
-    costs["learned tagger, per active tag model"] = _per_item_ms(lambda f: learning.predict(params, f), features)
-    print(f"\nTagging cost on one process ({n_images} keyframes {WIDTH}x{HEIGHT}, ms per keyframe):")
-    for name, ms in costs.items():
-        print(f"  {name:<40}{ms:>9.2f}")
-    per_keyframe = costs["keyframe quality score"] + costs["descriptors, all of the above"] + costs["descriptor tag rules"]
-    print(f"  throughput, quality + descriptors + rules: {1000 / per_keyframe:.1f} keyframes/s per worker")
-    from catalog.embeddings import embed_texts
-
-    embed_texts(["warm-up"])
-    synopses = [f"A story number {k} about a detective hunting a thief across a rainy city." for k in range(20)]
-    ms = _per_item_ms(lambda text: embed_texts([text]), synopses)
-    print(f"  synopsis tagger: {ms:.1f} ms per title (one MiniLM embedding; tag descriptions are cached)")
-    if settings.TAGGING_CLIP_MODEL:
-        from tagging.clip import image_embeddings
-
-        folder = settings.TAGGING_CLIP_MODEL
-        image_embeddings(folder, images[:1])
-        ms = _per_item_ms(lambda img: image_embeddings(folder, [img]), images[:10])
-        print(f"  CLIP image embedding ({folder}): {ms:.1f} ms per keyframe")
-    else:
-        print("  CLIP: not measured (TAGGING_CLIP_MODEL is not set; no CLIP weights ship offline)")
 
 
 def main() -> None:
