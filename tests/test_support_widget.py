@@ -59,6 +59,18 @@ def _serve_widget(html: str, answer_ask, css: str | None = None, answer_replies=
     return route
 
 
+def _ask_on_a_new_page(chromium, route, question: str):
+    """A new browser context on the widget page, the panel opened and `question` sent: (context, page)."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.route("**/*", route)
+    page.goto(f"{ORIGIN}/")
+    page.click(".support-chat-toggle")
+    page.fill("#support-chat input[name=question]", question)
+    page.press("#support-chat input[name=question]", "Enter")
+    return context, page
+
+
 def test_hostile_answers_choices_and_links_are_shown_as_plain_text(chromium, db):
     html = _widget_page(db)
     answers = [
@@ -153,13 +165,7 @@ def test_the_widget_says_it_is_thinking_until_the_answer_arrives(chromium, db):
 
     route = _serve_widget(html, hold)
 
-    context = chromium.new_context()
-    page = context.new_page()
-    page.route("**/*", route)
-    page.goto(f"{ORIGIN}/")
-    page.click(".support-chat-toggle")
-    page.fill("#support-chat input[name=question]", "what's my plan?")
-    page.press("#support-chat input[name=question]", "Enter")
+    context, page = _ask_on_a_new_page(chromium, route, "what's my plan?")
     page.wait_for_selector(".support-chat-log .thinking")
     assert page.inner_text(".support-chat-log .thinking") == "Thinking…"
     for _ in range(600):  # Playwright calls the route handler only while the test yields to it
@@ -196,13 +202,7 @@ def test_an_answer_still_on_its_way_when_the_page_changes_is_shown_on_the_next_p
 
     route = _serve_widget(html, never_answer, answer_replies=replies)
 
-    context = chromium.new_context()
-    page = context.new_page()
-    page.route("**/*", route)
-    page.goto(f"{ORIGIN}/")
-    page.click(".support-chat-toggle")
-    page.fill("#support-chat input[name=question]", "how do I add a profile")
-    page.press("#support-chat input[name=question]", "Enter")
+    context, page = _ask_on_a_new_page(chromium, route, "how do I add a profile")
     page.wait_for_selector(".support-chat-log .thinking")
     page.goto(f"{ORIGIN}/another-page/")
 
