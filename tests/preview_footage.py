@@ -26,7 +26,7 @@ def _demo_video(tmp_path: Path) -> Path:
     return write_video(tmp_path / "demo.avi", frames, fps=FPS)
 
 
-def _video_title(tmp_path, name="Preview"):
+def video_title(tmp_path, name="Preview"):
     title = make_title(name)
     path = _demo_video(tmp_path)
     asset = MediaAsset(

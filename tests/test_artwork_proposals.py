@@ -5,7 +5,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django_celery_beat.models import PeriodicTask
 from job_locks import lock_held_elsewhere
-from preview_footage import _video_title
+from preview_footage import video_title
 
 from artwork import proposals, tasks
 from artwork.models import FootageProposal, PreviewCandidate
@@ -24,7 +24,7 @@ def queued(monkeypatch):
 
 
 def test_the_sweep_queues_an_unread_video_once_and_the_task_records_it(tmp_path, queued):
-    title, asset = _video_title(tmp_path)
+    title, asset = video_title(tmp_path)
     make_title("No footage")
 
     assert proposals.propose_missing()["queued"] == [title.pk]
@@ -54,7 +54,7 @@ def test_a_video_that_yields_no_window_is_recorded_and_not_read_again(tmp_path, 
 
 
 def test_a_title_being_proposed_elsewhere_is_skipped(tmp_path):
-    title, asset = _video_title(tmp_path)
+    title, asset = video_title(tmp_path)
     with lock_held_elsewhere(f"artwork.propose:{title.pk}"):
         assert "skipped" in proposals.propose_for_title(title.pk)
     assert not PreviewCandidate.objects.filter(title=title).exists()

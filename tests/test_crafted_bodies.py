@@ -8,9 +8,9 @@ import json
 import os
 
 import pytest
-from django.core.cache import cache
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from subscriber_pages import fresh_cache  # noqa: F401  (autouse: rate-limit counters live in the cache)
 from support_engine import small_engine, support_engine  # noqa: F401  (fixtures)
 
 from activity.models import ViewingEvent
@@ -21,13 +21,6 @@ FUZZ_EXAMPLES = int(os.environ.get("MARQUEE_FUZZ_EXAMPLES", "100"))
 HUGE = int("9" * 400)
 DEEP = "[" * 50_000 + "]" * 50_000
 TWENTY_DIGITS = "1" * 20
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

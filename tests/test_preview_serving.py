@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
-from preview_footage import _video_title
+from preview_footage import video_title
 
 from activity.models import ViewingEvent
 from artwork import bandits, learning, viewer
@@ -47,7 +47,7 @@ def test_a_preview_is_a_media_fragment_chosen_with_its_true_propensity(tmp_path,
     cache.clear()
     live(policy)
     profile = make_profile()
-    title, asset = _video_title(tmp_path)
+    title, asset = video_title(tmp_path)
     arms = _windows(title, asset)
     arms[2].approved = False
     arms[2].save()
@@ -69,7 +69,7 @@ def test_without_a_live_policy_the_best_window_plays_with_propensity_one(tmp_pat
     cache.clear()
     BanditPolicy.objects.update(is_live=False)
     forget_live_state()
-    title, asset = _video_title(tmp_path)
+    title, asset = video_title(tmp_path)
     arms = _windows(title, asset)
     choice = choose_preview(make_profile(), title)
     assert (choice.preview_id, choice.propensity, choice.policy) == (arms[0].pk, 1.0, "default")
@@ -80,7 +80,7 @@ def test_the_title_page_and_a_card_hover_play_the_chosen_preview_and_log_it(clie
     cache.clear()
     live("uniform")
     profile = make_profile(onboarded_at=timezone.now())
-    title, asset = _video_title(tmp_path)
+    title, asset = video_title(tmp_path)
     _windows(title, asset)
     signed_in(client, profile)
 
@@ -103,7 +103,7 @@ def test_the_title_page_and_a_card_hover_play_the_chosen_preview_and_log_it(clie
 def test_the_preview_learner_folds_closed_windows_once_and_keeps_its_own_versions(tmp_path):
     policy = BanditPolicy.objects.get(name="thompson")
     profile = make_profile()
-    title, asset = _video_title(tmp_path)
+    title, asset = video_title(tmp_path)
     arms = _windows(title, asset, 2)
     now = timezone.now()
     for k in range(4):
@@ -131,7 +131,7 @@ def test_the_preview_learner_folds_closed_windows_once_and_keeps_its_own_version
 def test_the_linear_preview_policy_learns_from_the_windows_motion_and_tags(tmp_path):
     cache.clear()
     policy = live("linear-ts")
-    title, asset = _video_title(tmp_path)
+    title, asset = video_title(tmp_path)
     same = {"faces": 0.0, "closeup": 0.0, "brightness": 0.5, "colour": 0.3, "dark": 0.0}  # as artwork arms see them
 
     def window(i, motion, tags):

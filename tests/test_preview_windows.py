@@ -3,7 +3,7 @@ black-frame check at their ends, and what proposes them (the command, the media 
 the media queue)."""
 
 import pytest
-from preview_footage import _video_title
+from preview_footage import video_title
 
 from artwork import previews
 from artwork.models import PreviewCandidate
@@ -79,7 +79,7 @@ def test_a_video_shorter_than_15_seconds_offers_its_longest_clean_run():
 
 
 def test_proposed_previews_never_start_or_end_on_a_black_frame(tmp_path):
-    title, asset = _video_title(tmp_path)
+    title, asset = video_title(tmp_path)
     made = previews.propose_previews(title)
 
     assert made and all(15 <= p.end_s - p.start_s <= 30 for p in made)
@@ -105,7 +105,7 @@ def test_the_command_proposes_windows_for_titles_with_video(tmp_path):
 
     from django.core.management import call_command
 
-    title, _ = _video_title(tmp_path)
+    title, _ = video_title(tmp_path)
     out = StringIO()
     call_command("propose_previews", stdout=out, stderr=StringIO())
     count = PreviewCandidate.objects.filter(title=title).count()

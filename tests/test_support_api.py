@@ -4,8 +4,8 @@
 import json
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
+from subscriber_pages import fresh_cache  # noqa: F401  (autouse: rate-limit counters live in the cache)
 from support_engine import small_engine, support_engine  # noqa: F401  (fixtures)
 
 from factories import make_account, make_plan, make_profile, make_region, signed_in
@@ -13,13 +13,6 @@ from support_bot.models import Message, SupportTicket
 
 ASK = "/api/support/ask"
 CONTRACT = {"answer", "faq_id", "confidence", "handoff", "clarify"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
