@@ -198,13 +198,29 @@ def rollback(to: ModelVersion | None = None) -> ModelVersion:
     return to
 
 
-def prune_old_versions(keep: int | None = None) -> None:
-    """Drop candidates, neighbours and artefacts of all but the newest `keep` once-active versions."""
-    keep = keep or setting("RECOMMENDER_KEEP_VERSIONS", 3)
-    once_active = ModelVersion.objects.filter(
+def versions_to_prune(keep: int) -> list[ModelVersion]:
+    """Once-active versions outside the rollback window of the newest `keep` full fits.
+
+    The window is counted in full (nightly) fits, not in versions: the daily incremental updates activated
+    since the oldest kept fit stay too, so they do not shorten it. Storage is then about two versions a day;
+    a cap of 3 x `keep` versions bounds it when full fits stop going live while updates continue.
+    """
+    once_active = list(ModelVersion.objects.filter(
         status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.RETIRED]
-    ).order_by("-is_active", "-activated_at")
-    for old in once_active[keep:]:
+    ).order_by("-is_active", "-activated_at", "-version"))
+    fits = [v for v in once_active if v.updated_from_id is None and v.activated_at is not None]
+    fits.sort(key=lambda v: v.activated_at, reverse=True)
+    since = fits[keep - 1].activated_at if len(fits) >= keep else None
+    in_window = [v for v in once_active
+                 if v.is_active or since is None or (v.activated_at is not None and v.activated_at >= since)]
+    kept = {v.pk for v in in_window[:3 * keep]}
+    return [v for v in once_active if v.pk not in kept]
+
+
+def prune_old_versions(keep: int | None = None) -> None:
+    """Drop candidates, neighbours and artefacts of the versions outside the rollback window (see above)."""
+    keep = keep or setting("RECOMMENDER_KEEP_VERSIONS", 3)
+    for old in versions_to_prune(keep):
         Candidate.objects.filter(model_version=old).delete()
         ItemNeighbour.objects.filter(model_version=old).delete()
         if old.artifact:

@@ -39,7 +39,8 @@ RECOMMENDER_FANOUT_PROFILES = env_int("RECOMMENDER_FANOUT_PROFILES", 50_000)
 RECOMMENDER_FANOUT_CHUNK = env_int("RECOMMENDER_FANOUT_CHUNK", 5_000)
 # Epochs of fit_partial with which the daily incremental update folds new behaviour into the active model.
 RECOMMENDER_INCREMENTAL_EPOCHS = env_int("RECOMMENDER_INCREMENTAL_EPOCHS", 3)
-# Model versions whose artefacts and candidates are kept (the active one and rollbacks).
+# Full fits whose artefacts and candidates are kept for rollback, with the daily updates made since the
+# oldest of them (at most 3x this many versions in all; see training.versions_to_prune).
 RECOMMENDER_KEEP_VERSIONS = env_int("RECOMMENDER_KEEP_VERSIONS", 3)
 # The trending row: decay half-life, how far back it looks, how long its scores are cached.
 RECOMMENDER_TRENDING_HALF_LIFE_DAYS = env_float("RECOMMENDER_TRENDING_HALF_LIFE_DAYS", 7.0)
