@@ -56,8 +56,6 @@ class IncrementalUpdate:
                 "profiles": self.profiles, "interactions": self.interactions}
 
 
-
-
 def update_active_model(*, epochs: int | None = None, progress: Progress | None = None) -> IncrementalUpdate:
     """Fold new behaviour into the active model as a new active version. Raises JobAlreadyRunning while a
     training or another update holds the training lock (the two never run at once)."""

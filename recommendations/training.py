@@ -56,8 +56,6 @@ class RollbackError(Exception):
     """The requested version cannot be made active (no artefact, never scored, or failed)."""
 
 
-
-
 def setting(name: str, default):
     return getattr(settings, name, default)
 

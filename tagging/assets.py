@@ -22,8 +22,6 @@ log = logging.getLogger(__name__)
 MEDIA_ERRORS = (MediaRejected, VideoReadError, cv2.error, OSError, ValueError)
 
 
-
-
 @contextmanager
 def local_file(asset: MediaAsset) -> Iterator[Path]:
     """A filesystem path to the asset's bytes (copied to a temp file for remote storage backends)."""

@@ -18,8 +18,6 @@ from .movielens_files import header_matches
 PROGRESS_EVERY = 10_000
 
 
-
-
 def _batches(rows: Iterable, size: int) -> Iterator[list]:
     batch: list = []
     for row in rows:
