@@ -3,7 +3,8 @@
 `choose_artwork` serves the live bandit policy over each title's *approved* candidates, drawing with a
 session-stable generator, and returns the true propensity of the drawn arm for the impression log.
 A title with no approved candidate shows its ready poster (or a generated placeholder), propensity 1.
-One query per row for the assets; the live policy, its state and the profile's segment come from the cache.
+One query per row for the assets; the live policy, its state and the profile's taste context (segment and
+taste vector) come from the cache.
 """
 
 from collections.abc import Iterable
@@ -17,7 +18,8 @@ from catalog.models import MediaAsset, Title
 from . import bandits
 from .placeholders import placeholder_data_uri
 from .policy_state import DEFAULT_POLICY, LiveState, compiled, live_state
-from .viewer import session_key, taste_segment
+from .taste import Context
+from .viewer import session_key, taste_context
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,9 @@ def choose_artwork(
         if role == MediaAsset.Role.POSTER:
             posters.setdefault(title_id, (asset_id, file))
     storage = MediaAsset._meta.get_field("file").storage
-    # The live policy and the segment are only looked up (cached) when some title has approved arms.
+    # The live policy and the taste context are only looked up (cached) when some title has approved arms.
     state = (state or live_state()) if arms else None
-    segment = taste_segment(profile) if state else "new"
+    context = taste_context(profile) if state else Context("new")
     session = session or session_key(profile)
     served = [title.pk for title in titles if title.pk in arms] if state else []
     # One batched call for the row: the compiled state (cached per version) scores every title at once.
@@ -70,7 +72,7 @@ def choose_artwork(
                 served,
                 bandits.row_probabilities(
                     compiled(state),
-                    segment,
+                    context,
                     [[a for a, _ in arms[pk]] for pk in served],
                     epsilon=state.epsilon,
                 ),
@@ -109,6 +111,6 @@ def arm_probabilities(
     if not state or not arms:
         return {}
     p = bandits.probabilities(
-        state.kind, compiled(state), taste_segment(profile), arms, epsilon=state.epsilon
+        state.kind, compiled(state), taste_context(profile), arms, epsilon=state.epsilon
     )
     return {arm.arm_id: float(q) for arm, q in zip(arms, p, strict=True)}

@@ -4,8 +4,10 @@ Each policy maps (context, arms, learned state) to a probability per arm; servin
 from that vector with a session-stable uniform. Thompson policies get their vector by Monte Carlo over
 posterior draws (a fixed number, from fixed common random numbers), so the vector *is* the distribution
 the choice is made from, and the propensity logged is exact for the mechanism actually used. The state is
-compiled once per version (`compile_state`: the linear model inverted and reduced per segment) and a row
-of titles is scored in one batched call (`row_probabilities`).
+compiled once per version (`compile_state`: the linear model inverted) and a row of titles is scored in one
+batched call (`row_probabilities`) for one profile's context (`artwork.taste.Context`: the taste segment for
+the per-segment Thompson policy, the taste vector for the linear one; a bare segment string means the
+neutral taste vector).
 """
 
 import hashlib
@@ -13,15 +15,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .taste import TASTE_DIM, Context
+
 ARM_FEATURES = ("faces", "closeup", "brightness", "colour", "dark")
 # A preview window's arm: what the artwork arms carry, its motion and tag variety, and its tags hashed into
-# PREVIEW_TAG_BUCKETS shares, so the linear policy can learn which segment likes which kind of scene.
+# PREVIEW_TAG_BUCKETS shares, so the linear policy can learn which taste likes which kind of scene.
 PREVIEW_TAG_BUCKETS = 4
 PREVIEW_ARM_FEATURES = ("faces", "closeup", "brightness", "dark", "motion", "tag_variety",
                         *(f"tags_{i}" for i in range(PREVIEW_TAG_BUCKETS)))
-# Taste segments hashed into this many context slots for the linear policy. 8 put Drama and Horror in one
-# slot (bench/artwork.py: contextual 1.14x single-best at 8, 1.23x at 16, where the bench's segments part).
-SEGMENT_BUCKETS = 16
 MC_DRAWS = 64
 MIN_PROBABILITY = 1e-3  # exploration is never zero: every arm keeps at least this share (renormalised)
 
@@ -52,20 +53,25 @@ def preview_arm_features(features: dict, tags) -> dict:
     return out
 
 
-def context_vector(segment: str) -> np.ndarray:
-    x = np.zeros(SEGMENT_BUCKETS + 1)
-    x[0] = 1.0
-    x[1 + _bucket(segment, SEGMENT_BUCKETS)] = 1.0
-    return x
+def as_context(context: "Context | str") -> Context:
+    return context if isinstance(context, Context) else Context(context)
 
 
-def joint_vector(segment: str, features: dict, names: tuple = ARM_FEATURES) -> np.ndarray:
-    """Context x arm features: one weight per (segment slot, arm attribute) pair."""
-    return np.outer(context_vector(segment), arm_vector(features, names)).ravel()
+def context_vector(context: "Context | str") -> np.ndarray:
+    """The linear policy's context: an intercept and the profile's taste vector (artwork.taste)."""
+    return np.concatenate([[1.0], as_context(context).vector])
+
+
+def joint_vector(context: "Context | str", features: dict, names: tuple = ARM_FEATURES) -> np.ndarray:
+    """Context x arm features: one weight per (taste slot, arm attribute) pair, and the intercept's row."""
+    return np.outer(context_vector(context), arm_vector(features, names)).ravel()
+
+
+CONTEXT_DIM = 1 + TASTE_DIM
 
 
 def joint_dim(names: tuple = ARM_FEATURES) -> int:
-    return (SEGMENT_BUCKETS + 1) * (len(names) + 1)
+    return CONTEXT_DIM * (len(names) + 1)
 
 
 JOINT_DIM = joint_dim(ARM_FEATURES)
@@ -78,7 +84,7 @@ def _floor(p: np.ndarray, floor: float) -> np.ndarray:
 
 @dataclass
 class Compiled:
-    """A policy state prepared once per state version: the linear model inverted and reduced per segment,
+    """A policy state prepared once per state version: the linear model inverted and cut into blocks,
     so serving a row is a few small matrix products (`row_probabilities`)."""
 
     kind: str
@@ -87,25 +93,38 @@ class Compiled:
     names: tuple = ARM_FEATURES  # the arm features of this channel (ARM_FEATURES or PREVIEW_ARM_FEATURES)
     a_inv: np.ndarray | None = None
     theta: np.ndarray | None = None
-    per_segment: dict = field(default_factory=dict)  # segment -> (theta_s (6,), M_s (6, 6)) for lints
+    # theta and A^-1 cut into (context slot, arm feature) blocks, so a context reduces them in two products
+    theta_blocks: np.ndarray | None = None  # (CONTEXT_DIM, d)
+    a_blocks: np.ndarray | None = None  # (CONTEXT_DIM, CONTEXT_DIM, d, d)
+    per_context: dict = field(default_factory=dict)  # taste tuple -> (theta_c (d,), M_c (d, d))
 
-    def linear(self, segment: str) -> tuple[np.ndarray, np.ndarray]:
-        """theta and covariance factor over the arm vector for one segment: joint x = outer(context, arm),
-        so x.theta = arm.theta_s and x A^-1 x' = arm M_s arm' with the blocks of the bias and the segment slot."""
-        if segment not in self.per_segment:
-            d = len(self.names) + 1
-            slot = 1 + int(np.flatnonzero(context_vector(segment)[1:])[0])
-            blocks = (slice(0, d), slice(slot * d, (slot + 1) * d))
-            theta_s = self.theta[blocks[0]] + self.theta[blocks[1]]
-            m = sum(self.a_inv[i, j] for i in blocks for j in blocks)
-            self.per_segment[segment] = (theta_s, m)
-        return self.per_segment[segment]
+    def linear(self, context: "Context | str") -> tuple[np.ndarray, np.ndarray]:
+        """theta and covariance factor over the arm vector for one context c: joint x = outer(c, arm), so
+        x.theta = arm.(sum_i c_i theta_i) and x A^-1 x' = arm (sum_ij c_i c_j A^-1_ij) arm'. Only the
+        non-zero slots of c are summed (a taste vector is mostly zeros)."""
+        context = as_context(context)
+        found = self.per_context.get(context.taste)
+        if found is None:
+            c = context_vector(context)
+            slots = np.flatnonzero(c)
+            w = c[slots]
+            theta_c = w @ self.theta_blocks[slots]
+            m = np.tensordot(w, np.tensordot(w, self.a_blocks[np.ix_(slots, slots)], axes=(0, 0)), axes=(0, 0))
+            found = (theta_c, m)
+            if len(self.per_context) < 10_000:  # one entry per distinct profile taste; bounded
+                self.per_context[context.taste] = found
+        return found
 
 
 def compile_state(kind: str, params: dict, names: tuple = ARM_FEATURES) -> Compiled:
     compiled = Compiled(kind, params, float(params.get("v2", 0.25)), names)
     if kind == "lints":
         compiled.a_inv, compiled.theta = linear_posterior(params, names)
+        d = len(names) + 1
+        compiled.theta_blocks = compiled.theta.reshape(CONTEXT_DIM, d)
+        compiled.a_blocks = np.ascontiguousarray(
+            compiled.a_inv.reshape(CONTEXT_DIM, d, CONTEXT_DIM, d).transpose(0, 2, 1, 3)
+        )
     return compiled
 
 
@@ -128,10 +147,11 @@ def _gamma_from_normal(shape: np.ndarray, z: np.ndarray) -> np.ndarray:
 
 
 def row_probabilities(
-    compiled: Compiled, segment: str, rows: list[list[Arm]], *, epsilon: float = 0.1
+    compiled: Compiled, context: "Context | str", rows: list[list[Arm]], *, epsilon: float = 0.1
 ) -> list[np.ndarray]:
-    """Each title's probability vector over its arms (each sums to 1) for one profile's segment, batched:
+    """Each title's probability vector over its arms (each sums to 1) for one profile's context, batched:
     titles with the same number of arms are stacked and handled in one set of matrix operations."""
+    context = as_context(context)
     out: list[np.ndarray | None] = [None] * len(rows)
     by_k: dict[int, list[int]] = {}
     for i, arms in enumerate(rows):
@@ -154,7 +174,7 @@ def row_probabilities(
     for k, members in by_k.items():
         z1, z2 = common_normals(k)
         if compiled.kind == "thompson":
-            seg = compiled.params.get("segments", {}).get(segment, {})
+            seg = compiled.params.get("segments", {}).get(context.segment, {})
             pairs = np.array(
                 [[seg.get(str(a.arm_id), (0, 0)) for a in rows[i]] for i in members], dtype=float
             )
@@ -163,7 +183,7 @@ def row_probabilities(
             y = _gamma_from_normal(beta[:, None, :], z2[None])
             draws = x / (x + y)  # (g, MC_DRAWS, k) Beta draws
         else:
-            theta_s, m = compiled.linear(segment)
+            theta_s, m = compiled.linear(context)
             F = np.array([[arm_vector(a.features, compiled.names) for a in rows[i]] for i in members])  # (g, k, d)
             mean = F @ theta_s  # (g, k)
             cov = F @ m @ F.transpose(0, 2, 1) * compiled.v2 + 1e-9 * np.eye(k)
@@ -179,13 +199,13 @@ def row_probabilities(
 
 
 def probabilities(
-    kind: str, params: "dict | Compiled", segment: str, arms: list[Arm], *, epsilon: float = 0.1,
+    kind: str, params: "dict | Compiled", context: "Context | str", arms: list[Arm], *, epsilon: float = 0.1,
     names: tuple = ARM_FEATURES, **_ignored
 ) -> np.ndarray:
-    """The policy's probability of each arm (sums to 1) for this segment: `row_probabilities` for one title.
+    """The policy's probability of each arm (sums to 1) for this context: `row_probabilities` for one title.
     Pass a `Compiled` state when calling in a loop."""
     compiled = params if isinstance(params, Compiled) else compile_state(kind, params, names)
-    return row_probabilities(compiled, segment, [arms], epsilon=epsilon)[0]
+    return row_probabilities(compiled, context, [arms], epsilon=epsilon)[0]
 
 
 def _mean(pair) -> float:
@@ -195,7 +215,8 @@ def _mean(pair) -> float:
 
 def _linear_stats(params: dict, names: tuple = ARM_FEATURES) -> tuple[np.ndarray, np.ndarray]:
     """A and b as stored, or the prior (identity, zeros) when absent or of another dimension (a state
-    learned with a different SEGMENT_BUCKETS or arm features starts again from the prior rather than failing)."""
+    learned with another context layout (the 8 or 16 segment slots before the taste vector) or other arm
+    features starts again from the prior rather than failing)."""
     dim = joint_dim(names)
     if "A" in params and len(params["A"]) == dim and len(params.get("b", ())) == dim:
         return np.array(params["A"], dtype=float), np.array(params["b"], dtype=float)
@@ -225,13 +246,16 @@ def stable_rng(*parts: object) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def update(kind: str, params: dict, rows: list[tuple[str, int, dict, float]], names: tuple = ARM_FEATURES) -> dict:
-    """Fold (segment, arm id, arm features, reward) rows into a copy of the parameters."""
+def update(
+    kind: str, params: dict, rows: "list[tuple[Context | str, int, dict, float]]", names: tuple = ARM_FEATURES
+) -> dict:
+    """Fold (context, arm id, arm features, reward) rows into a copy of the parameters."""
     params = {key: value for key, value in params.items()}
     if kind in ("epsilon", "uniform", "thompson"):
         arms = {k: list(v) for k, v in params.get("arms", {}).items()}
         segments = {s: {k: list(v) for k, v in arm.items()} for s, arm in params.get("segments", {}).items()}
-        for segment, arm_id, _features, reward in rows:
+        for context, arm_id, _features, reward in rows:
+            segment = as_context(context).segment
             pair = arms.setdefault(str(arm_id), [0, 0])
             pair[0] += reward
             pair[1] += 1 - reward
@@ -241,8 +265,8 @@ def update(kind: str, params: dict, rows: list[tuple[str, int, dict, float]], na
         params["arms"], params["segments"] = arms, segments
     elif kind == "lints":
         a, b = _linear_stats(params, names)
-        for segment, _arm_id, features, reward in rows:
-            x = joint_vector(segment, features, names)
+        for context, _arm_id, features, reward in rows:
+            x = joint_vector(context, features, names)
             a += np.outer(x, x)
             b += reward * x
         params["A"], params["b"] = a.tolist(), b.tolist()

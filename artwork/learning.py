@@ -15,7 +15,7 @@ from activity.models import Impression, ViewingEvent
 from . import bandits
 from .models import ArtworkCandidate, BanditPolicy, PolicyState, PreviewCandidate, PreviewImpression
 from .policy_state import forget_live_state
-from .viewer import taste_segment
+from .viewer import taste_context
 
 FLUSH_SLACK = timedelta(minutes=5)  # impressions reach the table up to one buffer flush late
 
@@ -83,9 +83,9 @@ def learn(policy: BanditPolicy, now=None, channel: str = PolicyState.Channel.ART
     from accounts.models import Profile
 
     profiles = Profile.objects.in_bulk({r[1] for r in rows})
-    segments = {pk: taste_segment(p) for pk, p in profiles.items()}
+    contexts = {pk: taste_context(p) for pk, p in profiles.items()}
     updates = [
-        (segments.get(profile_id, "new"), artwork_id, features.get(artwork_id, {}), float(played))
+        (contexts.get(profile_id, "new"), artwork_id, features.get(artwork_id, {}), float(played))
         for _, profile_id, artwork_id, played in rows
     ]
     params = bandits.update(

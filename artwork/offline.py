@@ -85,7 +85,7 @@ def platform_log(policy: BanditPolicy, *, limit: int = 200_000):
     """The impression log as arrays, with `policy`'s probabilities over each title's approved arms."""
     from . import bandits
     from .learning import rewarded_impressions
-    from .viewer import taste_segment
+    from .viewer import taste_context
 
     state = (
         PolicyState.objects.filter(policy=policy, channel=PolicyState.Channel.ARTWORK)
@@ -108,19 +108,19 @@ def platform_log(policy: BanditPolicy, *, limit: int = 200_000):
     from accounts.models import Profile
 
     profiles = Profile.objects.in_bulk({r[0] for r in rows})
-    segments = {pk: taste_segment(p) for pk, p in profiles.items()}
+    contexts = {pk: taste_context(p) for pk, p in profiles.items()}
     k = max((len(a) for a in arms.values()), default=1)
     kept = [r for r in rows if r[2] in {a.arm_id for a in arms.get(r[1], [])}]
     n = len(kept)
     actions, rewards, props = np.zeros(n, int), np.zeros(n), np.zeros(n)
-    target, contexts = np.zeros((n, k)), np.zeros((n, bandits.SEGMENT_BUCKETS))
+    target, features = np.zeros((n, k)), np.zeros((n, bandits.CONTEXT_DIM - 1))
     for i, (profile_id, title_id, artwork_id, propensity, played) in enumerate(kept):
         title_arms = arms[title_id]
-        segment = segments.get(profile_id, "new")
+        context = contexts.get(profile_id, "new")
         actions[i] = [a.arm_id for a in title_arms].index(artwork_id)
         rewards[i], props[i] = float(played), propensity
         target[i, : len(title_arms)] = bandits.probabilities(
-            policy.kind, params, segment, title_arms, epsilon=policy.epsilon
+            policy.kind, params, context, title_arms, epsilon=policy.epsilon
         )
-        contexts[i] = bandits.context_vector(segment)[1:]
-    return actions, rewards, props, target, contexts
+        features[i] = bandits.context_vector(context)[1:]  # the reward model's context: the taste vector
+    return actions, rewards, props, target, features

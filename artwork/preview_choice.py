@@ -17,7 +17,7 @@ from catalog.models import MediaAsset, Title
 from . import bandits
 from .models import PolicyState, PreviewCandidate, PreviewImpression
 from .policy_state import DEFAULT_POLICY, compiled, live_state
-from .viewer import session_key, taste_segment
+from .viewer import session_key, taste_context
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def preview_probabilities(
         )
         return {arm.arm_id: float(arm.arm_id == best.pk) for arm, *_ in arms}
     p = bandits.probabilities(
-        state.kind, compiled(state), taste_segment(profile), [a for a, *_ in arms], epsilon=state.epsilon
+        state.kind, compiled(state), taste_context(profile), [a for a, *_ in arms], epsilon=state.epsilon
     )
     return {arm.arm_id: float(q) for (arm, *_), q in zip(arms, p, strict=True)}
 

@@ -1,5 +1,5 @@
-"""What artwork knows of the profile looking: its taste segment (the bandit's context) and its viewing
-session (what keeps a choice stable while the profile keeps coming back), both kept in the cache.
+"""What artwork knows of the profile looking: its taste segment and taste vector (the bandits' context) and
+its viewing session (what keeps a choice stable while the profile keeps coming back), all kept in the cache.
 """
 
 import secrets
@@ -9,6 +9,9 @@ from django.core.cache import cache
 
 from accounts.models import Profile
 from activity.models import ViewingEvent
+from catalog.models import Title, TitleTag
+
+from . import taste
 
 SEGMENT_CACHE_SECONDS = 3600
 SESSION_IDLE_SECONDS = 4 * 3600
@@ -29,6 +32,50 @@ def taste_segment(profile: Profile | None) -> str:
         segment = genres.most_common(1)[0][0] if genres else "new"
         cache.set(key, segment, SEGMENT_CACHE_SECONDS)
     return segment
+
+
+HISTORY_VIEWS = 200  # the newest views a taste is read from
+
+
+def taste_vector(profile: Profile | None) -> tuple[float, ...]:
+    """The profile's taste vector (`artwork.taste`): genre and tag affinities from its newest views, with the
+    recommender's view of its genres counted in; the neutral vector for no profile or a new one."""
+    if profile is None:
+        return tuple(taste.NEUTRAL_TASTE)
+    key = f"artwork:taste:{profile.pk}"
+    found = cache.get(key)
+    if found is None:
+        views = list(
+            ViewingEvent.objects.filter(profile=profile, hidden_at__isnull=True)
+            .order_by("-started_at")
+            .values_list("title_id", "completion")[:HISTORY_VIEWS]
+        )
+        ids = {title_id for title_id, _ in views}
+        genres: dict[int, list[str]] = {}
+        for title_id, slug in Title.genres.through.objects.filter(title_id__in=ids).values_list(
+            "title_id", "genre__slug"
+        ):
+            genres.setdefault(title_id, []).append(slug)
+        tags: dict[int, list[tuple[str, float]]] = {}
+        for title_id, slug, confidence in TitleTag.objects.filter(title_id__in=ids).values_list(
+            "title_id", "tag__slug", "confidence"
+        ):
+            tags.setdefault(title_id, []).append((slug, confidence))
+        genre_views, tag_views = taste.history_weights(views, genres, tags)
+        # artwork -> recommendations is an allowed direction (ARCHITECTURE.md); imported here so the
+        # bandit modules stay importable without the recommender's stack.
+        from recommendations.services import profile_genre_scores
+
+        scores = profile_genre_scores([profile.pk]).get(profile.pk)
+        embedding = taste.embedding_genres(scores) if scores else None
+        found = tuple(taste.taste_vector(genre_views, tag_views, embedding).tolist())
+        cache.set(key, found, SEGMENT_CACHE_SECONDS)
+    return found
+
+
+def taste_context(profile: Profile | None) -> taste.Context:
+    """Everything the policies see of a profile: its segment and its taste vector (two cache reads)."""
+    return taste.Context(taste_segment(profile), taste_vector(profile))
 
 
 def session_key(profile: Profile | None) -> str:

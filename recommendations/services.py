@@ -193,6 +193,28 @@ def profile_embeddings(profile_ids: list[int]) -> dict[int, np.ndarray]:
     return {pk: emb.user_vectors[row[pk]].astype(np.float64) for pk in profile_ids if pk in row}
 
 
+def profile_genre_scores(profile_ids: list[int]) -> dict[int, dict[str, float]]:
+    """{profile id: {genre slug: score}}: each profile's user representation in the active model against each
+    genre feature's embedding, i.e. how much the model thinks the profile likes that genre. Only profiles the
+    model was trained on; empty without a model. Artwork's taste context reads it (the scores keep their
+    meaning across model versions, unlike the raw embedding's coordinates)."""
+    emb = ranking.embeddings(ranking.active_version())
+    if emb is None or not len(emb.user_ids) or not len(emb.item_feature_names):
+        return {}
+    genres = [(i, name.removeprefix("genre:")) for i, name in enumerate(emb.item_feature_names)
+              if name.startswith("genre:")]
+    if not genres:
+        return {}
+    row = {int(pk): i for i, pk in enumerate(emb.user_ids.tolist())}
+    vectors = emb.item_feature_vectors[[i for i, _ in genres]].astype(np.float64)
+    out = {}
+    for pk in profile_ids:
+        if pk in row:
+            scores = vectors @ emb.user_vectors[row[pk]].astype(np.float64)
+            out[pk] = {slug: float(s) for (_, slug), s in zip(genres, scores, strict=True)}
+    return out
+
+
 def rows_version_key(profile_id: int) -> str:
     """Cache key of the version of a profile's rows; the storefront bumps it whenever the profile acts."""
     return f"storefront:rows-version:{profile_id}"  # the name predates this owner: kept so live caches stay valid
