@@ -4,14 +4,20 @@ The version is judged on what it serves: the two-stage ranker when one could be 
 hybrid. Every choice inside (EASE^R's lambda, user-kNN's k, the ranker's fit on the latest fifth of
 each profile's training interactions) is made within the split's training part; the held-out part
 is seen only by the final scoring.
+
+The daily incremental update is judged by the same rule (`passes_quality_gate`) on its own slice:
+each changed profile's newest title first liked since the active model's fit, which neither the
+active model nor the update trained on (`update_held_out`, `judge_update`).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from .baselines import BASELINES, make_baseline
-from .dataset import Dataset, Pairs
-from .evaluation import evaluate_model, make_split
-from .hybrid import HybridParams, HybridRecommender
+from .dataset import Dataset, Events, Pairs
+from .evaluation import evaluate_model, make_split, ranking_metrics, recommend_for
+from .hybrid import Embeddings, HybridParams, HybridRecommender
 from .models import ModelVersion
 
 
@@ -80,3 +86,54 @@ def active_ndcg_for_gate(version: ModelVersion, active: ModelVersion) -> float |
     if gate.get("active_version") == active.version and gate.get("active_ndcg@10") is not None:
         return gate["active_ndcg@10"]
     return active.ndcg
+
+
+def update_held_out(events: Events, pairs: Pairs, since: float) -> np.ndarray:
+    """Mask over `pairs`: per profile, the newest relevant pair whose every event is after `since` (Unix s).
+
+    Only titles first met after the active model's watermark count, so the active model has not trained
+    on them either (a view that went on from 20% to 100% since the fit was in its data at 20%).
+    """
+    held = np.zeros(len(pairs), dtype=bool)
+    if not len(pairs) or not len(events):
+        return held
+    width = int(max(events.item.max(), pairs.item.max())) + 1
+    event_keys = events.user.astype(np.int64) * width + events.item
+    keys, inverse = np.unique(event_keys, return_inverse=True)
+    first = np.full(len(keys), np.inf)
+    np.minimum.at(first, inverse, events.time)
+    pair_keys = pairs.user.astype(np.int64) * width + pairs.item
+    where = np.clip(np.searchsorted(keys, pair_keys), 0, len(keys) - 1)
+    first_seen = np.where(keys[where] == pair_keys, first[where], -np.inf)
+    eligible = np.flatnonzero(pairs.relevant & (first_seen > since))
+    if not len(eligible):
+        return held
+    # The last eligible pair of each profile by (time, title): lexsort sorts by the last key first.
+    order = eligible[np.lexsort((pairs.item[eligible], pairs.time[eligible], pairs.user[eligible]))]
+    users = pairs.user[order]
+    last = np.r_[users[1:] != users[:-1], True]
+    held[order[last]] = True
+    return held
+
+
+def held_out_ndcg(emb: Embeddings, fitted: Pairs, held_out: Pairs) -> float:
+    """NDCG@10 of the embeddings' own ranking on `held_out`, every other pair of those profiles masked as seen."""
+    from .ranker import EmbeddingScorer
+
+    shape = (len(emb.user_ids), len(emb.item_ids))
+    seen = fitted.matrix(*shape, positive_only=False, binary=True)
+    relevant = held_out.matrix(*shape, positive_only=False, binary=True)
+    users = np.unique(held_out.user).astype(np.int64)
+    recs = recommend_for(EmbeddingScorer(emb), users, seen, 10)
+    return ranking_metrics(recs, users, relevant, 10)["ndcg@10"]
+
+
+def judge_update(active: Embeddings, updated: Embeddings, fitted: Pairs, held_out: Pairs, tolerance: float) -> dict:
+    """Both models on the same held-out slice, and whether the update may replace the active model."""
+    active_ndcg = held_out_ndcg(active, fitted, held_out)
+    new_ndcg = held_out_ndcg(updated, fitted, held_out)
+    return {
+        "ndcg@10": new_ndcg, "active_ndcg@10": active_ndcg, "tolerance": tolerance,
+        "held_out_profiles": int(len(np.unique(held_out.user))), "held_out_pairs": int(len(held_out)),
+        "passed": passes_quality_gate(new_ndcg, active_ndcg, tolerance),
+    }

@@ -6,6 +6,13 @@ epochs over the changed profiles' histories, writes a new artefact, re-scores th
 (`candidates.rescore_profiles`, the batch-scoring unit), carries the other profiles' candidates over
 unchanged and recomputes the title neighbours. Only `training.activate` makes it live: a failure at any
 step leaves the active version, its files and its candidates as they were, and marks the new one failed.
+
+Before anything is written the update passes the quality gate (`gate.judge_update`, the rule full fits
+use, with RECOMMENDER_NDCG_TOLERANCE): each changed profile's newest title first liked since the fit is
+held out of the fit_partial epochs, and the updated and the active embeddings are scored on those same
+titles. A refused update is recorded as rejected with both numbers and writes no file or row. The
+activated model is the one judged, so the held-out titles reach the model at the next nightly fit
+(the stored candidates count them as seen at once).
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from .artifacts import (
 from .behaviour import behaviour_since, read_events
 from .candidates import rescore_profiles, write_neighbours
 from .dataset import SignalWeights, fold_events
+from .gate import judge_update, update_held_out
 from .hybrid import HybridParams, LearnerState, embeddings_of, interaction_matrices
 from .models import Candidate, ItemNeighbour, ModelVersion
 from .ranker import carry_ranker, ranker_path
@@ -44,14 +52,17 @@ log = logging.getLogger(__name__)
 class IncrementalUpdate:
     """What an update did: the new active version, or why nothing changed."""
 
-    version: ModelVersion | None = None
+    version: ModelVersion | None = None  # the new version: active, or rejected when `refused` says why
     skipped: str = ""
+    refused: str = ""
     profiles: int = 0
     interactions: int = 0
 
     def as_result(self) -> dict:
         if self.version is None:
             return {"skipped": self.skipped}
+        if self.refused:
+            return {"refused": self.version.version, "reason": self.refused}
         return {"version": self.version.version, "updated_from": self.version.updated_from.version,
                 "profiles": self.profiles, "interactions": self.interactions}
 
@@ -93,6 +104,13 @@ def _update(epochs: int, progress: Progress) -> IncrementalUpdate:
     pairs = fold_events(events, params.signals)
     if not (pairs.weight > 0).any():
         return IncrementalUpdate(skipped=f"the {len(changed)} profiles with new behaviour like no title yet")
+    held = update_held_out(events, pairs, active.trained_until.timestamp())
+    fitted, held_out = pairs.take(~held), pairs.take(held)
+    if not held.any() or not (fitted.weight > 0).any():
+        # Nothing to judge the update on (e.g. only dislikes or re-watches): the nightly fit folds it in.
+        return IncrementalUpdate(skipped=f"nothing to judge an update on: the {len(changed)} profiles with new "
+                                         f"behaviour liked no title new since v{active.version}'s fit, or only the "
+                                         "one each holds out for the gate; the nightly fit folds it in")
 
     version = ModelVersion.objects.create(
         version=(ModelVersion.objects.aggregate(n=Max("version"))["n"] or 0) + 1,
@@ -100,17 +118,17 @@ def _update(epochs: int, progress: Progress) -> IncrementalUpdate:
         data_size={**active.data_size, "updated_profiles": len(changed), "new_interactions": len(new)},
         trained_until=started,
         updated_from=active,
-        # Held-out metrics need a full fit on a time split; the next nightly fit judges this version's
-        # configuration against the baselines again, as it would the version it came from.
+        # The baselines' comparison needs a full fit on a time split: the next nightly fit judges this
+        # version's configuration again. The update's own gate ("gate" below) is on its held-out titles.
         metrics={"incremental": {"from_version": active.version, "epochs": epochs, "profiles": len(changed),
-                                 "new_interactions": len(new), "pairs_refitted": len(pairs)}},
+                                 "new_interactions": len(new), "pairs_refitted": len(fitted)}},
         note=f"incremental update of v{active.version}: {len(changed)} profiles, {epochs} epochs of fit_partial",
     )
     steps = epochs + 3
     try:
         state = load_learner_state(active)
         model = state.resume(params)  # a copy: the active version's state is read, never written
-        interactions, weights = interaction_matrices(pairs, len(emb.user_ids), len(emb.item_ids), params.loss)
+        interactions, weights = interaction_matrices(fitted, len(emb.user_ids), len(emb.item_ids), params.loss)
         for epoch in range(epochs):
             # LightFM raises ValueError if the parameters stop being finite (a diverged update).
             model.fit_partial(interactions, user_features=state.user_features, item_features=state.item_features,
@@ -121,6 +139,12 @@ def _update(epochs: int, progress: Progress) -> IncrementalUpdate:
             user_feature_names=emb.user_feature_names, item_feature_names=emb.item_feature_names,
             item_popularity=emb.item_popularity,  # recounted by the nightly fit
         )
+        progress(epochs, steps, "judging the update on the held-out titles")
+        tolerance = settings.RECOMMENDER_NDCG_TOLERANCE
+        verdict = judge_update(emb, updated, fitted, held_out, tolerance)
+        version.metrics["incremental"]["gate"] = verdict | {"active_version": active.version}
+        if not verdict["passed"]:
+            return _refuse(version, active, verdict, profiles=len(changed), interactions=len(new))
         version.artifact = save_artifact(version, updated)
         version.learner_state = save_learner_state(version, LearnerState.of(model, state.item_features,
                                                                             state.user_features))
@@ -146,6 +170,21 @@ def _update(epochs: int, progress: Progress) -> IncrementalUpdate:
     progress(steps, steps, "done")
     version.refresh_from_db()
     return IncrementalUpdate(version=version, profiles=len(changed), interactions=len(new))
+
+
+def _refuse(version: ModelVersion, active: ModelVersion, verdict: dict, *, profiles: int,
+            interactions: int) -> IncrementalUpdate:
+    """Record the gate's refusal on `version` (nothing of it was written yet); the active version stays."""
+    reason = (
+        f"held-out NDCG@10 {verdict['ndcg@10']:.4f} is worse than active v{active.version}'s "
+        f"{verdict['active_ndcg@10']:.4f} on the newest new liked title of {verdict['held_out_profiles']} profiles, "
+        f"beyond the tolerance of {verdict['tolerance']:.0%}; v{active.version} stays active"
+    )
+    version.status = ModelVersion.Status.REJECTED
+    version.note = f"incremental update of v{active.version} refused: {reason}"
+    version.save(update_fields=["status", "note", "metrics"])
+    log.warning("incremental update v%s refused: %s", version.version, reason)
+    return IncrementalUpdate(version=version, refused=reason, profiles=profiles, interactions=interactions)
 
 
 def _copy_candidates(source: ModelVersion, version: ModelVersion) -> None:

@@ -63,8 +63,9 @@ def activate_scored_version_task(version_id: int) -> dict:
 def update_recommender_task(self) -> dict:
     """Daily (beat), between nightly fits: fold the day's behaviour into the active model with fit_partial.
 
-    Takes the training lock, so it never overlaps a nightly fit. A failure leaves the active version as it
-    was, marks the new one failed with the reason, and is raised so the job history records it.
+    Takes the training lock, so it never overlaps a nightly fit. An update the quality gate refuses is
+    returned as {"refused": version, "reason": ...}. A failure leaves the active version as it was, marks
+    the new one failed with the reason, and is raised so the job history records it.
     """
     from .incremental import update_active_model
 

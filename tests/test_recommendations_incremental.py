@@ -6,6 +6,7 @@ import hashlib
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from job_locks import lock_held_elsewhere
 
@@ -50,7 +51,7 @@ def action_fan_turns_to_romance(world):
     seen = set(fan.viewing_events.values_list("title_id", flat=True)) | set(fan.ratings.values_list("title_id", flat=True))
     new = [t for t in world.romance if t.pk not in seen][:4]
     for title in new:
-        watch(fan, title, completion=1.0)
+        watch(fan, title, completion=1.0, when=timezone.now())  # started after the fit, so new to it
         rate(fan, title, stars=5.0)
     return fan, new
 

@@ -21,6 +21,8 @@ DEMO_SUBSCRIBER_EMAIL = "viewer@marquee.test"
 DEMO_SUBSCRIBER_PASSWORD = "marquee-viewer"
 
 # --- recommendations ---
+# The quality gate (recommendations/gate.py): how much worse a nightly fit or a daily update may be on held-out
+# NDCG@10 than the active version, relative, before it is refused.
 RECOMMENDER_NDCG_TOLERANCE = env_float("RECOMMENDER_NDCG_TOLERANCE", 0.01)
 # Candidates stored per profile by batch scoring, and how request-time ranking treats them.
 RECOMMENDER_CANDIDATES = env_int("RECOMMENDER_CANDIDATES", 100)

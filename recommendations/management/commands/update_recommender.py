@@ -22,5 +22,8 @@ class Command(BaseCommand):
         if update.version is None:
             self.stdout.write(f"Nothing updated: {update.skipped}.")
             return
+        if update.refused:
+            self.stdout.write(f"v{update.version.version} refused by the quality gate: {update.refused}.")
+            return
         self.stdout.write(f"v{update.version.version}: updated from v{update.version.updated_from.version} "
                           f"with {update.profiles} profiles' behaviour; now {update.version.get_status_display()}")

@@ -1,0 +1,133 @@
+"""The daily update's quality gate: the updated and the active model are scored on each changed profile's
+newest title first liked since the fit (which neither trained on), and only an update that is not worse
+beyond the tolerance goes live. Fixtures and helpers from test_recommendations_incremental."""
+# ruff: noqa: F811  (the `trained` fixture imported from test_recommendations_incremental is an argument)
+
+import dataclasses
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from lightfm import LightFM
+from test_recommendations_incremental import fingerprint, stored, trained  # noqa: F401  (fixture)
+
+from factories import watch
+from recommendations import incremental, services, training
+from recommendations.dataset import VIEW, Events, Pairs
+from recommendations.gate import update_held_out
+from recommendations.models import Candidate, ItemNeighbour, ModelVersion
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["recommendations_world"]
+
+
+def every_action_fan_finishes_one_more_action_title(world) -> dict:
+    """After the fit each action fan watches an action title they had not seen: their taste, so a model that
+    learned the tastes ranks it near the top of what they have not seen. Returns {profile pk: title pk}."""
+    latest = {}
+    for fan in world.fans["action"]:
+        seen = set(fan.viewing_events.values_list("title_id", flat=True)) | set(fan.ratings.values_list("title_id", flat=True))
+        title = next(t for t in world.action if t.pk not in seen)
+        watch(fan, title, completion=1.0, when=timezone.now())
+        latest[fan.pk] = title.pk
+    return latest
+
+
+def opposite_tastes(real):
+    """Sabotage: the update's embeddings with every score negated (user vectors and title biases), so it
+    ranks last what the fitted model ranks first."""
+
+    def embeddings_of(*args, **kwargs):
+        emb = real(*args, **kwargs)
+        return dataclasses.replace(emb, user_vectors=-emb.user_vectors, item_bias=-emb.item_bias)
+
+    return embeddings_of
+
+
+def test_an_update_worse_on_the_held_out_titles_is_refused_and_the_active_version_stays_intact(
+    world, trained, monkeypatch, capsys
+):
+    first = trained
+    every_action_fan_finishes_one_more_action_title(world)
+    files = {path: fingerprint(path) for path in (training.artifact_path(first), training.ranker_path(first),
+                                                  training.learner_state_path(first))}
+    candidates, neighbours = stored(first), ItemNeighbour.objects.filter(model_version=first).count()
+    served = services.rows_for(world.fans["action"][0], only={"top_picks"})
+    monkeypatch.setattr(incremental, "embeddings_of", opposite_tastes(incremental.embeddings_of))
+
+    call_command("update_recommender", "--no-progress")
+
+    first.refresh_from_db()
+    refused = ModelVersion.objects.exclude(pk=first.pk).get()
+    gate = refused.metrics["incremental"]["gate"]
+    assert refused.status == ModelVersion.Status.REJECTED and not refused.is_active
+    assert gate["held_out_profiles"] == len(world.fans["action"]) and not gate["passed"]
+    assert gate["ndcg@10"] < gate["active_ndcg@10"]
+    # Both numbers are on the version and in the command's one line, which names the version kept.
+    for text in (refused.note, capsys.readouterr().out.strip()):
+        assert f"{gate['ndcg@10']:.4f}" in text and f"{gate['active_ndcg@10']:.4f}" in text
+        assert f"v{first.version} stays active" in text and "\n" not in text
+    # The active version, its files, candidates and served rows are as they were; the refused one wrote nothing.
+    assert first.is_active and first.status == ModelVersion.Status.ACTIVE
+    assert {path: fingerprint(path) for path in files} == files
+    assert stored(first) == candidates and ItemNeighbour.objects.filter(model_version=first).count() == neighbours
+    assert services.rows_for(world.fans["action"][0], only={"top_picks"}) == served
+    assert not Candidate.objects.filter(model_version=refused).exists()
+    assert not refused.artifact and not refused.ranker and not refused.learner_state
+    assert sorted(p.name for p in training.artifact_path(first).parent.iterdir()) == sorted(p.name for p in files)
+
+
+def test_an_update_no_worse_on_the_held_out_titles_goes_live(world, trained, monkeypatch, settings):
+    """fit_partial made a no-op: the update is the active model itself, so it ties on the same slice and
+    passes even with no tolerance at all."""
+    settings.RECOMMENDER_NDCG_TOLERANCE = 0.0
+    latest = every_action_fan_finishes_one_more_action_title(world)
+    monkeypatch.setattr(LightFM, "fit_partial", lambda self, *args, **kwargs: self)
+
+    update = incremental.update_active_model()
+
+    version = update.version
+    gate = version.metrics["incremental"]["gate"]
+    assert version.is_active and not update.refused and update.as_result()["updated_from"] == trained.version
+    assert gate["passed"] and gate["ndcg@10"] == pytest.approx(gate["active_ndcg@10"])
+    assert gate["held_out_profiles"] == gate["held_out_pairs"] == len(latest)
+    # The held-out titles still count as seen in what is served.
+    for fan in world.fans["action"]:
+        assert latest[fan.pk] not in {title for _, title, *_ in stored(version, fan)}
+
+
+def test_the_slice_is_each_profiles_newest_liked_title_first_met_after_the_fit():
+    fit = 1_000_000.0
+    # Profile 0: title 1 started before the fit and finished after (the fit saw it at 20%), titles 2 and 3
+    # are new, 3 the newest. Profile 1: its only new title (4) is a dislike. Profile 2: nothing new.
+    events = Events(
+        user=np.array([0, 0, 0, 0, 1, 2], dtype=np.int32), item=np.array([1, 1, 2, 3, 4, 5], dtype=np.int32),
+        kind=np.full(6, VIEW, dtype=np.int8), value=np.ones(6, dtype=np.float32),
+        time=np.array([fit - 10, fit + 50, fit + 10, fit + 20, fit + 30, fit - 99], dtype=np.float64),
+    )
+    pairs = Pairs(
+        user=np.array([0, 0, 0, 1, 2], dtype=np.int32), item=np.array([1, 2, 3, 4, 5], dtype=np.int32),
+        weight=np.array([1.0, 1.0, 1.0, -1.0, 1.0], dtype=np.float32),
+        relevant=np.array([True, True, True, False, True]),
+        time=np.array([fit + 50, fit + 10, fit + 20, fit + 30, fit - 99]),
+    )
+
+    held = update_held_out(events, pairs, fit)
+
+    assert held.tolist() == [False, False, True, False, False]
+
+
+def test_an_update_with_no_new_liked_title_to_judge_it_on_changes_nothing(world, trained):
+    """A view that started before the fit may have been in its data (at a lower completion), so it is not
+    held out; with nothing else new there is nothing to judge the update on."""
+    fan = world.fans["action"][0]
+    seen = set(fan.viewing_events.values_list("title_id", flat=True))
+    title = next(t for t in world.action if t.pk not in seen)
+    watch(fan, title, completion=1.0, when=trained.trained_until - timedelta(minutes=5))
+
+    update = incremental.update_active_model()
+
+    assert update.version is None and "nothing to judge" in update.skipped
+    assert list(ModelVersion.objects.values_list("pk", flat=True)) == [trained.pk]
