@@ -181,6 +181,8 @@ def main() -> None:
     parser.add_argument("--encoder-from", help="reuse the fine-tuned layers of an engine saved by an earlier run "
                         "(same KB and fine-tuning settings) and train everything after them anew")
     parser.add_argument("--finetune-steps", type=int, default=-1, help="-1: sized to the KB; 0: frozen MiniLM")
+    parser.add_argument("--finetune-loss", default=None, choices=("symmetric", "mnrl", "gte"),
+                        help="the fine-tuning loss (support_bot.finetune.contrastive_loss); default: the configured one")
     parser.add_argument("--time-build", nargs=2, type=int, metavar=("ENTRIES", "QUESTIONS"))
     args = parser.parse_args()
     import django
@@ -214,7 +216,8 @@ def main() -> None:
         engine = joblib.load(args.engine)
     else:
         config = EngineConfig(target_oos_recall=args.recall, max_false_handoff=args.bound,
-                              finetune=FinetuneConfig(steps=args.finetune_steps))
+                              finetune=FinetuneConfig(steps=args.finetune_steps, **(
+                                  {"loss": args.finetune_loss} if args.finetune_loss else {})))
         reused = joblib.load(args.encoder_from).encoder_weights if args.encoder_from else None
         engine = train_engine(examples, config, report=progress, encoder_weights=reused)
         if args.save_engine:
@@ -232,7 +235,8 @@ def main() -> None:
             continue
         engine.config.handoff_rule = rule
         steps = engine.metrics.get("finetune_steps") or "reused"
-        name = f"support engine, fine-tuned MiniLM ({steps} steps), hand-off by {rule}"
+        loss = getattr(engine.config.finetune, "loss", "symmetric")
+        name = f"support engine, fine-tuned MiniLM ({steps} steps, {loss} loss), hand-off by {rule}"
         results[name + (" **(configured)**" if rule == chosen_rule else "")] = evaluate(
             engine_predictor(engine), in_scope, out_of_scope)
     engine.config.handoff_rule = chosen_rule

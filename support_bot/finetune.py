@@ -2,7 +2,9 @@
 
 Two example questions of the same entry are pulled together and pushed away from the other entries in the
 batch and from out-of-scope background questions (multiple-negatives ranking loss, in-batch negatives; one
-entry per batch row, so no row's negative is a paraphrase of its own entry). Only the top `layers` transformer
+entry per batch row, so no row's negative is a paraphrase of its own entry). `FinetuneConfig.loss` picks
+the variant (`contrastive_loss`); they are the directions of sentence-transformers'
+MultipleNegativesRankingLoss, written here in plain torch over our own loop. Only the top `layers` transformer
 layers learn: training is several times cheaper on a CPU than the whole model and the artefact stores just
 those weights (~7 MB for two layers) next to the engine that was trained on them. Runs offline from the
 local model folder (`catalog.embeddings.model_dir`).
@@ -22,6 +24,7 @@ import numpy as np
 if TYPE_CHECKING:
     from jobs import Progress
 
+LOSSES = ("symmetric", "mnrl", "gte")
 _cache: dict[str, tuple] = {}
 _cache_lock = threading.Lock()
 
@@ -37,6 +40,14 @@ class FinetuneConfig:
     scale: float = 20.0  # cosine similarities times this are the logits
     max_tokens: int = 64
     seed: int = 13
+    # "symmetric": anchor -> positives + background, and positive -> anchors, averaged; "mnrl": the first
+    # term alone (the standard MNRL / InfoNCE); "gte": one softmax over anchor -> positives + background,
+    # anchor -> other anchors, positive -> anchors and positive -> other positives (Li et al. 2023).
+    loss: str = "symmetric"
+
+    def __post_init__(self) -> None:
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown fine-tuning loss {self.loss!r}; expected one of {', '.join(LOSSES)}")
 
     def steps_for(self, n_examples: int) -> int:
         if self.steps >= 0:
@@ -82,6 +93,33 @@ def _pool(tokenizer, model, texts: Sequence[str], max_tokens: int):
     return torch.nn.functional.normalize(pooled, dim=1)
 
 
+def contrastive_loss(anchors, positives, negatives, scale: float, kind: str = "symmetric"):
+    """Multiple-negatives ranking loss of L2-normalised rows: anchor i's positive is positives[i]; every other
+    positive and every negative (background question) is a negative of every anchor."""
+    import torch
+    from torch.nn.functional import cross_entropy
+
+    if kind not in LOSSES:
+        raise ValueError(f"unknown fine-tuning loss {kind!r}; expected one of {', '.join(LOSSES)}")
+    n = len(anchors)
+    target = torch.arange(n)
+    to_docs = anchors @ torch.cat([positives, negatives]).T * scale  # anchor -> positives, then background
+    if kind == "mnrl":
+        return cross_entropy(to_docs, target)
+    doc_to_anchor = positives @ anchors.T * scale
+    if kind == "symmetric":
+        return (cross_entropy(to_docs, target) + cross_entropy(doc_to_anchor, target)) / 2
+    # GTE: one softmax per anchor over its row of all four matrices; self-similarities and a positive's own
+    # pair among the positives are left out of the same-kind ones (the positive is counted twice, as in ST).
+    own = torch.eye(n, dtype=torch.bool)
+    anchor_to_anchor = (anchors @ anchors.T * scale).masked_fill(own, float("-inf"))
+    docs = torch.cat([positives, negatives])
+    doc_to_doc = (positives @ docs.T * scale).masked_fill(
+        torch.cat([own, torch.zeros(n, len(negatives), dtype=torch.bool)], dim=1), float("-inf"))
+    rows = torch.cat([to_docs, anchor_to_anchor, doc_to_anchor, doc_to_doc], dim=1)
+    return (torch.logsumexp(rows, dim=1) - to_docs[target, target]).mean()
+
+
 def finetune_encoder(texts: Sequence[str], labels: Sequence[int], background: Sequence[str],
                      config: FinetuneConfig, *, report: Progress | None = None) -> dict[str, np.ndarray]:
     """Fine-tune MiniLM's top layers on (question, entry) pairs; returns those layers' weights."""
@@ -107,11 +145,8 @@ def finetune_encoder(texts: Sequence[str], labels: Sequence[int], background: Se
                          config.background_per_step), replace=False)] if len(background) else []
             anchors = _pool(tokenizer, model, [a for a, _ in pairs], config.max_tokens)
             candidates = _pool(tokenizer, model, [b for _, b in pairs] + negatives, config.max_tokens)
-            logits = anchors @ candidates.T * config.scale
-            target = torch.arange(len(pairs))
-            # Both directions: anchor -> its pair among pairs and background, and pair -> its anchor.
-            loss = (torch.nn.functional.cross_entropy(logits, target)
-                    + torch.nn.functional.cross_entropy(logits[:, : len(pairs)].T, target)) / 2
+            loss = contrastive_loss(anchors, candidates[: len(pairs)], candidates[len(pairs):], config.scale,
+                                    config.loss)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -128,3 +128,69 @@ def test_the_stacked_score_sets_its_threshold_on_scores_it_was_not_fitted_on():
     # Out-of-fold scores differ from the final model's in-sample ones, and still separate the two kinds.
     assert not np.allclose(np.concatenate([valid_oof, oos_oof]), model.decision_function(features))
     assert np.mean(valid_oof > 0) > 0.9 and np.mean(oos_oof < 0) > 0.9
+
+
+def _rows(seed: int, n: int):
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    return torch.nn.functional.normalize(torch.randn(n, 16, generator=generator), dim=1)
+
+
+@pytest.mark.parametrize("kind", ["symmetric", "mnrl", "gte"])
+def test_each_fine_tuning_loss_is_lower_when_every_anchor_is_nearest_its_own_positive(kind):
+    import torch
+
+    from support_bot.finetune import contrastive_loss
+
+    anchors, negatives = _rows(0, 8), _rows(1, 5)
+    matched = torch.nn.functional.normalize(anchors + 0.1 * _rows(2, 8), dim=1)
+    shuffled = matched[torch.roll(torch.arange(8), 1)]  # each anchor's positive is now another anchor's
+    assert contrastive_loss(anchors, matched, negatives, 20.0, kind) < contrastive_loss(
+        anchors, shuffled, negatives, 20.0, kind)
+    # A background question that looks like an anchor is a harder negative than unrelated ones.
+    assert contrastive_loss(anchors, matched, anchors[:5], 20.0, kind) > contrastive_loss(
+        anchors, matched, negatives, 20.0, kind)
+
+
+@pytest.mark.parametrize(("kind", "directions", "partition", "with_negatives"), [
+    ("mnrl", ("query_to_doc",), "joint", True),
+    ("symmetric", ("query_to_doc", "doc_to_query"), "per_direction", True),
+    # sentence-transformers ties each hard negative to one anchor for doc_to_doc; ours are shared: pairs only.
+    ("gte", ("query_to_doc", "query_to_query", "doc_to_query", "doc_to_doc"), "joint", False),
+])
+def test_the_losses_are_sentence_transformers_multiple_negatives_ranking_loss(kind, directions, partition,
+                                                                              with_negatives):
+    losses = pytest.importorskip("sentence_transformers.sentence_transformer.losses.multiple_negatives_ranking")
+    from support_bot.finetune import contrastive_loss
+
+    anchors, positives = _rows(3, 6), _rows(4, 6)
+    negatives = _rows(5, 4) if with_negatives else _rows(5, 0)
+    reference = losses.MultipleNegativesRankingLoss(None, scale=20.0, directions=directions, partition_mode=partition)
+    columns = [anchors, positives] + ([negatives] if with_negatives else [])
+    assert np.isclose(contrastive_loss(anchors, positives, negatives, 20.0, kind).item(),
+                      reference.compute_loss_from_embeddings(columns, None).item(), rtol=1e-5)
+
+
+def test_an_unknown_fine_tuning_loss_is_refused_when_configured():
+    with pytest.raises(ValueError, match="'triplet'.*symmetric, mnrl, gte"):
+        FinetuneConfig(loss="triplet")
+
+
+def test_fine_tuning_trains_with_the_configured_loss(monkeypatch):
+    import support_bot.finetune as finetune
+
+    used, real = [], finetune.contrastive_loss
+
+    def spy(anchors, positives, negatives, scale, kind="symmetric"):
+        used.append((kind, len(anchors), len(negatives)))
+        return real(anchors, positives, negatives, scale, kind)
+
+    monkeypatch.setattr(finetune, "contrastive_loss", spy)
+    entries = small_kb()[:4]
+    texts = [normalize_question(q) for e in entries for q in e["questions"][:3]]
+    labels = [i for i, e in enumerate(entries) for _ in e["questions"][:3]]
+    config = FinetuneConfig(steps=1, batch_size=4, background_per_step=2, loss="mnrl")
+    weights = finetune.finetune_encoder(texts, labels, BACKGROUND, config)
+    assert used == [("mnrl", 4, 2)]
+    assert weights and all(name.startswith(("encoder.layer.4.", "encoder.layer.5.")) for name in weights)
