@@ -63,7 +63,8 @@ def detect_asset_shots(asset_id: int, progress: Progress = no_progress) -> bool:
         declared = int(asset.metadata.get("probe", {}).get("declared_frames") or 0)
         try:
             with local_file(asset) as path:
-                result = detect_shots(path, progress=lambda done, total: progress(done, total, "shots"))
+                result = detect_shots(path, progress=lambda done, total: progress(done, total, "shots"),
+                                      decode_thread=settings.TAGGING_SHOT_DECODE_THREAD)
         except MEDIA_ERRORS as error:
             fail(asset, f"{display_name(asset)}: shot detection could not read the video ({error})")
             return False

@@ -27,7 +27,7 @@ import numpy as np
 
 from .frame_features import _difference, _features, _Frame, _mean_abs, downscale
 from .shot_boundaries import DetectorParams, _boundaries, _merge, _Signals
-from .video_decoding import DECODE_THREADS, VideoReadError, _small_frames, open_video
+from .video_decoding import DECODE_THREADS, VideoReadError, _small_frames, decoded_in_thread, open_video
 
 COARSE_STRIDE = 4  # the coarse pass analyses every 4th frame
 # Frames analysed either side of a coarse candidate: a cut's local average looks 12 frames each way and
@@ -176,23 +176,36 @@ def detect_shots(
     *,
     params: DetectorParams | None = None,
     progress: Callable[[int, int], None] | None = None,
+    decode_thread: bool = True,
 ) -> ShotList:
-    """Detect the shots of the video file at `path`; `progress(done, total)` reports frames read."""
+    """Detect the shots of the video file at `path`; `progress(done, total)` reports frames read.
+
+    With `decode_thread` (the default) frames are decoded in a thread of their own while this one shrinks
+    and analyses them (`decoded_in_thread`): the same frames in the same order, so the same shots. It adds
+    no work, only overlaps it: a video detected alone finishes sooner on a spare core, and a worker whose
+    tasks already keep every core busy loses only the hand-off between the threads (the Django setting
+    TAGGING_SHOT_DECODE_THREAD). Shrinking stays on this side, so frames the coarse pass skips are never
+    shrunk, and it balances the two threads where the decoder itself has a single thread (MJPEG).
+    """
     capture, fps, declared = open_video(path, decode_threads=DECODE_THREADS)
     # Frames are tiny: OpenCV's thread pool costs more than it saves here, and a worker
     # process is the unit of parallelism anyway.
     threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
+    size: list[int] = []
+    frames = _small_frames(path, capture, size)
+    if decode_thread:
+        frames = decoded_in_thread(frames, path)
     try:
         def report(done: int) -> None:
             if progress:
                 progress(done, max(declared, done))
 
-        size: list[int] = []
-        result = _detect(_small_frames(path, capture, size), fps, params=params, progress=report)
+        result = _detect(frames, fps, params=params, progress=report)
         if size:
             result.width, result.height = size
     finally:
+        frames.close()  # stops the decoding thread before the capture it reads from is released
         capture.release()
         cv2.setNumThreads(threads)
     if result.frames == 0:

@@ -1,12 +1,15 @@
 """Decoding a video file into the small frames the shot detector analyses (no Django): PyAV, scaling at
-decode and reading 4:2:0 planes in place, with OpenCV's capture as the fallback; and opening a file,
-with `VideoReadError` when it is not a readable video."""
+decode and reading 4:2:0 planes in place, with OpenCV's capture as the fallback; decoding in a thread of
+its own while the caller analyses; and opening a file, with `VideoReadError` when it is not a readable video."""
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -21,8 +24,95 @@ DECODE_THREADS = 2  # FFmpeg's own decoder threads; more buys little on one work
 DECODE_SMALL_MIN_WIDTH = 640
 
 
+# Decoded frames waiting for the analysis: enough to ride out one slow frame on either side, few enough
+# that frames kept alive (a full-size decoded picture each, until it is shrunk) stay a few megabytes.
+PIPELINE_DEPTH = 4
+
+T = TypeVar("T")
+
+
 class VideoReadError(Exception):
     """The file cannot be read as a video; the message says why, for staff."""
+
+
+class _Failed:
+    """What the decoding thread sends when its source raised, in place of the next item."""
+
+    def __init__(self, error: BaseException, items: int) -> None:
+        self.error, self.items = error, items
+
+
+_END = object()  # the decoding thread's last message when its source is exhausted
+
+
+def decoded_in_thread(source: Iterator[T], path: str | Path, *, depth: int = PIPELINE_DEPTH) -> Iterator[T]:
+    """The items of `source`, in order, produced by a thread of their own into a queue of `depth`.
+
+    Decoding (PyAV, OpenCV) and OpenCV's image functions release the GIL, so the caller's analysis runs
+    beside the decoder on another core instead of after it. The thread owns `source`: it runs it and closes
+    it (so the container is closed where it is read). An exception raised by `source` is raised here, in
+    the caller, as a VideoReadError naming `path` for what a bad file raises, or as itself (with a note
+    naming `path`) for anything else. Closing this generator early (the caller stopped, or raised) stops
+    the thread and waits for it: no thread or open file outlives the call. The thread starts on the first
+    `next()`.
+    """
+    items: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        made = 0
+        message: object = _END
+        try:
+            for item in source:
+                items.put(item)
+                made += 1
+                if stop.is_set():
+                    break
+        except BaseException as error:  # noqa: BLE001 -- handed to the caller's thread, which raises it
+            message = _Failed(error, made)
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception as error:  # noqa: BLE001 -- a close that fails is reported like a read that fails
+                    if message is _END:
+                        message = _Failed(error, made)
+            if not stop.is_set():
+                items.put(message)
+
+    thread = threading.Thread(target=produce, name=f"decode {Path(path).name}", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise _as_read_error(item.error, path, item.items)
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a put the thread may be waiting in, until it has closed the source
+            try:
+                items.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        thread.join()
+
+
+def _as_read_error(error: BaseException, path: str | Path, items: int) -> BaseException:
+    """What the caller raises for the decoding thread's `error`, `items` frames into `path`."""
+    import av
+
+    if isinstance(error, VideoReadError):
+        return error
+    if isinstance(error, (av.error.FFmpegError, cv2.error, OSError, ValueError)):
+        read_error = VideoReadError(f"{path}: decoding failed after {items} frames ({type(error).__name__}: {error})")
+        read_error.__cause__ = error
+        return read_error
+    error.add_note(f"raised while decoding {path} (in the decoding thread, after {items} frames)")
+    return error
 
 
 def open_video(path: str | Path, *, decode_threads: int = 0) -> tuple[cv2.VideoCapture, float, int]:

@@ -93,6 +93,11 @@ TAGGING_MODEL_TAG_THRESHOLD = env_float("TAGGING_MODEL_TAG_THRESHOLD", 0.3)  # t
 SUBSCRIBER_MODEL_TAG_MIN_CONFIDENCE = env_float("SUBSCRIBER_MODEL_TAG_MIN_CONFIDENCE", 0.8)
 TAGGING_IMAGE_WEIGHT_S = env_float("TAGGING_IMAGE_WEIGHT_S", 1.0)  # a still counts like a shot this long
 TAGGING_VIDEO_TASK_TIME_LIMIT = env_int("TAGGING_VIDEO_TASK_TIME_LIMIT", 3 * 60 * 60)  # seconds, shots/keyframes steps
+# Shot detection decodes in a thread of its own beside the analysis (tagging.shots.detect_shots): no extra
+# work, so on by default; a video alone on a worker finishes sooner. Turn it off where a worker's tasks
+# already keep every core busy (--concurrency at the core count on a media-only queue), to keep each task
+# on one busy thread plus FFmpeg's decoder threads.
+TAGGING_SHOT_DECODE_THREAD = env_bool("TAGGING_SHOT_DECODE_THREAD", True)
 
 # --- support_bot ---
 # Share of valid questions the bot may hand off; the confidence threshold is chosen from it by cross-validation.
