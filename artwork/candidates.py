@@ -74,14 +74,11 @@ def propose_from_keyframes(title: Title, *, limit: int = 12, video: MediaAsset |
     # Tagging's quality bounds the work on a long feature; the aesthetic score then picks among these.
     pool = keyframes.order_by("-quality", "pk")[:max(4 * limit, 24)]
     scored = [(keyframe, _assess_file(keyframe.image, f"keyframe {keyframe.pk}")) for keyframe in pool]
-    ranked = sorted(((k, a) for k, a in scored if a is not None), key=lambda pair: -pair[1].score)
 
     made = []
-    for keyframe, assessed in ranked:
+    for keyframe, assessed in usable_by_score(scored):
         if len(made) >= limit:
             break
-        if assessed.components["black_penalty"] or assessed.components["blur_penalty"]:
-            continue
         name = f"keyframe-{keyframe.pk}.jpg"
         asset = MediaAsset.objects.filter(title=title, role=MediaAsset.Role.STILL, file__endswith=name).first()
         if asset is None:
@@ -95,6 +92,13 @@ def propose_from_keyframes(title: Title, *, limit: int = 12, video: MediaAsset |
         if candidate:
             made.append(candidate)
     return made
+
+
+def usable_by_score(scored: list) -> list:
+    """(frame, Assessment) pairs best score first, without the unreadable, black or blurred ones: the order
+    keyframes are proposed in (bench/artwork_candidates.py measures it on real footage)."""
+    ranked = sorted(((k, a) for k, a in scored if a is not None), key=lambda pair: -pair[1].score)
+    return [(k, a) for k, a in ranked if not (a.components["black_penalty"] or a.components["blur_penalty"])]
 
 
 def top_candidates(title: Title, n: int = 3) -> list[ArtworkCandidate]:
