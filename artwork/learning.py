@@ -15,7 +15,7 @@ from activity.models import Impression, ViewingEvent
 from . import bandits
 from .models import ArtworkCandidate, BanditPolicy, PolicyState, PreviewCandidate, PreviewImpression
 from .policy_state import forget_live_state
-from .viewer import taste_context
+from .viewer import learning_contexts
 
 FLUSH_SLACK = timedelta(minutes=5)  # impressions reach the table up to one buffer flush late
 
@@ -63,7 +63,7 @@ def learn(policy: BanditPolicy, now=None, channel: str = PolicyState.Channel.ART
     rows = list(
         rewarded_impressions(
             timedelta(hours=policy.reward_window_hours), watermark, now, channel
-        ).values_list("pk", "profile_id", arm_column, "played")
+        ).values_list("pk", "profile_id", arm_column, "played", "title_id")
     )
     if not rows:
         return None
@@ -83,10 +83,10 @@ def learn(policy: BanditPolicy, now=None, channel: str = PolicyState.Channel.ART
     from accounts.models import Profile
 
     profiles = Profile.objects.in_bulk({r[1] for r in rows})
-    contexts = {pk: taste_context(p) for pk, p in profiles.items()}
+    contexts = learning_contexts(profiles, {(r[1], r[4]) for r in rows})
     updates = [
-        (contexts.get(profile_id, "new"), artwork_id, features.get(artwork_id, {}), float(played))
-        for _, profile_id, artwork_id, played in rows
+        (contexts.get((profile_id, title_id), "new"), artwork_id, features.get(artwork_id, {}), float(played))
+        for _, profile_id, artwork_id, played, title_id in rows
     ]
     params = bandits.update(
         policy.kind, latest.params if latest else {}, updates, bandits.channel_features(channel)

@@ -85,7 +85,7 @@ def platform_log(policy: BanditPolicy, *, limit: int = 200_000):
     """The impression log as arrays, with `policy`'s probabilities over each title's approved arms."""
     from . import bandits
     from .learning import rewarded_impressions
-    from .viewer import taste_context
+    from .viewer import learning_contexts
 
     state = (
         PolicyState.objects.filter(policy=policy, channel=PolicyState.Channel.ARTWORK)
@@ -108,7 +108,7 @@ def platform_log(policy: BanditPolicy, *, limit: int = 200_000):
     from accounts.models import Profile
 
     profiles = Profile.objects.in_bulk({r[0] for r in rows})
-    contexts = {pk: taste_context(p) for pk, p in profiles.items()}
+    contexts = learning_contexts(profiles, {(r[0], r[1]) for r in rows})
     k = max((len(a) for a in arms.values()), default=1)
     kept = [r for r in rows if r[2] in {a.arm_id for a in arms.get(r[1], [])}]
     n = len(kept)
@@ -116,7 +116,7 @@ def platform_log(policy: BanditPolicy, *, limit: int = 200_000):
     target, features = np.zeros((n, k)), np.zeros((n, bandits.CONTEXT_DIM - 1))
     for i, (profile_id, title_id, artwork_id, propensity, played) in enumerate(kept):
         title_arms = arms[title_id]
-        context = contexts.get(profile_id, "new")
+        context = contexts.get((profile_id, title_id), "new")
         actions[i] = [a.arm_id for a in title_arms].index(artwork_id)
         rewards[i], props[i] = float(played), propensity
         target[i, : len(title_arms)] = bandits.probabilities(

@@ -37,6 +37,45 @@ def taste_segment(profile: Profile | None) -> str:
 HISTORY_VIEWS = 200  # the newest views a taste is read from
 
 
+def _genre_scores(profile_ids: list[int]) -> dict[int, dict[str, float]]:
+    # artwork -> recommendations is an allowed direction (ARCHITECTURE.md); imported here so the bandit
+    # modules stay importable without the recommender's stack.
+    from recommendations.services import profile_genre_scores
+
+    return profile_genre_scores(profile_ids)
+
+
+def _history(
+    profile_id: int, scores: dict[str, float] | None
+) -> tuple[list[tuple[int, float]], dict, dict, dict | None]:
+    """A profile's newest views (title, completion), their titles' genres and tags (three queries), and the
+    recommender's genre distribution from its `scores` (None without a model or for a profile it has not
+    seen)."""
+    views = list(
+        ViewingEvent.objects.filter(profile_id=profile_id, hidden_at__isnull=True)
+        .order_by("-started_at")
+        .values_list("title_id", "completion")[:HISTORY_VIEWS]
+    )
+    ids = {title_id for title_id, _ in views}
+    genres: dict[int, list[str]] = {}
+    for title_id, slug in Title.genres.through.objects.filter(title_id__in=ids).values_list("title_id", "genre__slug"):
+        genres.setdefault(title_id, []).append(slug)
+    tags: dict[int, list[tuple[str, float]]] = {}
+    for title_id, slug, confidence in TitleTag.objects.filter(title_id__in=ids).values_list(
+        "title_id", "tag__slug", "confidence"
+    ):
+        tags.setdefault(title_id, []).append((slug, confidence))
+    return views, genres, tags, (taste.embedding_genres(scores) if scores else None)
+
+
+def _vector(history, leave_out: int | None = None) -> tuple[float, ...]:
+    views, genres, tags, embedding = history
+    if leave_out is not None:
+        views = [v for v in views if v[0] != leave_out]
+    genre_views, tag_views = taste.history_weights(views, genres, tags)
+    return tuple(taste.taste_vector(genre_views, tag_views, embedding).tolist())
+
+
 def taste_vector(profile: Profile | None) -> tuple[float, ...]:
     """The profile's taste vector (`artwork.taste`): genre and tag affinities from its newest views, with the
     recommender's view of its genres counted in; the neutral vector for no profile or a new one."""
@@ -45,32 +84,28 @@ def taste_vector(profile: Profile | None) -> tuple[float, ...]:
     key = f"artwork:taste:{profile.pk}"
     found = cache.get(key)
     if found is None:
-        views = list(
-            ViewingEvent.objects.filter(profile=profile, hidden_at__isnull=True)
-            .order_by("-started_at")
-            .values_list("title_id", "completion")[:HISTORY_VIEWS]
-        )
-        ids = {title_id for title_id, _ in views}
-        genres: dict[int, list[str]] = {}
-        for title_id, slug in Title.genres.through.objects.filter(title_id__in=ids).values_list(
-            "title_id", "genre__slug"
-        ):
-            genres.setdefault(title_id, []).append(slug)
-        tags: dict[int, list[tuple[str, float]]] = {}
-        for title_id, slug, confidence in TitleTag.objects.filter(title_id__in=ids).values_list(
-            "title_id", "tag__slug", "confidence"
-        ):
-            tags.setdefault(title_id, []).append((slug, confidence))
-        genre_views, tag_views = taste.history_weights(views, genres, tags)
-        # artwork -> recommendations is an allowed direction (ARCHITECTURE.md); imported here so the
-        # bandit modules stay importable without the recommender's stack.
-        from recommendations.services import profile_genre_scores
-
-        scores = profile_genre_scores([profile.pk]).get(profile.pk)
-        embedding = taste.embedding_genres(scores) if scores else None
-        found = tuple(taste.taste_vector(genre_views, tag_views, embedding).tolist())
+        found = _vector(_history(profile.pk, _genre_scores([profile.pk]).get(profile.pk)))
         cache.set(key, found, SEGMENT_CACHE_SECONDS)
     return found
+
+
+def learning_contexts(
+    profiles: dict[int, Profile], pairs: set[tuple[int, int]]
+) -> dict[tuple[int, int], taste.Context]:
+    """The context each logged (profile id, title id) is learned and evaluated with: the profile's taste as
+    served, but without its views of that title. The play after the impression is the reward; counted in the
+    context it would leak the reward into it (a played title's genres in the taste of exactly the rows
+    that were played)."""
+    wanted = sorted({p for p, _ in pairs} & set(profiles))
+    scores = _genre_scores(wanted)  # one model load for the batch
+    histories = {pk: _history(pk, scores.get(pk)) for pk in wanted}
+    out = {}
+    for profile_id, title_id in pairs:
+        if profile_id in histories:
+            out[profile_id, title_id] = taste.Context(
+                taste_segment(profiles[profile_id]), _vector(histories[profile_id], leave_out=title_id)
+            )
+    return out
 
 
 def taste_context(profile: Profile | None) -> taste.Context:

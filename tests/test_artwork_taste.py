@@ -163,3 +163,19 @@ def test_with_taste_context_propensities_sum_to_one_choices_are_stable_and_learn
         assert first.propensity == pytest.approx(probabilities[first.asset_id])  # the true propensity
         again = [choose_artwork(profile, [title], session="s1")[title.pk].asset_id for _ in range(5)]
         assert set(again) == {first.asset_id}  # stable within a session
+
+
+def test_the_learner_reads_the_taste_without_the_rewarded_titles_own_views(media):
+    from artwork.viewer import learning_contexts
+
+    profile = make_profile()
+    now = timezone.now()
+    watch(profile, make_title("Laugh", genres=["Comedy"]), when=now - timedelta(days=9))
+    shown = make_title("Scream", genres=["Horror"])
+    watch(profile, shown, when=now - timedelta(days=2))  # the play that rewards an impression of `shown`
+
+    served = genre_block(taste_vector(profile))
+    learned = learning_contexts({profile.pk: profile}, {(profile.pk, shown.pk)})[profile.pk, shown.pk]
+    assert served[HORROR] == pytest.approx(0.5)
+    assert genre_block(learned.vector)[HORROR] == 0.0 and genre_block(learned.vector)[COMEDY] == pytest.approx(1.0)
+    assert learned.segment == taste_context(profile).segment
