@@ -32,8 +32,8 @@ def small_images(path, *, in_thread: bool) -> list[np.ndarray]:
 @pytest.fixture
 def videos(tmp_path):
     """One video per decoding path: MJPEG through OpenCV's capture, MPEG-4 4:2:0 through PyAV's planes."""
-    mjpeg, _ = video_with_cuts(tmp_path / "cuts.avi", [20, 16, 20])
-    frames = shot(30, 20) + shot(31, 16) + shot(32, 20)
+    mjpeg, _ = video_with_cuts(tmp_path / "cuts.avi", [20, 16, 21])  # 57 frames: the last batch is short
+    frames = shot(30, 20) + shot(31, 16) + shot(32, 21)
     return {"opencv": mjpeg, "pyav": write_video(tmp_path / "cuts.mp4", frames, fourcc="mp4v")}
 
 
@@ -42,7 +42,7 @@ def test_the_thread_yields_the_frames_of_the_sequential_path_in_order(videos, ki
     before = set(threading.enumerate())
     sequential = small_images(videos[kind], in_thread=False)
     threaded = small_images(videos[kind], in_thread=True)
-    assert len(threaded) == len(sequential) == 56
+    assert len(threaded) == len(sequential) == 57
     assert all(np.array_equal(a, b) for a, b in zip(threaded, sequential, strict=True))
     assert len({a.tobytes() for a in sequential}) > 3  # the frames differ, so a reordering would show
     assert set(threading.enumerate()) == before
@@ -134,3 +134,15 @@ def test_a_thread_never_started_costs_nothing(videos):
     frames.close()
     assert set(threading.enumerate()) == before
     assert list(decoded_in_thread(iter([1, 2, 3]), videos["opencv"], depth=1)) == [1, 2, 3]
+
+
+def test_items_before_an_error_reach_the_caller_before_it(videos):
+    def source():
+        yield from range(7)  # one batch and a short one
+        raise OSError("truncated file")
+
+    got = []
+    with pytest.raises(VideoReadError, match="decoding failed after 7 frames"):
+        for item in decoded_in_thread(source(), videos["opencv"], batch=4):
+            got.append(item)
+    assert got == list(range(7))
