@@ -45,18 +45,13 @@ def _genre_scores(profile_ids: list[int]) -> dict[int, dict[str, float]]:
     return profile_genre_scores(profile_ids)
 
 
-def _history(
-    profile_id: int, scores: dict[str, float] | None
-) -> tuple[list[tuple[int, float]], dict, dict, dict | None]:
-    """A profile's newest views (title, completion), their titles' genres and tags (three queries), and the
-    recommender's genre distribution from its `scores` (None without a model or for a profile it has not
-    seen)."""
-    views = list(
-        ViewingEvent.objects.filter(profile_id=profile_id, hidden_at__isnull=True)
-        .order_by("-started_at")
-        .values_list("title_id", "completion")[:HISTORY_VIEWS]
-    )
-    ids = {title_id for title_id, _ in views}
+def _views():
+    # The views a taste is read from: every view the profile has not removed from its history.
+    return ViewingEvent.objects.filter(hidden_at__isnull=True)
+
+
+def _title_facts(ids: set[int]) -> tuple[dict[int, list[str]], dict[int, list[tuple[str, float]]]]:
+    """Genres and (tag, confidence) of these titles, in two queries."""
     genres: dict[int, list[str]] = {}
     for title_id, slug in Title.genres.through.objects.filter(title_id__in=ids).values_list("title_id", "genre__slug"):
         genres.setdefault(title_id, []).append(slug)
@@ -65,7 +60,45 @@ def _history(
         "title_id", "tag__slug", "confidence"
     ):
         tags.setdefault(title_id, []).append((slug, confidence))
+    return genres, tags
+
+
+def _history(
+    profile_id: int, scores: dict[str, float] | None
+) -> tuple[list[tuple[int, float]], dict, dict, dict | None]:
+    """A profile's newest views (title, completion), their titles' genres and tags (three queries), and the
+    recommender's genre distribution from its `scores` (None without a model or for a profile it has not
+    seen)."""
+    views = list(
+        _views().filter(profile_id=profile_id).order_by("-started_at").values_list("title_id", "completion")[
+            :HISTORY_VIEWS
+        ]
+    )
+    genres, tags = _title_facts({title_id for title_id, _ in views})
     return views, genres, tags, (taste.embedding_genres(scores) if scores else None)
+
+
+LEARNER_CHUNK = 200  # profiles whose histories the learner reads in one set of three queries
+
+
+def _histories(profile_ids: list[int], scores: dict[int, dict[str, float]]) -> dict[int, tuple]:
+    """`_history` of many profiles, LEARNER_CHUNK at a time in three queries each (the learner's batch)."""
+    out = {}
+    for i in range(0, len(profile_ids), LEARNER_CHUNK):
+        chunk = profile_ids[i : i + LEARNER_CHUNK]
+        views: dict[int, list[tuple[int, float]]] = {pk: [] for pk in chunk}
+        rows = (
+            _views().filter(profile_id__in=chunk).order_by("profile_id", "-started_at")
+            .values_list("profile_id", "title_id", "completion").iterator(chunk_size=5000)
+        )
+        for profile_id, title_id, completion in rows:
+            if len(views[profile_id]) < HISTORY_VIEWS:
+                views[profile_id].append((title_id, completion))
+        genres, tags = _title_facts({t for history in views.values() for t, _ in history})
+        for pk in chunk:
+            found = scores.get(pk)
+            out[pk] = (views[pk], genres, tags, taste.embedding_genres(found) if found else None)
+    return out
 
 
 def _vector(history, leave_out: int | None = None) -> tuple[float, ...]:
@@ -98,7 +131,7 @@ def learning_contexts(
     that were played)."""
     wanted = sorted({p for p, _ in pairs} & set(profiles))
     scores = _genre_scores(wanted)  # one model load for the batch
-    histories = {pk: _history(pk, scores.get(pk)) for pk in wanted}
+    histories = _histories(wanted, scores)
     out = {}
     for profile_id, title_id in pairs:
         if profile_id in histories:

@@ -179,3 +179,9 @@ def test_the_learner_reads_the_taste_without_the_rewarded_titles_own_views(media
     assert served[HORROR] == pytest.approx(0.5)
     assert genre_block(learned.vector)[HORROR] == 0.0 and genre_block(learned.vector)[COMEDY] == pytest.approx(1.0)
     assert learned.segment == taste_context(profile).segment
+
+    other = make_profile()  # read in the same batch: each profile keeps its own history
+    watch(other, make_title("Western", genres=["Western"]), when=now - timedelta(days=3))
+    both = learning_contexts({profile.pk: profile, other.pk: other}, {(profile.pk, shown.pk), (other.pk, shown.pk)})
+    assert both[profile.pk, shown.pk] == learned
+    assert both[other.pk, shown.pk].taste == taste_vector(other)
