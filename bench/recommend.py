@@ -34,13 +34,13 @@ from recommendations.evaluation import (  # noqa: E402
     evaluate_model,
     format_table,
     make_split,
-    score_fitted,
+    ranking_metrics,
     top_k,
 )
 from recommendations.hybrid import HybridParams, HybridRecommender  # noqa: E402
 from recommendations.scoring import effective_chunk, top_n_for_users  # noqa: E402
 from recommendations.tuning import search  # noqa: E402
-from recommendations.two_stage import COVERAGE_WEIGHTS, TwoStageRecommender, default_generators  # noqa: E402
+from recommendations.two_stage import TwoStageRecommender, default_generators  # noqa: E402
 
 
 def log(message: str) -> None:
@@ -58,7 +58,24 @@ def runs(seeds: int) -> list[tuple[str, str, int]]:
     return out
 
 
-frontiers: dict[str, dict] = {}  # per run: the two-stage ranker's coverage weight, validation and held-out trade-off
+# Per run: the two-stage ranker's discount weights (chosen, and by the rule before the exposure discount),
+# their validation grid and the held-out trade-off.
+frontiers: dict[str, dict] = {}
+
+
+def held_out_grid(ranker: TwoStageRecommender, data: Dataset, split) -> dict[tuple[float, float], tuple[float, float]]:
+    """(coverage weight, exposure weight) -> held-out (NDCG@10, coverage), from one pass of the ranker's
+    undiscounted scores (the discounts only rescale them), over the users `score_fitted` scores."""
+    if not ranker.exposure_weight:
+        ranker.fit_exposure()  # a fit that chose no exposure discount skips measuring the shares
+    relevant = split.relevant.matrix(data.n_users, data.n_items, positive_only=False, binary=True)
+    users = np.flatnonzero(np.asarray(relevant.sum(axis=1)).ravel() > 0)
+    raw = np.concatenate([ranker.raw_scores(users[i : i + 256])[0] for i in range(0, len(users), 256)])
+    out = {}
+    for weights in ranker.coverage_validation:
+        recs = top_k(raw * ranker.discount(*weights), 10)
+        out[weights] = (ranking_metrics(recs, users, relevant, 10)["ndcg@10"], len(np.unique(recs)) / data.n_items)
+    return out
 
 
 def offline(data: Dataset, trials: int, threads: int, seeds: int) -> tuple[dict, dict[str, HybridParams], dict]:
@@ -93,15 +110,11 @@ def offline(data: Dataset, trials: int, threads: int, seeds: int) -> tuple[dict,
         ranker = TwoStageRecommender(generators, seed=seed, protocol=protocol)
         results[key]["two_stage"] = evaluate_model(ranker, data, split)
         log(f"[{key}] two_stage: ndcg@10 {results[key]['two_stage']['ndcg@10']:.4f} {ranker.chosen}")
-        # The trade-off behind the coverage weight: every weight scored on the held-out part, for the
-        # record only (the weight was chosen on validation profiles inside the training part).
-        chosen = ranker.coverage_weight
-        frontiers[key] = {"chosen": chosen, "validation": dict(ranker.coverage_validation), "held_out": {}}
-        for weight in COVERAGE_WEIGHTS:
-            ranker.coverage_weight = weight
-            scored = score_fitted(ranker, data, split)
-            frontiers[key]["held_out"][weight] = (scored["ndcg@10"], scored["coverage"])
-        ranker.coverage_weight = chosen
+        # The trade-off behind the discount weights: every pair scored on the held-out part, for the
+        # record only (the weights were chosen on validation profiles inside the training part).
+        frontiers[key] = {"chosen": (ranker.coverage_weight, ranker.exposure_weight),
+                          "previous": ranker.previous_choice, "validation": dict(ranker.coverage_validation),
+                          "held_out": held_out_grid(ranker, data, split)}
     return results, tuned, validation
 
 
@@ -241,10 +254,21 @@ def main() -> None:
               f"{'met' if models['hybrid']['coverage'] >= 0.35 else 'NOT met'})")
         print(f"{key}: baselines chose {chosen}; hybrid params {tuned[key]}")
     for key, frontier in frontiers.items():
-        validation_text = ", ".join(f"{w}: {v:.4f}" for w, v in frontier["validation"].items())
+        ease = results[key]["ease"]["ndcg@10"]
+        # Side by side in this run: the configuration before the exposure discount (coverage weight by
+        # the old rule, no exposure discount) and the one chosen now, both on the held-out part.
+        for label in ("previous", "chosen"):
+            weights = frontier[label]
+            ndcg, coverage = frontier["held_out"][weights]
+            val_ndcg, val_coverage = frontier["validation"][weights]
+            print(f"{key}: two-stage {label} (coverage weight {weights[0]}, exposure weight {weights[1]}): "
+                  f"held-out NDCG@10 {ndcg:.4f}, / EASE^R = {ndcg / ease:.3f}, coverage {coverage:.4f} "
+                  f"(validation NDCG@10 {val_ndcg:.4f}, coverage {val_coverage:.4f})")
+        validation_text = ", ".join(f"{w}: {n:.4f} / {c:.3f}" for w, (n, c) in frontier["validation"].items())
         held_text = ", ".join(f"{w}: {n:.4f} / {c:.3f}" for w, (n, c) in frontier["held_out"].items())
-        print(f"{key}: coverage weight {frontier['chosen']} chosen on validation NDCG@10 ({validation_text}); "
-              f"held-out NDCG@10 / coverage per weight, for the record: {held_text}")
+        print(f"{key}: validation NDCG@10 / coverage per (coverage weight, exposure weight), where the choice "
+              f"was made: {validation_text}")
+        print(f"{key}: held-out NDCG@10 / coverage per weights, for the record: {held_text}")
     for protocol, values in ratios.items():
         if len(values) > 1:
             print(f"{protocol} over {len(values)} seeds: ratio to best baseline mean {np.mean(values):.3f}, "

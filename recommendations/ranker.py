@@ -104,6 +104,7 @@ def save_ranker(version: ModelVersion, model: TwoStageRecommender, data: Dataset
     """
     state = {
         "ranker": model.ranker, "coverage_weight": model.coverage_weight, "config": asdict(config), "pairs": pairs,
+        "exposure_weight": model.exposure_weight, "exposure": model.exposure,
         "data": data.with_events(Events.empty()),
     }
     return _dump(version, state)
@@ -151,7 +152,9 @@ def load_ranker(version: ModelVersion, emb: Embeddings) -> TwoStageRecommender |
     if key not in _loaded:
         state = joblib.load(ranker_path(version))
         model = two_stage(HybridParams.from_dict(version.hyperparams), RankerConfig(**state["config"]), emb=emb)
-        model.restore(state["ranker"], state["data"], state["pairs"], state["coverage_weight"])
+        # Files written before the exposure discount have neither key: no exposure discount.
+        model.restore(state["ranker"], state["data"], state["pairs"], state["coverage_weight"],
+                      state.get("exposure_weight", 0.0), state.get("exposure"))
         _loaded.clear()
         _loaded[key] = model
     return _loaded[key]

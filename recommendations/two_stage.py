@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 GENERATORS = ("hybrid", "ease", "item_knn", "user_knn", "popularity")
 COVERAGE_WEIGHTS = (0.0, 0.1, 0.2, 0.35, 0.5)
+# Exposure discount: a title's score is divided by (1 + 100 x the share of profiles whose undiscounted
+# top 10 holds it) ** weight, so the few titles that crowd everyone's list give way to the next ones.
+EXPOSURE_WEIGHTS = (0.0, 0.1, 0.2, 0.35, 0.5, 1.0)
+EXPOSURE_SAMPLE = 2_000  # profiles whose top 10s estimate the shares (a fit's cost stays bounded)
 VALIDATION_SHARE = 0.2  # of the ranker slice's profiles, held back to choose the coverage weight
 UNRANKED = 1_000  # the rank feature of a title a generator did not propose
 
@@ -45,14 +49,20 @@ class TwoStageRecommender:
         self, make_generators: Callable[[], dict[str, object]], *, per_generator: int = 50, seed: int = 0,
         protocol: str = "time", final_generators: Callable[[], dict[str, object]] | None = None,
         coverage_weights: tuple[float, ...] = COVERAGE_WEIGHTS, coverage_tolerance: float = 0.02,
+        exposure_weights: tuple[float, ...] = EXPOSURE_WEIGHTS,
     ):
         self.make_generators = make_generators
-        # The ranker's probability is divided by (1 + title's interactions) ** weight; the weight is the
-        # largest of `coverage_weights` within `coverage_tolerance` of the best NDCG@10 on validation
-        # profiles the ranker did not learn from (a popularity discount bought with little accuracy).
+        # The ranker's probability is divided by (1 + title's interactions) ** coverage weight and by
+        # (1 + 100 x its exposure share) ** exposure weight. On validation profiles the ranker did not
+        # learn from, every pair of weights is scored; of the pairs within `coverage_tolerance` of the
+        # best NDCG@10 the one with the widest catalogue coverage is kept (`choose_discounts`).
         self.coverage_weights, self.coverage_tolerance = tuple(coverage_weights), coverage_tolerance
-        self.coverage_weight = 0.0
-        self.coverage_validation: dict[float, float] = {}
+        self.exposure_weights = tuple(exposure_weights)
+        self.coverage_weight = self.exposure_weight = 0.0
+        self.exposure = np.zeros(0, dtype=np.float32)  # log1p(100 x share) per title, from the fit
+        # (coverage weight, exposure weight) -> (validation NDCG@10, validation coverage)
+        self.coverage_validation: dict[tuple[float, float], tuple[float, float]] = {}
+        self.previous_choice: tuple[float, float] = (0.0, 0.0)  # the rule before the exposure discount
         self.final_generators = final_generators or make_generators
         self.per_generator = per_generator
         self.seed = seed
@@ -61,7 +71,7 @@ class TwoStageRecommender:
     @property
     def chosen(self) -> dict[str, float]:
         """What was chosen on validation (evaluate_model reports it)."""
-        return {"coverage_weight": self.coverage_weight}
+        return {"coverage_weight": self.coverage_weight, "exposure_weight": self.exposure_weight}
 
     # -- features ---------------------------------------------------------------------------------
     def _context(self, data: Dataset, train: Pairs) -> None:
@@ -150,9 +160,23 @@ class TwoStageRecommender:
             if y[learn].any() and not y[learn].all():
                 self.ranker = self._boost(x[learn], y[learn])
                 self._choose_coverage_weight(users[held], target)
-        self.ranker = self._boost(x, y)  # on every profile of the slice, with the weight chosen above
+        self.ranker = self._boost(x, y)  # on every profile of the slice, with the weights chosen above
         self.training_rows, self.training_positives = int(len(y)), int(y.sum())
         self._fit_generators(data, train, final=True)
+        if self.exposure_weight:
+            self.fit_exposure()
+        else:
+            self.exposure = np.zeros(data.n_items, dtype=np.float32)  # unused: not the validation's shares
+
+    def fit_exposure(self) -> None:
+        """The exposure shares over the final generators' undiscounted top 10s, as they will serve, on at
+        most EXPOSURE_SAMPLE of the training profiles (one scoring pass; skipped when the weight is 0)."""
+        profiles = np.flatnonzero(np.diff(self.seen.indptr) > 0)
+        if len(profiles) > EXPOSURE_SAMPLE:
+            profiles = np.sort(np.random.default_rng(self.seed).choice(profiles, EXPOSURE_SAMPLE, replace=False))
+        self.exposure = self._exposure_of(np.concatenate(
+            [self.raw_scores(profiles[i : i + 256])[0] for i in range(0, len(profiles), 256)]
+        ))
 
     def _boost(self, x: np.ndarray, y: np.ndarray):
         from sklearn.ensemble import HistGradientBoostingClassifier
@@ -163,23 +187,40 @@ class TwoStageRecommender:
             random_state=self.seed,
         ).fit(x, y)
 
+    @staticmethod
+    def _exposure_of(raw: np.ndarray) -> np.ndarray:
+        """log1p(100 x share of these rows whose undiscounted top 10 holds the title), per title."""
+        counts = np.bincount(top_k(raw, 10).ravel(), minlength=raw.shape[1])
+        return np.log1p(100.0 * counts / max(len(raw), 1)).astype(np.float32)
+
+    def discount(self, coverage_weight: float, exposure_weight: float) -> np.ndarray | float:
+        if not coverage_weight and not exposure_weight:
+            return 1.0
+        return np.exp(-coverage_weight * self.log_popularity - exposure_weight * self.exposure)
+
     def _choose_coverage_weight(self, users: np.ndarray, target: sp.csr_matrix) -> None:
         from .evaluation import ranking_metrics
 
+        raw, _ = self.raw_scores(users)
+        self.exposure = self._exposure_of(raw)  # these profiles' shares, as the final fit's are its profiles'
         self.coverage_validation = {}
         for weight in self.coverage_weights:
-            self.coverage_weight = weight
-            recs = top_k(self.score(users), 10)
-            self.coverage_validation[weight] = ranking_metrics(recs, users, target, 10)["ndcg@10"]
-        best = max(self.coverage_validation.values())
-        self.coverage_weight = max(
-            w for w, ndcg in self.coverage_validation.items() if ndcg >= best * (1 - self.coverage_tolerance)
+            for exposure_weight in self.exposure_weights:
+                recs = top_k(raw * self.discount(weight, exposure_weight), 10)
+                self.coverage_validation[(weight, exposure_weight)] = (
+                    ranking_metrics(recs, users, target, 10)["ndcg@10"], len(np.unique(recs)) / raw.shape[1]
+                )
+        self.coverage_weight, self.exposure_weight = choose_discounts(self.coverage_validation, self.coverage_tolerance)
+        self.previous_choice = choose_discounts(
+            {k: v for k, v in self.coverage_validation.items() if k[1] == 0}, self.coverage_tolerance, widest=False
         )
 
-    def restore(self, ranker, data: Dataset, train: Pairs, coverage_weight: float = 0.0) -> None:
+    def restore(self, ranker, data: Dataset, train: Pairs, coverage_weight: float = 0.0, exposure_weight: float = 0.0,
+                exposure: np.ndarray | None = None) -> None:
         """A ranker fitted earlier, over the final generators refitted on the same `train` (a stored version)."""
-        self.ranker, self.coverage_weight = ranker, coverage_weight
+        self.ranker, self.coverage_weight, self.exposure_weight = ranker, coverage_weight, exposure_weight
         self._fit_generators(data, train, final=True)
+        self.exposure = np.zeros(self.seen.shape[1], dtype=np.float32) if exposure is None else exposure
 
     def score(self, users: np.ndarray, exclude: sp.csr_matrix | None = None) -> np.ndarray:
         return self.score_with_proposers(users, exclude)[0]
@@ -188,14 +229,32 @@ class TwoStageRecommender:
         self, users: np.ndarray, exclude: sp.csr_matrix | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, proposer index per score: -1 where nobody proposed), both users x items."""
+        raw, proposers = self.raw_scores(users, exclude)
+        return raw * self.discount(self.coverage_weight, self.exposure_weight), proposers
+
+    def raw_scores(self, users: np.ndarray, exclude: sp.csr_matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ranker's probabilities before the discounts (-inf where nobody proposed), and the proposers."""
         out = np.full((len(users), self.seen.shape[1]), -np.inf, dtype=np.float32)
         proposers = np.full(out.shape, -1, dtype=np.int8)
         row, item, x, proposer = self._candidates(users, exclude)
         if len(row):
-            discount = np.exp(-self.coverage_weight * self.log_popularity[item]) if self.coverage_weight else 1.0
-            out[row, item] = self.ranker.predict_proba(x)[:, 1] * discount
+            out[row, item] = self.ranker.predict_proba(x)[:, 1]
             proposers[row, item] = proposer
         return out, proposers
+
+
+def choose_discounts(validation: dict[tuple[float, float], tuple[float, float]], tolerance: float, *,
+                     widest: bool = True) -> tuple[float, float]:
+    """(coverage weight, exposure weight) from {weights: (validation NDCG@10, validation coverage)}.
+
+    Only pairs within `tolerance` (relative) of the best NDCG@10 qualify: of those, the widest coverage
+    (ties to the smaller weights), or with `widest=False` the largest weights (the rule before exposure).
+    """
+    best = max(ndcg for ndcg, _ in validation.values())
+    within = {k: v for k, v in validation.items() if v[0] >= best * (1 - tolerance)}
+    if not widest:
+        return max(within)
+    return max(within, key=lambda k: (within[k][1], -k[1], -k[0]))
 
 
 def default_generators(hybrid: Callable[[], object], ease_lambda: float, knn_neighbours: int) -> Callable[[], dict]:

@@ -160,3 +160,42 @@ def test_the_request_path_does_not_import_training():
         env={**__import__("os").environ, "PYTHONPATH": f"{root}:{root / 'platform'}"},
     )
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_the_discounts_chosen_are_the_widest_coverage_within_tolerance_of_the_best_validation_ndcg():
+    from recommendations.two_stage import choose_discounts
+
+    validation = {  # (coverage weight, exposure weight) -> (validation NDCG@10, validation coverage)
+        (0.0, 0.0): (0.300, 0.05), (0.1, 0.0): (0.297, 0.06), (0.2, 0.0): (0.280, 0.08),
+        (0.0, 0.5): (0.296, 0.12), (0.0, 1.0): (0.250, 0.30), (0.1, 0.5): (0.294, 0.12),
+    }
+    # Within 2% of 0.300: the widest coverage is 0.12, tied; the smaller exposure, then coverage weight, wins.
+    assert choose_discounts(validation, 0.02) == (0.0, 0.5)
+    # The rule before the exposure discount: the largest coverage weight within tolerance.
+    assert choose_discounts({k: v for k, v in validation.items() if k[1] == 0}, 0.02, widest=False) == (0.1, 0.0)
+    assert choose_discounts(validation, 0.0) == (0.0, 0.0)
+
+
+def test_an_exposure_discount_moves_the_most_recommended_title_out_of_top_lists():
+    from recommendations.evaluation import top_k
+    from recommendations.two_stage import TwoStageRecommender
+
+    data, pairs = two_taste_groups(n_users=40)
+    data.item_descriptors = lambda: sp.identity(data.n_items, format="csr")
+    split = make_split(pairs, "time")
+    model = TwoStageRecommender(
+        lambda: {"ease": EASE(lambdas=(10.0,)), "popularity": Popularity()}, per_generator=6,
+        coverage_weights=(0.0,), exposure_weights=(0.0, 5.0),
+    )
+    model.fit(data, split.train)
+    model.fit_exposure()  # whatever validation chose, the shares of the undiscounted top 10s
+    users = np.flatnonzero(np.diff(model.seen.indptr) > 0)
+    raw = model.raw_scores(users)[0]
+    crowding = int(np.argmax(model.exposure))  # the title in most undiscounted top 10s (of its fit's users)
+    lists = {}
+    for weight in (0.0, 5.0):
+        model.coverage_weight, model.exposure_weight = 0.0, weight
+        assert np.allclose(model.score(users), raw * model.discount(0.0, weight), equal_nan=True)
+        lists[weight] = top_k(model.score(users), 3)
+    in_lists = {weight: int((recs == crowding).any(axis=1).sum()) for weight, recs in lists.items()}
+    assert in_lists[5.0] < in_lists[0.0]
