@@ -180,12 +180,11 @@ def detect_shots(
 ) -> ShotList:
     """Detect the shots of the video file at `path`; `progress(done, total)` reports frames read.
 
-    With `decode_thread` (the default) frames are decoded in a thread of their own while this one shrinks
-    and analyses them (`decoded_in_thread`): the same frames in the same order, so the same shots. It adds
-    no work, only overlaps it: a video detected alone finishes sooner on a spare core, and a worker whose
-    tasks already keep every core busy loses only the hand-off between the threads (the Django setting
-    TAGGING_SHOT_DECODE_THREAD). Shrinking stays on this side, so frames the coarse pass skips are never
-    shrunk, and it balances the two threads where the decoder itself has a single thread (MJPEG).
+    With `decode_thread` (the default) frames are decoded, and PyAV's shrunk, in a thread of their own
+    while this one analyses them (`decoded_in_thread`): the same frames in the same order, so the same
+    shots. It adds almost no work, only overlaps it: a video detected alone finishes sooner on a spare
+    core, and a worker whose tasks already keep every core busy loses only the hand-off between the
+    threads (the Django setting TAGGING_SHOT_DECODE_THREAD turns it off).
     """
     capture, fps, declared = open_video(path, decode_threads=DECODE_THREADS)
     # Frames are tiny: OpenCV's thread pool costs more than it saves here, and a worker
@@ -193,7 +192,7 @@ def detect_shots(
     threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
     size: list[int] = []
-    frames = _small_frames(path, capture, size)
+    frames = _small_frames(path, capture, size, shrink_at_decode=decode_thread)
     if decode_thread:
         frames = decoded_in_thread(frames, path)
     try:

@@ -211,6 +211,11 @@ def _decode_lazily(
         container.close()
 
 
+def _made(image: np.ndarray) -> Callable[[], np.ndarray]:
+    """A small frame already made, in the form the analysis asks for."""
+    return lambda: image
+
+
 def _plane(frame, index: int, width: int, height: int) -> np.ndarray:
     """One plane of a decoded frame as a (height, width) view of the decoder's buffer (no copy)."""
     plane = frame.planes[index]
@@ -240,9 +245,18 @@ def _small_bgr(frame, target: tuple[int, int]) -> np.ndarray:
     return cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420)
 
 
-def _small_frames(path: str | Path, capture: cv2.VideoCapture, size: list) -> Iterator[Callable[[], np.ndarray]]:
+def _small_frames(
+    path: str | Path, capture: cv2.VideoCapture, size: list, *, shrink_at_decode: bool = False
+) -> Iterator[Callable[[], np.ndarray]]:
     """Small frames, made when asked: from PyAV when it decodes the file (for narrow sources, only
-    limited-range 4:2:0; see DECODE_SMALL_MIN_WIDTH), else from the OpenCV capture."""
+    limited-range 4:2:0; see DECODE_SMALL_MIN_WIDTH), else from the OpenCV capture.
+
+    With `shrink_at_decode`, PyAV's frames are shrunk as soon as they are decoded (in the decoding
+    thread, `decoded_in_thread`), while the full-size planes are still in cache and the decoder's buffer
+    can be reused at once; shrinking them later on the analysing side cost 10% more CPU on issue-195.
+    The OpenCV capture's frames (narrow sources) are still shrunk when asked: its decoder has one thread,
+    so the shrinking balances the two threads.
+    """
     import av
 
     narrow = capture.get(cv2.CAP_PROP_FRAME_WIDTH) < DECODE_SMALL_MIN_WIDTH
@@ -252,8 +266,12 @@ def _small_frames(path: str | Path, capture: cv2.VideoCapture, size: list) -> It
     except av.error.FFmpegError:
         first = None
     if first is not None:
-        yield first
-        yield from frames
+        if shrink_at_decode:
+            yield _made(first())
+            yield from (_made(small()) for small in frames)
+        else:
+            yield first
+            yield from frames
         return
     for frame in read_frames(capture):
         height, width = frame.shape[:2]

@@ -21,7 +21,7 @@ def boundaries(result):
 def small_images(path, *, in_thread: bool) -> list[np.ndarray]:
     capture, _, _ = decoding.open_video(path)
     try:
-        frames = decoding._small_frames(path, capture, [])
+        frames = decoding._small_frames(path, capture, [], shrink_at_decode=in_thread)
         if in_thread:
             frames = decoded_in_thread(frames, path)
         return [small() for small in frames]
