@@ -15,6 +15,7 @@ from test_recommendations_incremental import fingerprint, stored, trained  # noq
 
 from factories import watch
 from recommendations import incremental, services, training
+from recommendations.artifacts import load_artifact
 from recommendations.dataset import VIEW, Events, Pairs
 from recommendations.gate import update_held_out
 from recommendations.models import Candidate, ItemNeighbour, ModelVersion
@@ -131,3 +132,54 @@ def test_an_update_with_no_new_liked_title_to_judge_it_on_changes_nothing(world,
 
     assert update.version is None and "nothing to judge" in update.skipped
     assert list(ModelVersion.objects.values_list("pk", flat=True)) == [trained.pk]
+
+
+def every_action_fan_finishes_two_more_action_titles(world, after) -> dict:
+    """Since the fit (watermark `after`) each action fan has watched two action titles new to them, one
+    after the other. Returns {profile pk: (older title pk, newest title pk)}: the newest is the one the gate holds out."""
+    new = {}
+    for fan in world.fans["action"]:
+        seen = set(fan.viewing_events.values_list("title_id", flat=True)) | set(fan.ratings.values_list("title_id", flat=True))
+        older, newest = [t for t in world.action if t.pk not in seen][:2]
+        watch(fan, older, completion=1.0, when=after + timedelta(seconds=1))
+        watch(fan, newest, completion=1.0, when=after + timedelta(seconds=2))
+        new[fan.pk] = (older.pk, newest.pk)
+    return new
+
+
+def spy_on_fit_partial(monkeypatch) -> list[dict]:
+    """Record the interactions and sample weights of every fit_partial call, then run the real one."""
+    calls, real = [], LightFM.fit_partial
+
+    def fit_partial(self, interactions, *args, **kwargs):
+        weights = kwargs.get("sample_weight")
+        calls.append({"interactions": interactions.tocsr(copy=True),
+                      "sample_weight": None if weights is None else weights.tocsr(copy=True)})
+        return real(self, interactions, *args, **kwargs)
+
+    monkeypatch.setattr(LightFM, "fit_partial", fit_partial)
+    return calls
+
+
+def test_fit_partial_never_trains_on_a_held_out_title_but_does_on_the_rest_of_the_new_behaviour(
+    world, trained, monkeypatch
+):
+    new = every_action_fan_finishes_two_more_action_titles(world, trained.trained_until)
+    emb = load_artifact(trained)
+    row = {int(pk): i for i, pk in enumerate(emb.user_ids.tolist())}
+    column = {int(pk): i for i, pk in enumerate(emb.item_ids.tolist())}
+    calls = spy_on_fit_partial(monkeypatch)
+
+    update = incremental.update_active_model(epochs=3)
+
+    # Whatever the verdict, the gate judged the update on exactly one held-out title per changed fan.
+    gate = update.version.metrics["incremental"]["gate"]
+    assert gate["held_out_profiles"] == gate["held_out_pairs"] == len(new)
+    assert len(calls) == 3  # one per epoch, each checked below
+    for call in calls:
+        for matrix in filter(lambda m: m is not None, (call["interactions"], call["sample_weight"])):
+            for fan, (older, newest) in new.items():
+                # The newest new title is the held-out one: absent from every epoch, as data and as weight.
+                assert matrix[row[fan], column[newest]] == 0
+                # The fan's other new title is new behaviour like any other: it is trained on.
+                assert matrix[row[fan], column[older]] > 0
