@@ -183,6 +183,7 @@ def main() -> None:
     parser.add_argument("--finetune-steps", type=int, default=-1, help="-1: sized to the KB; 0: frozen MiniLM")
     parser.add_argument("--finetune-loss", default=None, choices=("symmetric", "mnrl", "gte"),
                         help="the fine-tuning loss (support_bot.finetune.contrastive_loss); default: the configured one")
+    parser.add_argument("--finetune-seed", type=int, default=None, help="the fine-tuning seed (default: configured)")
     parser.add_argument("--time-build", nargs=2, type=int, metavar=("ENTRIES", "QUESTIONS"))
     args = parser.parse_args()
     import django
@@ -217,7 +218,8 @@ def main() -> None:
     else:
         config = EngineConfig(target_oos_recall=args.recall, max_false_handoff=args.bound,
                               finetune=FinetuneConfig(steps=args.finetune_steps, **(
-                                  {"loss": args.finetune_loss} if args.finetune_loss else {})))
+                                  {"loss": args.finetune_loss} if args.finetune_loss else {}),
+                                  **({"seed": args.finetune_seed} if args.finetune_seed is not None else {})))
         reused = joblib.load(args.encoder_from).encoder_weights if args.encoder_from else None
         engine = train_engine(examples, config, report=progress, encoder_weights=reused)
         if args.save_engine:
@@ -235,7 +237,7 @@ def main() -> None:
             continue
         engine.config.handoff_rule = rule
         steps = engine.metrics.get("finetune_steps") or "reused"
-        loss = getattr(engine.config.finetune, "loss", "symmetric")
+        loss = engine.metrics.get("finetune_loss") or ("symmetric" if steps != "reused" else "reused")
         name = f"support engine, fine-tuned MiniLM ({steps} steps, {loss} loss), hand-off by {rule}"
         results[name + (" **(configured)**" if rule == chosen_rule else "")] = evaluate(
             engine_predictor(engine), in_scope, out_of_scope)

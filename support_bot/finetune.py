@@ -42,8 +42,10 @@ class FinetuneConfig:
     seed: int = 13
     # "symmetric": anchor -> positives + background, and positive -> anchors, averaged; "mnrl": the first
     # term alone (the standard MNRL / InfoNCE); "gte": one softmax over anchor -> positives + background,
-    # anchor -> other anchors, positive -> anchors and positive -> other positives (Li et al. 2023).
-    loss: str = "symmetric"
+    # anchor -> other anchors, positive -> anchors and positive -> other positives (Li et al. 2023). "gte"
+    # chosen on the dev set over two seeds (docs/benchmarks.md, issue 17 fourth pass); engines built before
+    # it record no `finetune_loss` metric and were trained with "symmetric".
+    loss: str = "gte"
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:

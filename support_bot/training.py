@@ -194,6 +194,7 @@ def train_engine(examples: Sequence[tuple[str, str]], config: EngineConfig | Non
     unseen = np.argmax(oof[cal], axis=1) == labels[cal]
     engine.metrics.update(cv_top1_unseen=float(unseen.mean()) if len(unseen) else None,
                           fine_tuned=bool(engine.encoder_weights), finetune_steps=steps,
+                          finetune_loss=config.finetune.loss if steps else None,
                           background_questions=len(background), oos_class=oos_class)
     report(total, total, "trained")
     return engine

@@ -62,6 +62,7 @@ def test_the_fine_tuned_encoder_is_used_when_present_and_stored_with_the_engine(
     import joblib
 
     assert small_engine.fine_tuned and small_engine.metrics["fine_tuned"]
+    assert small_engine.metrics["finetune_loss"] == small_engine.config.finetune.loss  # stored with the version
     text = normalize_question("Can I watch on two TVs at the same time?")
     frozen = default_embed([text], quantized=True)[0]
     tuned = small_engine._embed([text])[0]
@@ -77,7 +78,7 @@ def test_without_fine_tuning_or_when_it_fails_the_engine_uses_frozen_minilm(monk
     config = EngineConfig(folds=3, finetune=FinetuneConfig(steps=0))
     frozen = train_engine(examples, config, background=BACKGROUND)
     text = normalize_question(examples[0][0])
-    assert not frozen.fine_tuned
+    assert not frozen.fine_tuned and frozen.metrics["finetune_loss"] is None
     assert np.allclose(frozen._embed([text])[0], default_embed([text], quantized=True)[0], atol=1e-5)
 
     def broken(*args, **kwargs):
