@@ -28,6 +28,8 @@ class ArtworkChoice:
     url: str
     policy: str
     propensity: float
+    # The taste vector the policy scored this choice with, for the impression log (None for the fallback).
+    context: tuple[float, ...] | None = None
 
 
 def choose_artwork(
@@ -88,7 +90,9 @@ def choose_artwork(
         if p is not None:
             index = bandits.draw(p, bandits.stable_uniform("draw", session, title.pk, state.version))
             arm, file = arms[title.pk][index]
-            choices[title.pk] = ArtworkChoice(arm.arm_id, storage.url(file), state.policy, float(p[index]))
+            choices[title.pk] = ArtworkChoice(
+                arm.arm_id, storage.url(file), state.policy, float(p[index]), context.taste
+            )
         elif title.pk in posters:
             asset_id, file = posters[title.pk]
             choices[title.pk] = ArtworkChoice(asset_id, storage.url(file), DEFAULT_POLICY, 1.0)

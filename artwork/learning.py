@@ -15,7 +15,7 @@ from activity.models import Impression, ViewingEvent
 from . import bandits
 from .models import ArtworkCandidate, BanditPolicy, PolicyState, PreviewCandidate, PreviewImpression
 from .policy_state import forget_live_state
-from .viewer import learning_contexts
+from .viewer import impression_contexts
 
 FLUSH_SLACK = timedelta(minutes=5)  # impressions reach the table up to one buffer flush late
 
@@ -60,10 +60,12 @@ def learn(policy: BanditPolicy, now=None, channel: str = PolicyState.Channel.ART
     latest = PolicyState.objects.filter(policy=policy, channel=channel).order_by("-version").first()
     watermark = latest.watermark if latest else 0
     _, arm_column = _log(channel)
+    # Card impressions log the context they were chosen with; preview impressions do not (yet).
+    context_column = ("context",) if channel == PolicyState.Channel.ARTWORK else ()
     rows = list(
         rewarded_impressions(
             timedelta(hours=policy.reward_window_hours), watermark, now, channel
-        ).values_list("pk", "profile_id", arm_column, "played", "title_id")
+        ).values_list("pk", "profile_id", arm_column, "played", "title_id", *context_column)
     )
     if not rows:
         return None
@@ -83,10 +85,10 @@ def learn(policy: BanditPolicy, now=None, channel: str = PolicyState.Channel.ART
     from accounts.models import Profile
 
     profiles = Profile.objects.in_bulk({r[1] for r in rows})
-    contexts = learning_contexts(profiles, {(r[1], r[4]) for r in rows})
+    contexts = impression_contexts(profiles, [(r[0], r[1], r[4], r[5] if context_column else None) for r in rows])
     updates = [
-        (contexts.get((profile_id, title_id), "new"), artwork_id, features.get(artwork_id, {}), float(played))
-        for _, profile_id, artwork_id, played, title_id in rows
+        (contexts.get(pk, "new"), artwork_id, features.get(artwork_id, {}), float(played))
+        for pk, _, artwork_id, played, *_ in rows
     ]
     params = bandits.update(
         policy.kind, latest.params if latest else {}, updates, bandits.channel_features(channel)

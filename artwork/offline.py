@@ -85,7 +85,7 @@ def platform_log(policy: BanditPolicy, *, limit: int = 200_000):
     """The impression log as arrays, with `policy`'s probabilities over each title's approved arms."""
     from . import bandits
     from .learning import rewarded_impressions
-    from .viewer import learning_contexts
+    from .viewer import impression_contexts
 
     state = (
         PolicyState.objects.filter(policy=policy, channel=PolicyState.Channel.ARTWORK)
@@ -95,7 +95,7 @@ def platform_log(policy: BanditPolicy, *, limit: int = 200_000):
     params = bandits.compile_state(policy.kind, state.params if state else {})  # once, not per row
     rows = list(
         rewarded_impressions(timedelta(hours=policy.reward_window_hours), 0).values_list(
-            "profile_id", "title_id", "artwork_id", "propensity", "played"
+            "profile_id", "title_id", "artwork_id", "propensity", "played", "pk", "context"
         )[:limit]
     )
     arms: dict[int, list[bandits.Arm]] = {}
@@ -108,15 +108,15 @@ def platform_log(policy: BanditPolicy, *, limit: int = 200_000):
     from accounts.models import Profile
 
     profiles = Profile.objects.in_bulk({r[0] for r in rows})
-    contexts = learning_contexts(profiles, {(r[0], r[1]) for r in rows})
+    contexts = impression_contexts(profiles, [(r[5], r[0], r[1], r[6]) for r in rows])
     k = max((len(a) for a in arms.values()), default=1)
     kept = [r for r in rows if r[2] in {a.arm_id for a in arms.get(r[1], [])}]
     n = len(kept)
     actions, rewards, props = np.zeros(n, int), np.zeros(n), np.zeros(n)
     target, features = np.zeros((n, k)), np.zeros((n, bandits.CONTEXT_DIM - 1))
-    for i, (profile_id, title_id, artwork_id, propensity, played) in enumerate(kept):
+    for i, (_, title_id, artwork_id, propensity, played, pk, _) in enumerate(kept):
         title_arms = arms[title_id]
-        context = contexts.get((profile_id, title_id), "new")
+        context = contexts.get(pk, "new")
         actions[i] = [a.arm_id for a in title_arms].index(artwork_id)
         rewards[i], props[i] = float(played), propensity
         target[i, : len(title_arms)] = bandits.probabilities(

@@ -141,6 +141,31 @@ def learning_contexts(
     return out
 
 
+def impression_contexts(
+    profiles: dict[int, Profile], rows: list[tuple[int, int, int, list | None]]
+) -> dict[int, taste.Context]:
+    """The context each logged impression (pk, profile id, title id, logged context) is learned and evaluated
+    with: the taste vector logged at decision time when there is one, since a history rebuilt now can hold
+    views made after the impression; otherwise (impressions logged before contexts were, or a vector of another
+    layout) `learning_contexts`'s rebuilt one. Impressions of a profile that is gone are left out ("new")."""
+    out: dict[int, taste.Context] = {}
+    rebuild = []
+    for pk, profile_id, title_id, logged in rows:
+        if logged is not None and profile_id in profiles:
+            try:
+                out[pk] = taste.Context(taste_segment(profiles[profile_id]), logged)
+                continue
+            except (TypeError, ValueError):  # not a vector of today's TASTE_DIM numbers
+                pass
+        rebuild.append((pk, profile_id, title_id))
+    if rebuild:
+        rebuilt = learning_contexts(profiles, {(p, t) for _, p, t in rebuild})
+        for pk, profile_id, title_id in rebuild:
+            if (profile_id, title_id) in rebuilt:
+                out[pk] = rebuilt[profile_id, title_id]
+    return out
+
+
 def taste_context(profile: Profile | None) -> taste.Context:
     """Everything the policies see of a profile: its segment and its taste vector (two cache reads)."""
     return taste.Context(taste_segment(profile), taste_vector(profile))

@@ -11,6 +11,7 @@ are lost if Redis loses its memory. They feed learning, not billing, so that is 
 
 import json
 import logging
+import math
 import re
 import uuid
 from collections.abc import Sequence
@@ -31,7 +32,9 @@ from .models import Impression
 log = logging.getLogger(__name__)
 
 BUFFER_KEY = "marquee:impressions"
-COLUMNS = ["profile_id", "title_id", "surface", "position", "artwork_id", "policy", "propensity", "request_id", "shown_at"]
+COLUMNS = ["profile_id", "title_id", "surface", "position", "artwork_id", "policy", "propensity", "request_id", "shown_at",
+           "context"]
+MAX_CONTEXT = 256  # numbers in a logged decision context (the taste vector has 29); longer is malformed
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Shown:
     artwork_id: int | None
     policy: str
     propensity: float
+    context: tuple[float, ...] | None = None  # what the choosing policy saw (the taste vector), if a policy chose
 
 
 @dataclass
@@ -84,8 +88,27 @@ def sync_flush_schedule() -> bool:
 
 def encode_cards(shown: Sequence[Shown]) -> str:
     """The cards of a page in the buffer's JSON form: encode once, log many times (cached pages)."""
-    return json.dumps([[s.title_id, s.surface[:40], s.position, s.artwork_id, s.policy, s.propensity] for s in shown],
-                      separators=(",", ":"))
+    if all(s.context is None for s in shown):  # posters only: one dumps call, as before contexts were logged
+        return json.dumps([[s.title_id, s.surface[:40], s.position, s.artwork_id, s.policy, s.propensity, None]
+                           for s in shown], separators=(",", ":"))
+    contexts: dict[tuple[float, ...], str] = {}  # a page's cards share one context: encode it once, not per card
+    cards = []
+    for s in shown:
+        head = json.dumps([s.title_id, s.surface[:40], s.position, s.artwork_id, s.policy, s.propensity],
+                          separators=(",", ":"))
+        if s.context is None:
+            context = "null"
+        else:
+            context = contexts.get(s.context)
+            if context is None:
+                context = contexts[s.context] = json.dumps([float(x) for x in s.context], separators=(",", ":"))
+        cards.append(f"{head[:-1]},{context}]")
+    return f"[{','.join(cards)}]"
+
+
+def _card_fields(card: list) -> list:
+    # Records buffered before decision contexts were logged have 6 fields; they are written with no context.
+    return [*card, None] if isinstance(card, list) and len(card) == 6 else card
 
 
 def log_impressions(profile_id: int, shown: Sequence[Shown] | str, *, request_id: str | None = None) -> str:
@@ -104,8 +127,10 @@ def log_impressions(profile_id: int, shown: Sequence[Shown] | str, *, request_id
         Impression.objects.bulk_create(
             Impression(profile_id=profile_id, title_id=title_id, surface=surface, position=position,
                        artwork_id=artwork_id, policy=policy, propensity=propensity, request_id=request_id,
-                       shown_at=shown_at)
-            for title_id, surface, position, artwork_id, policy, propensity in json.loads(encoded)
+                       shown_at=shown_at, context=context)
+            for title_id, surface, position, artwork_id, policy, propensity, context in map(
+                _card_fields, json.loads(encoded)
+            )
         )
     return request_id
 
@@ -141,16 +166,23 @@ def _rows(raw: bytes) -> list[tuple]:
     rows = []
     for index, card in enumerate(cards):
         try:
-            title_id, surface, position, artwork_id, policy, propensity = card
+            title_id, surface, position, artwork_id, policy, propensity, context = _card_fields(card)
         except (ValueError, TypeError):
-            raise ValueError(f"card {index}: expected 6 fields, got {card!r}") from None
+            raise ValueError(f"card {index}: expected 7 fields (6 before contexts were logged), got {card!r}") from None
         if type(title_id) is not int or type(position) is not int or not (artwork_id is None or type(artwork_id) is int):
             raise ValueError(f"card {index}: title, position and artwork must be integers, got {card!r}")
         if not (_is_name(surface) and _is_name(policy)):
             raise ValueError(f"card {index}: surface and policy must be short identifiers, got {card!r}")
         if type(propensity) not in (int, float) or not 0 < propensity <= 1:
             raise ValueError(f"card {index}: propensity {propensity!r} is outside (0, 1]")
-        rows.append((profile_id, title_id, surface, position, artwork_id, policy, float(propensity), request_id, when))
+        if context is not None and not (
+            type(context) is list and len(context) <= MAX_CONTEXT
+            and all(type(x) in (int, float) and math.isfinite(x) for x in context)
+        ):
+            raise ValueError(f"card {index}: context must be null or a list of at most {MAX_CONTEXT} finite numbers")
+        rows.append(
+            (profile_id, title_id, surface, position, artwork_id, policy, float(propensity), request_id, when, context)
+        )
     return rows
 
 
@@ -203,8 +235,10 @@ def _write(raw_pages: list[bytes], report: FlushReport) -> None:
             copy_text(Impression, COLUMNS, (
                 "".join(
                     f"{p}\t{t}\t{s}\t{pos}\t{null if a is None else a}\t{pol}\t{prop!r}\t{rid}\t"
-                    f"{iso.get(when) or iso.setdefault(when, when.isoformat())}\n"
-                    for p, t, s, pos, a, pol, prop, rid, when in kept[start : start + 5000]
+                    f"{iso.get(when) or iso.setdefault(when, when.isoformat())}\t"
+                    # numbers only (checked in _rows), so the JSON needs no COPY escaping
+                    f"{null if c is None else json.dumps(c, separators=(',', ':'))}\n"
+                    for p, t, s, pos, a, pol, prop, rid, when, c in kept[start : start + 5000]
                 )
                 for start in range(0, len(kept), 5000)
             ))

@@ -114,6 +114,10 @@ class Impression(models.Model):
     propensity = models.FloatField(default=1.0)
     request_id = models.CharField(max_length=36, blank=True, help_text="The page view the card belonged to")
     shown_at = models.DateTimeField(default=timezone.now)  # set by the page, not the flush; BRIN on PostgreSQL
+    # The bandit's context at decision time (the profile's taste vector, a list of floats) for cards a policy
+    # chose; the learner and offline evaluation read it instead of rebuilding the taste from a history that
+    # may have grown since. Null for posters shown as the fallback and for impressions logged before it.
+    context = models.JSONField(null=True, blank=True, help_text="Taste vector the serving policy saw")
 
     class Meta:
         ordering = ["-id"]  # insertion order: the newest first without sorting the log

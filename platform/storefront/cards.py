@@ -27,6 +27,7 @@ class Card:
     policy: str = ""
     propensity: float = 1.0
     preview_url: str = ""  # set where `url` is not the title page (artwork/preview.js derives it otherwise)
+    context: tuple[float, ...] | None = None  # the bandit's context for this choice, logged with the impression
 
 
 @dataclass
@@ -78,14 +79,15 @@ def resolve_rows(profile: Profile, specs: list[RowSpec]) -> list[CardRow]:
             choice = artwork[title_id]
             row.cards.append(Card(title, choice.url, reason, len(row.cards), choice.asset_id, url(title_id),
                                   choice.policy, choice.propensity,
-                                  preview_url(title_id) if spec.key in PLAYER_ROWS else ""))
+                                  preview_url(title_id) if spec.key in PLAYER_ROWS else "", choice.context))
         if row.cards:
             rows.append(row)
     return rows
 
 
 def shown_cards(rows: list[CardRow]) -> list[Shown]:
-    return [Shown(card.title.pk, row.key[:40], card.position, card.artwork_id, card.policy, card.propensity)
+    return [Shown(card.title.pk, row.key[:40], card.position, card.artwork_id, card.policy, card.propensity,
+                  card.context)
             for row in rows for card in row.cards]
 
 
