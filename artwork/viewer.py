@@ -5,6 +5,7 @@ its viewing session (what keeps a choice stable while the profile keeps coming b
 import secrets
 from collections import Counter
 
+import numpy as np
 from django.core.cache import cache
 
 from accounts.models import Profile
@@ -106,7 +107,9 @@ def _vector(history, leave_out: int | None = None) -> tuple[float, ...]:
     if leave_out is not None:
         views = [v for v in views if v[0] != leave_out]
     genre_views, tag_views = taste.history_weights(views, genres, tags)
-    return tuple(taste.taste_vector(genre_views, tag_views, embedding).tolist())
+    # Four decimals: each impression logs this vector (Impression.context, the Redis buffer); at full float
+    # precision it is about 600 bytes of JSON per card, rounded about 200, and no policy can use the rest.
+    return tuple(np.round(taste.taste_vector(genre_views, tag_views, embedding), 4).tolist())
 
 
 def taste_vector(profile: Profile | None) -> tuple[float, ...]:
