@@ -108,20 +108,33 @@ def long_tail_items(train: Pairs, n_items: int, head_share: float = 0.5) -> np.n
     return tail
 
 
-def ranking_metrics(recs: np.ndarray, users: np.ndarray, relevant: sp.csr_matrix, k: int = 10) -> dict[str, float]:
+def _hits(recs: np.ndarray, users: np.ndarray, relevant: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Per user: which of the recommended titles are relevant, and how many relevant titles there are."""
     hits = np.zeros(recs.shape, dtype=bool)
     for start in range(0, len(users), 1024):
         dense = relevant[users[start : start + 1024]].toarray() > 0
         hits[start : start + 1024] = np.take_along_axis(dense, recs[start : start + 1024], axis=1)
-    n_rel = np.asarray(relevant[users].sum(axis=1)).ravel()
+    return hits, np.asarray(relevant[users].sum(axis=1)).ravel()
+
+
+def _ndcg_of(hits: np.ndarray, n_rel: np.ndarray, k: int) -> np.ndarray:
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    dcg = (hits * discounts).sum(axis=1)
     ideal = np.array([discounts[: min(int(n), k)].sum() for n in n_rel])
+    return (hits * discounts).sum(axis=1) / ideal
+
+
+def ndcg_per_user(recs: np.ndarray, users: np.ndarray, relevant: sp.csr_matrix, k: int = 10) -> np.ndarray:
+    """NDCG@k of each user's recommendations (row i of `recs` is `users[i]`'s); their mean is ranking_metrics'."""
+    return _ndcg_of(*_hits(recs, users, relevant), k)
+
+
+def ranking_metrics(recs: np.ndarray, users: np.ndarray, relevant: sp.csr_matrix, k: int = 10) -> dict[str, float]:
+    hits, n_rel = _hits(recs, users, relevant)
     cum_hits = np.cumsum(hits, axis=1)
     precision_at = cum_hits / np.arange(1, k + 1)
     ap = (precision_at * hits).sum(axis=1) / np.minimum(n_rel, k)
     return {
-        "ndcg@10": float(np.mean(dcg / ideal)),
+        "ndcg@10": float(np.mean(_ndcg_of(hits, n_rel, k))),
         "precision@10": float(np.mean(hits.sum(axis=1) / k)),
         "recall@10": float(np.mean(hits.sum(axis=1) / n_rel)),
         "map@10": float(np.mean(ap)),

@@ -7,12 +7,14 @@ epochs over the changed profiles' histories, writes a new artefact, re-scores th
 unchanged and recomputes the title neighbours. Only `training.activate` makes it live: a failure at any
 step leaves the active version, its files and its candidates as they were, and marks the new one failed.
 
-Before anything is written the update passes the quality gate (`gate.judge_update`, the rule full fits
-use, with RECOMMENDER_NDCG_TOLERANCE): each changed profile's newest title first liked since the fit is
-held out of the fit_partial epochs, and the updated and the active embeddings are scored on those same
-titles. A refused update is recorded as rejected with both numbers and writes no file or row. The
-activated model is the one judged, so the held-out titles reach the model at the next nightly fit
-(the stored candidates count them as seen at once).
+Before anything is written the update passes the quality gate (`gate.judge_update`, with
+RECOMMENDER_NDCG_TOLERANCE): each changed profile's newest title first liked since the fit is held out
+of the fit_partial epochs, the updated and the active embeddings are scored on those same titles, and
+the update is refused only when a paired bootstrap says it is worse beyond the tolerance
+(`gate.paired_update_verdict`). With fewer than RECOMMENDER_UPDATE_GATE_MIN_PROFILES held-out profiles
+the update is skipped before fitting. A refused update is recorded as rejected with both numbers and the
+interval, and writes no file or row. The activated model is the one judged, so the held-out titles
+reach the model at the next nightly fit (the stored candidates count them as seen at once).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from .artifacts import (
 from .behaviour import behaviour_since, read_events
 from .candidates import rescore_profiles, write_neighbours
 from .dataset import SignalWeights, fold_events
-from .gate import judge_update, update_held_out
+from .gate import judge_update, too_few_to_judge, update_held_out
 from .hybrid import HybridParams, LearnerState, embeddings_of, interaction_matrices
 from .models import Candidate, ItemNeighbour, ModelVersion
 from .ranker import carry_ranker, ranker_path
@@ -111,6 +113,14 @@ def _update(epochs: int, progress: Progress) -> IncrementalUpdate:
         return IncrementalUpdate(skipped=f"nothing to judge an update on: the {len(changed)} profiles with new "
                                          f"behaviour liked no title new since v{active.version}'s fit, or only the "
                                          "one each holds out for the gate; the nightly fit folds it in")
+    judged = int(len(np.unique(held_out.user)))
+    min_profiles = settings.RECOMMENDER_UPDATE_GATE_MIN_PROFILES
+    if too_few_to_judge(judged, min_profiles):
+        # One title per profile: on a handful the verdict would be one rank swap; the nightly fit folds it in.
+        return IncrementalUpdate(skipped=f"too few profiles to judge an update on: {judged} with a new liked title "
+                                         f"since v{active.version}'s fit, fewer than "
+                                         f"RECOMMENDER_UPDATE_GATE_MIN_PROFILES={min_profiles}; "
+                                         "the nightly fit folds it in")
 
     version = ModelVersion.objects.create(
         version=(ModelVersion.objects.aggregate(n=Max("version"))["n"] or 0) + 1,
@@ -141,7 +151,7 @@ def _update(epochs: int, progress: Progress) -> IncrementalUpdate:
         )
         progress(epochs, steps, "judging the update on the held-out titles")
         tolerance = settings.RECOMMENDER_NDCG_TOLERANCE
-        verdict = judge_update(emb, updated, fitted, held_out, tolerance)
+        verdict = judge_update(emb, updated, fitted, held_out, tolerance, min_profiles=min_profiles)
         version.metrics["incremental"]["gate"] = verdict | {"active_version": active.version}
         if not verdict["passed"]:
             return _refuse(version, active, verdict, profiles=len(changed), interactions=len(new))
@@ -175,10 +185,12 @@ def _update(epochs: int, progress: Progress) -> IncrementalUpdate:
 def _refuse(version: ModelVersion, active: ModelVersion, verdict: dict, *, profiles: int,
             interactions: int) -> IncrementalUpdate:
     """Record the gate's refusal on `version` (nothing of it was written yet); the active version stays."""
+    low, high = verdict["interval"]
     reason = (
         f"held-out NDCG@10 {verdict['ndcg@10']:.4f} is worse than active v{active.version}'s "
         f"{verdict['active_ndcg@10']:.4f} on the newest new liked title of {verdict['held_out_profiles']} profiles, "
-        f"beyond the tolerance of {verdict['tolerance']:.0%}; v{active.version} stays active"
+        f"beyond the tolerance of {verdict['tolerance']:.0%} with 95% confidence (paired difference interval "
+        f"[{low:+.4f}, {high:+.4f}] below {verdict['refuse_below']:+.4f}); v{active.version} stays active"
     )
     version.status = ModelVersion.Status.REJECTED
     version.note = f"incremental update of v{active.version} refused: {reason}"

@@ -42,6 +42,9 @@ def fast_recommender(settings, tmp_path):
     settings.RECOMMENDER_THREADS = 1
     settings.RECOMMENDER_CANDIDATES = 15
     settings.RECOMMENDER_EXPLORATION_SHARE = 0.0
+    # The tiny world has 12 profiles per taste: these tests exercise the update itself, so the daily gate
+    # judges any slice (test_recommendations_update_gate checks the minimum at its default).
+    settings.RECOMMENDER_UPDATE_GATE_MIN_PROFILES = 1
     from django.core.cache import cache
 
     cache.clear()

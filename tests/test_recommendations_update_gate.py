@@ -1,6 +1,6 @@
 """The daily update's quality gate: the updated and the active model are scored on each changed profile's
-newest title first liked since the fit (which neither trained on), and only an update that is not worse
-beyond the tolerance goes live. Fixtures and helpers from test_recommendations_incremental."""
+newest title first liked since the fit (which neither trained on), and an update is refused only when a
+paired bootstrap says it is worse beyond the tolerance; too few held-out profiles skip the update. Fixtures and helpers from test_recommendations_incremental."""
 # ruff: noqa: F811  (the `trained` fixture imported from test_recommendations_incremental is an argument)
 
 import dataclasses
@@ -17,7 +17,7 @@ from factories import watch
 from recommendations import incremental, services, training
 from recommendations.artifacts import load_artifact
 from recommendations.dataset import VIEW, Events, Pairs
-from recommendations.gate import update_held_out
+from recommendations.gate import paired_update_verdict, passes_quality_gate, update_held_out
 from recommendations.models import Candidate, ItemNeighbour, ModelVersion
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_an_update_worse_on_the_held_out_titles_is_refused_and_the_active_versio
     gate = refused.metrics["incremental"]["gate"]
     assert refused.status == ModelVersion.Status.REJECTED and not refused.is_active
     assert gate["held_out_profiles"] == len(world.fans["action"]) and not gate["passed"]
-    assert gate["ndcg@10"] < gate["active_ndcg@10"]
+    assert gate["ndcg@10"] < gate["active_ndcg@10"] and gate["interval"][1] < gate["refuse_below"]
     # Both numbers are on the version and in the command's one line, which names the version kept.
     for text in (refused.note, capsys.readouterr().out.strip()):
         assert f"{gate['ndcg@10']:.4f}" in text and f"{gate['active_ndcg@10']:.4f}" in text
@@ -93,6 +93,7 @@ def test_an_update_no_worse_on_the_held_out_titles_goes_live(world, trained, mon
     gate = version.metrics["incremental"]["gate"]
     assert version.is_active and not update.refused and update.as_result()["updated_from"] == trained.version
     assert gate["passed"] and gate["ndcg@10"] == pytest.approx(gate["active_ndcg@10"])
+    assert gate["interval"] == pytest.approx([0.0, 0.0])  # every paired difference is zero
     assert gate["held_out_profiles"] == gate["held_out_pairs"] == len(latest)
     # The held-out titles still count as seen in what is served.
     for fan in world.fans["action"]:
@@ -183,3 +184,58 @@ def test_fit_partial_never_trains_on_a_held_out_title_but_does_on_the_rest_of_th
                 assert matrix[row[fan], column[newest]] == 0
                 # The fan's other new title is new behaviour like any other: it is trained on.
                 assert matrix[row[fan], column[older]] > 0
+
+
+ACTIVE = np.random.default_rng(1).choice([0.0, 1.0, 0.63, 0.5, 0.43], size=60)  # one title per profile: 1/log2(rank+1)
+
+
+def test_a_clearly_worse_update_is_refused_by_the_paired_rule():
+    """Most profiles' held-out title drops in rank: the whole 95% interval is below -1% of the active mean."""
+    new = ACTIVE - 0.1 + np.random.default_rng(2).normal(0.0, 0.05, size=len(ACTIVE))
+
+    verdict = paired_update_verdict(new, ACTIVE, 0.01, min_profiles=20)
+
+    assert verdict["passed"] is False and verdict["held_out_profiles"] == len(ACTIVE)
+    low, high = verdict["interval"]
+    assert low <= verdict["mean_difference"] <= high < verdict["refuse_below"] == pytest.approx(-0.01 * ACTIVE.mean())
+
+
+def test_a_noisy_update_no_worse_on_average_is_not_refused_though_its_mean_is_lower():
+    """Zero-mean per-profile noise (ranks swapping both ways, as a new fit_partial seed does) with a sample
+    mean a little lower: the two-means rule refuses it, the paired interval reaches above the margin."""
+    noise = np.random.default_rng(3).normal(0.0, 0.3, size=len(ACTIVE))
+    new = ACTIVE + noise - noise.mean() - 0.03 * ACTIVE.mean()  # 3% lower on average, by noise alone
+    assert not passes_quality_gate(new.mean(), ACTIVE.mean(), 0.01)
+
+    verdict = paired_update_verdict(new, ACTIVE, 0.01, min_profiles=20)
+
+    assert verdict["passed"] is True and verdict["interval"][1] >= verdict["refuse_below"]
+    # The verdict is seeded: the same scores always get the same one.
+    assert paired_update_verdict(new, ACTIVE, 0.01, min_profiles=20) == verdict
+
+
+def test_too_few_profiles_are_not_judged_even_when_clearly_worse():
+    worse = ACTIVE - 0.3
+
+    few = paired_update_verdict(worse[:19], ACTIVE[:19], 0.01, min_profiles=20)
+    enough = paired_update_verdict(worse[:20], ACTIVE[:20], 0.01, min_profiles=20)
+
+    assert few["passed"] is None and few["interval"] is None and few["held_out_profiles"] == 19
+    assert enough["passed"] is False
+
+
+def test_an_update_with_fewer_held_out_profiles_than_the_minimum_is_skipped_and_changes_nothing(
+    world, trained, settings, monkeypatch
+):
+    """Even a sabotaged update: on 12 held-out profiles, below the default minimum of 20, it is not judged,
+    not fitted and not written; the nightly fit folds the new behaviour in."""
+    settings.RECOMMENDER_UPDATE_GATE_MIN_PROFILES = 20
+    every_action_fan_finishes_one_more_action_title(world)
+    monkeypatch.setattr(incremental, "embeddings_of", opposite_tastes(incremental.embeddings_of))
+    calls = spy_on_fit_partial(monkeypatch)
+
+    update = incremental.update_active_model()
+
+    assert update.version is None and f"{len(world.fans['action'])} with a new liked title" in update.skipped
+    assert "RECOMMENDER_UPDATE_GATE_MIN_PROFILES=20" in update.skipped and "\n" not in update.skipped
+    assert not calls and list(ModelVersion.objects.values_list("pk", flat=True)) == [trained.pk]

@@ -24,6 +24,9 @@ DEMO_SUBSCRIBER_PASSWORD = "marquee-viewer"
 # The quality gate (recommendations/gate.py): how much worse a nightly fit or a daily update may be on held-out
 # NDCG@10 than the active version, relative, before it is refused.
 RECOMMENDER_NDCG_TOLERANCE = env_float("RECOMMENDER_NDCG_TOLERANCE", 0.01)
+# The daily update is judged on one held-out title per changed profile (a paired bootstrap, gate.py); with
+# fewer such profiles than this the verdict would be noise, so the update is skipped (the nightly fit folds it in).
+RECOMMENDER_UPDATE_GATE_MIN_PROFILES = env_int("RECOMMENDER_UPDATE_GATE_MIN_PROFILES", 20)
 # Candidates stored per profile by batch scoring, and how request-time ranking treats them.
 RECOMMENDER_CANDIDATES = env_int("RECOMMENDER_CANDIDATES", 100)
 RECOMMENDER_EXPLORATION_SHARE = env_float("RECOMMENDER_EXPLORATION_SHARE", 0.15)
