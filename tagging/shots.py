@@ -27,7 +27,14 @@ import numpy as np
 
 from .frame_features import _difference, _features, _Frame, _mean_abs, downscale
 from .shot_boundaries import DetectorParams, _boundaries, _merge, _Signals
-from .video_decoding import DECODE_THREADS, VideoReadError, _small_frames, decoded_in_thread, open_video
+from .video_decoding import (
+    DECODE_THREADS,
+    VideoReadError,
+    _small_frames,
+    decoded_in_thread,
+    open_video,
+    probe,
+)
 
 COARSE_STRIDE = 4  # the coarse pass analyses every 4th frame
 # Frames analysed either side of a coarse candidate: a cut's local average looks 12 frames each way and
@@ -186,13 +193,18 @@ def detect_shots(
     core, and a worker whose tasks already keep every core busy loses only the hand-off between the
     threads (the Django setting TAGGING_SHOT_DECODE_THREAD turns it off).
     """
-    capture, fps, declared = open_video(path, decode_threads=DECODE_THREADS)
+    # The file is opened once: by PyAV, which decodes it, unless PyAV cannot read it (then OpenCV).
+    probed = probe(path)
+    if probed is None:
+        capture, fps, declared = open_video(path, decode_threads=DECODE_THREADS)
+    else:
+        capture, (_, fps, declared, _) = None, probed
     # Frames are tiny: OpenCV's thread pool costs more than it saves here, and a worker
     # process is the unit of parallelism anyway.
     threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
     size: list[int] = []
-    frames = _small_frames(path, capture, size, shrink_at_decode=decode_thread)
+    frames = _small_frames(path, capture, size, shrink_at_decode=decode_thread, probed=probed)
     if decode_thread:
         frames = decoded_in_thread(frames, path)
     try:
@@ -205,7 +217,8 @@ def detect_shots(
             result.width, result.height = size
     finally:
         frames.close()  # stops the decoding thread before the capture it reads from is released
-        capture.release()
+        if capture is not None:
+            capture.release()
         cv2.setNumThreads(threads)
     if result.frames == 0:
         raise VideoReadError(f"{path}: no frame could be decoded (empty video or unsupported codec)")

@@ -148,6 +148,38 @@ def open_video(path: str | Path, *, decode_threads: int = 0) -> tuple[cv2.VideoC
     return capture, float(fps), max(declared, 0)
 
 
+def probe(path: str | Path):
+    """`path` opened by PyAV with the frame rate, declared frame count and width OpenCV's capture would
+    report, or None when PyAV cannot open it or finds no usable rate (the caller then goes through
+    `open_video`, which names the fault).
+
+    Opening a file costs 2 to 24 ms on the real clips (a Matroska file most), and the capture was opened
+    only for these three numbers before PyAV opened the same file again to decode it. The rate is FFmpeg's
+    `av_guess_frame_rate`, which is what OpenCV's CAP_PROP_FPS reads; the count is the stream's own, else
+    its duration times the rate, as OpenCV counts it.
+    """
+    import av
+
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError, ValueError):
+        return None
+    try:
+        stream = container.streams.video[0]
+        fps = float(stream.guessed_rate) if stream.guessed_rate else 0.0
+        if not np.isfinite(fps) or fps <= 0 or fps > 1000:
+            container.close()
+            return None
+        declared = stream.frames
+        if not declared:
+            seconds = container.duration / av.time_base if container.duration else 0.0
+            declared = int(seconds * fps + 0.5)
+        return container, fps, max(int(declared), 0), stream.codec_context.width
+    except (IndexError, av.error.FFmpegError):
+        container.close()
+        return None
+
+
 def read_frames(capture: cv2.VideoCapture) -> Iterable[np.ndarray]:
     while True:
         ok, frame = capture.read()
@@ -165,7 +197,12 @@ def decode_small(
 
 
 def _decode_lazily(
-    path: str | Path, *, threads: int = DECODE_THREADS, size: list | None = None, planar_only: bool = False
+    path: str | Path,
+    *,
+    threads: int = DECODE_THREADS,
+    size: list | None = None,
+    planar_only: bool = False,
+    container=None,
 ) -> Iterator[Callable[[], np.ndarray]]:
     """The video's frames decoded by PyAV, each as a callable that makes its small BGR image when asked.
 
@@ -174,11 +211,13 @@ def _decode_lazily(
     reading the decoded YUV planes in place, so a 720p or 1080p picture is never converted to BGR at
     full size (see `_small_bgr`). A packet that does not decode is skipped, as OpenCV does. `size`, if given, receives the source's
     (width, height) once the first frame is decoded. With `planar_only`, a stream whose pixel format is
-    not limited-range 4:2:0 yields nothing (the caller decodes it another way).
+    not limited-range 4:2:0 yields nothing (the caller decodes it another way). `container`, if given, is
+    `path` already opened by `probe` (this generator closes it).
     """
     import av
 
-    container = av.open(str(path))
+    if container is None:
+        container = av.open(str(path))
     try:
         stream = container.streams.video[0]
         if planar_only and stream.codec_context.pix_fmt != "yuv420p":
@@ -246,7 +285,12 @@ def _small_bgr(frame, target: tuple[int, int]) -> np.ndarray:
 
 
 def _small_frames(
-    path: str | Path, capture: cv2.VideoCapture, size: list, *, shrink_at_decode: bool = False
+    path: str | Path,
+    capture: cv2.VideoCapture | None,
+    size: list,
+    *,
+    shrink_at_decode: bool = False,
+    probed=None,
 ) -> Iterator[Callable[[], np.ndarray]]:
     """Small frames, made when asked: from PyAV when it decodes the file (for narrow sources, only
     limited-range 4:2:0; see DECODE_SMALL_MIN_WIDTH), else from the OpenCV capture.
@@ -256,12 +300,19 @@ def _small_frames(
     can be reused at once; shrinking them later on the analysing side cost 10% more CPU on issue-195.
     The OpenCV capture's frames (narrow sources) are still shrunk when asked: its decoder has one thread,
     so the shrinking balances the two threads.
+
+    With `probed` (what `probe` returned) PyAV decodes from the container already open and `capture` is
+    None; it is opened here only if PyAV yields no frame.
     """
     import av
 
-    narrow = capture.get(cv2.CAP_PROP_FRAME_WIDTH) < DECODE_SMALL_MIN_WIDTH
+    if probed is not None:
+        container, _, _, width = probed
+    else:
+        container, width = None, capture.get(cv2.CAP_PROP_FRAME_WIDTH)
+    narrow = width < DECODE_SMALL_MIN_WIDTH
     try:
-        frames = _decode_lazily(path, size=size, planar_only=narrow)
+        frames = _decode_lazily(path, size=size, planar_only=narrow, container=container)
         first = next(frames, None)
     except av.error.FFmpegError:
         first = None
@@ -273,6 +324,17 @@ def _small_frames(
             yield first
             yield from frames
         return
+    frames.close()
+    if capture is None:
+        capture = open_video(path, decode_threads=DECODE_THREADS)[0]
+    try:
+        yield from _shrunk_capture_frames(capture, size)
+    finally:
+        if probed is not None:
+            capture.release()  # opened here, so released here; a capture passed in is the caller's
+
+
+def _shrunk_capture_frames(capture: cv2.VideoCapture, size: list) -> Iterator[Callable[[], np.ndarray]]:
     for frame in read_frames(capture):
         height, width = frame.shape[:2]
         if not size:
