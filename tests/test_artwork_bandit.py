@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
+from subscriber_pages import fresh_cache  # noqa: F401  (autouse: the taste and policy state live in the cache)
 
 from activity.models import Impression, ViewingEvent
 from artwork import bandits, candidates, gate, learning
@@ -37,14 +38,6 @@ def image_asset(title, pixels, role="artwork"):
     return asset
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def live(name):
     BanditPolicy.objects.update(is_live=False)
     BanditPolicy.objects.filter(name=name).update(is_live=True)
@@ -52,7 +45,7 @@ def live(name):
     return BanditPolicy.objects.get(name=name)
 
 
-def test_black_and_blurred_frames_score_below_a_sharp_one_and_duplicates_are_marked(media):
+def test_black_and_blurred_frames_score_below_a_sharp_one_and_duplicates_are_marked():
     title = make_title("Scored")
     sharp = candidates.add_candidate(image_asset(title, textured(1)))
     black = candidates.add_candidate(image_asset(title, np.zeros((120, 180, 3))))
@@ -67,7 +60,7 @@ def test_black_and_blurred_frames_score_below_a_sharp_one_and_duplicates_are_mar
     assert abs(w / h - 2 / 3) < 0.02 and x + w <= 180 and y + h <= 120
 
 
-def test_only_approved_candidates_are_served_and_the_poster_is_the_fallback(media):
+def test_only_approved_candidates_are_served_and_the_poster_is_the_fallback():
     live("uniform")
     profile, title = make_profile(), make_title("Approval")
     poster = image_asset(title, textured(2), role="poster")
@@ -82,7 +75,7 @@ def test_only_approved_candidates_are_served_and_the_poster_is_the_fallback(medi
 
 
 @pytest.mark.parametrize("policy", ["uniform", "epsilon-greedy", "thompson", "linear-ts"])
-def test_logged_propensities_are_the_policys_and_sum_to_one_over_a_titles_arms(media, policy):
+def test_logged_propensities_are_the_policys_and_sum_to_one_over_a_titles_arms(policy):
     live(policy)
     profile, title = make_profile(), make_title("Arms")
     arms = [candidates.add_candidate(image_asset(title, textured(10 + i))) for i in range(3)]
@@ -96,7 +89,7 @@ def test_logged_propensities_are_the_policys_and_sum_to_one_over_a_titles_arms(m
     assert choice.policy == policy and choice.propensity == pytest.approx(probabilities[choice.asset_id])
 
 
-def test_a_profile_sees_the_same_artwork_within_a_session(media):
+def test_a_profile_sees_the_same_artwork_within_a_session():
     live("uniform")
     profile, title = make_profile(), make_title("Stable")
     candidates.approve([candidates.add_candidate(image_asset(title, textured(20 + i))) for i in range(4)])
@@ -105,7 +98,7 @@ def test_a_profile_sees_the_same_artwork_within_a_session(media):
     assert len({choose_artwork(profile, [title], session=f"x{i}")[title.pk].asset_id for i in range(40)}) > 1
 
 
-def test_a_row_costs_one_query_once_the_policy_and_segment_are_cached(media, django_assert_num_queries):
+def test_a_row_costs_one_query_once_the_policy_and_segment_are_cached(django_assert_num_queries):
     live("thompson")
     profile = make_profile()
     titles = [make_title(f"Row {i}") for i in range(5)]
@@ -123,7 +116,7 @@ def _log(profile, title, asset, shown_at, played: bool):
         ViewingEvent.objects.create(profile=profile, title=title, started_at=shown_at + timedelta(minutes=5))
 
 
-def test_the_learner_folds_closed_windows_once_and_rerunning_changes_nothing(media):
+def test_the_learner_folds_closed_windows_once_and_rerunning_changes_nothing():
     policy = live("thompson")
     # The reward is a play of the title, so the two arms are shown to different profiles.
     profile, other, title = make_profile(), make_profile(), make_title("Learn")
@@ -146,7 +139,7 @@ def test_the_learner_folds_closed_windows_once_and_rerunning_changes_nothing(med
     assert later.version == 2 and later.params["segments"]["new"][str(good.asset_id)] == [6.0, 1.0]
 
 
-def test_the_learner_writes_no_version_when_only_fallback_posters_were_shown(media):
+def test_the_learner_writes_no_version_when_only_fallback_posters_were_shown():
     policy = live("thompson")
     profile, title = make_profile(), make_title("Poster only")
     poster = image_asset(title, textured(35), role="poster")
@@ -164,7 +157,7 @@ def test_the_learner_writes_no_version_when_only_fallback_posters_were_shown(med
     assert state.version == 1 and state.params["segments"]["new"] == {str(shown.asset_id): [1.0, 0.0]}
 
 
-def test_the_gate_refuses_a_policy_whose_doubly_robust_estimate_is_worse(media):
+def test_the_gate_refuses_a_policy_whose_doubly_robust_estimate_is_worse():
     profile, other, title = make_profile(), make_profile(), make_title("Gate")
     good, bad = (candidates.add_candidate(image_asset(title, textured(40 + i))) for i in range(2))
     candidates.approve([good, bad])
@@ -192,7 +185,7 @@ def test_bandit_vectors_are_distributions_for_every_kind():
         assert p.sum() == pytest.approx(1.0) and (p > 0).all()
 
 
-def test_staff_see_candidate_take_rates_and_the_gate_refuses_through_the_admin(media, client):
+def test_staff_see_candidate_take_rates_and_the_gate_refuses_through_the_admin(client):
     from django.urls import reverse
 
     from factories import make_account
@@ -224,7 +217,7 @@ def test_a_titles_vector_is_the_same_alone_or_in_a_batched_row(kind):
         assert np.allclose(p, bandits.probabilities(kind, params, "Drama", arms))
 
 
-def test_staff_insights_chart_take_rates_name_segment_winners_and_show_what_a_profile_would_see(media, client):
+def test_staff_insights_chart_take_rates_name_segment_winners_and_show_what_a_profile_would_see(client):
     from django.urls import reverse
 
     from artwork import reports

@@ -5,9 +5,9 @@ import io
 
 import numpy as np
 import pytest
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from PIL import Image
+from subscriber_pages import fresh_cache  # noqa: F401  (autouse: the taste and policy state live in the cache)
 
 from artwork import candidates, proposals
 from artwork.models import ArtworkCandidate, FootageProposal
@@ -33,14 +33,6 @@ def textured(seed: int) -> np.ndarray:
 
 BLACK = np.zeros((120, 180, 3))
 BLURRED = np.full((120, 180, 3), 128.0) + np.linspace(0, 20, 180)[None, :, None]
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def processed_video(title, frames: dict[str, np.ndarray]) -> tuple[MediaAsset, dict[str, Keyframe]]:
@@ -80,7 +72,7 @@ def copied_keyframes(candidate_rows) -> set[int]:
 
 
 def test_a_processed_video_proposes_its_best_distinct_frames_pending_approval(
-    media, settings, django_capture_on_commit_callbacks
+    settings, django_capture_on_commit_callbacks
 ):
     settings.ARTWORK_KEYFRAME_PROPOSALS = 6
     title = make_title("Fresh Footage")
@@ -97,7 +89,7 @@ def test_a_processed_video_proposes_its_best_distinct_frames_pending_approval(
     assert FootageProposal.objects.get(asset=video).keyframes == len(proposed)
 
 
-def test_no_more_than_the_setting_are_proposed_and_they_are_the_best_scored(media, settings):
+def test_no_more_than_the_setting_are_proposed_and_they_are_the_best_scored(settings):
     settings.ARTWORK_KEYFRAME_PROPOSALS = 2
     title = make_title("Capped")
     video, _ = processed_video(title, FRAMES)
@@ -111,7 +103,7 @@ def test_no_more_than_the_setting_are_proposed_and_they_are_the_best_scored(medi
     assert FootageProposal.objects.get(asset=video).keyframes == 2
 
 
-def test_proposing_again_for_the_same_video_adds_nothing(media, settings, django_capture_on_commit_callbacks):
+def test_proposing_again_for_the_same_video_adds_nothing(settings, django_capture_on_commit_callbacks):
     settings.ARTWORK_KEYFRAME_PROPOSALS = 3
     title = make_title("Twice")
     video, _ = processed_video(title, FRAMES)
@@ -127,7 +119,7 @@ def test_proposing_again_for_the_same_video_adds_nothing(media, settings, django
     assert MediaAsset.objects.filter(title=title, kind=MediaAsset.Kind.IMAGE).count() == stills
 
 
-def test_the_setting_at_zero_proposes_no_artwork(media, settings):
+def test_the_setting_at_zero_proposes_no_artwork(settings):
     settings.ARTWORK_KEYFRAME_PROPOSALS = 0
     title = make_title("Opted Out")
     video, _ = processed_video(title, FRAMES)
@@ -139,7 +131,7 @@ def test_the_setting_at_zero_proposes_no_artwork(media, settings):
     assert FootageProposal.objects.get(asset=video).keyframes is None  # not marked done: nothing was done
 
 
-def test_proposed_frames_are_not_served_until_staff_approve_one(media, settings):
+def test_proposed_frames_are_not_served_until_staff_approve_one(settings):
     settings.ARTWORK_KEYFRAME_PROPOSALS = 3
     title = make_title("Unapproved")
     processed_video(title, FRAMES)
@@ -153,7 +145,7 @@ def test_proposed_frames_are_not_served_until_staff_approve_one(media, settings)
     assert choose_artwork(None, [title])[title.pk].asset_id == proposed[0].asset_id
 
 
-def test_a_copied_frame_does_not_enter_the_media_pipeline(media, settings, monkeypatch):
+def test_a_copied_frame_does_not_enter_the_media_pipeline(settings, monkeypatch):
     from tagging import services as tagging_services
 
     queued = []

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from subscriber_pages import fresh_cache  # noqa: F401  (autouse: the taste and policy state live in the cache)
 from test_artwork_bandit import image_asset, live, textured
 
 from activity import impressions
@@ -21,13 +22,9 @@ from storefront.cards import RowSpec, build_rows
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.IMPRESSION_BUFFER_URL = ""
-    cache.clear()
-    yield
-    cache.clear()
+@pytest.fixture(autouse=True)
+def no_impression_buffer(settings):
+    settings.IMPRESSION_BUFFER_URL = ""  # impressions are written at once; the buffer test sets its own
 
 
 def _approved_title(name: str):
@@ -39,7 +36,7 @@ def _approved_title(name: str):
     return title, arms
 
 
-def test_a_served_card_logs_the_taste_vector_it_was_chosen_with_and_a_fallback_poster_logs_none(media):
+def test_a_served_card_logs_the_taste_vector_it_was_chosen_with_and_a_fallback_poster_logs_none():
     live("linear-ts")
     profile = make_profile()
     watch(profile, make_title("Scream", genres=["Horror"]), when=timezone.now() - timedelta(days=2))
@@ -56,7 +53,7 @@ def test_a_served_card_logs_the_taste_vector_it_was_chosen_with_and_a_fallback_p
     assert logged[poster_only.pk] is None
 
 
-def test_a_buffered_card_keeps_its_context_and_old_six_field_records_still_flush(media, redis_url, settings):
+def test_a_buffered_card_keeps_its_context_and_old_six_field_records_still_flush(redis_url, settings):
     settings.IMPRESSION_BUFFER_URL = redis_url
     client = impressions._client(redis_url)
     client.delete(BUFFER_KEY)
@@ -96,7 +93,7 @@ def _relearn(policy, now):
     return learning.learn(policy, now=now)
 
 
-def test_the_learner_uses_the_logged_context_even_after_the_history_changed(media):
+def test_the_learner_uses_the_logged_context_even_after_the_history_changed():
     policy = live("linear-ts")
     now = timezone.now()
     profile, title, arms, shown_at = _history_then_impression(now)
@@ -123,7 +120,7 @@ def test_the_learner_uses_the_logged_context_even_after_the_history_changed(medi
     assert list(features[0]) == pytest.approx(list(bandits.context_vector(taste.Context("Horror", served))[1:]))
 
 
-def test_an_impression_without_a_logged_context_learns_through_the_rebuilt_one(media):
+def test_an_impression_without_a_logged_context_learns_through_the_rebuilt_one():
     policy = live("linear-ts")
     now = timezone.now()
     profile, title, arms, shown_at = _history_then_impression(now)

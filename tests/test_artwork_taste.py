@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from subscriber_pages import fresh_cache  # noqa: F401  (autouse: the taste and policy state live in the cache)
 from test_artwork_bandit import image_asset, live, textured
 
 from activity.models import Impression, ViewingEvent
@@ -21,19 +22,11 @@ pytest_plugins = ["recommendations_world"]
 HORROR, COMEDY, DRAMA = (taste.genre_slot(g) for g in ("horror", "comedy", "drama"))
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def genre_block(vector) -> np.ndarray:
     return np.asarray(vector)[: taste.GENRE_SLOTS]
 
 
-def test_a_profiles_taste_vector_weighs_the_genres_and_tags_it_watched(media):
+def test_a_profiles_taste_vector_weighs_the_genres_and_tags_it_watched():
     profile = make_profile()
     now = timezone.now()
     for i in range(3):
@@ -53,14 +46,14 @@ def test_a_profiles_taste_vector_weighs_the_genres_and_tags_it_watched(media):
     assert tags[taste.tag_slot("haunted-house")] >= 0.75
 
 
-def test_a_title_with_several_genres_splits_its_view_and_unknown_genres_share_the_other_slot(media):
+def test_a_title_with_several_genres_splits_its_view_and_unknown_genres_share_the_other_slot():
     profile = make_profile()
     watch(profile, make_title("Mixed", genres=["Horror", "Space Opera"]), completion=0.5)
     genres = genre_block(taste_vector(profile))
     assert genres[HORROR] == pytest.approx(0.5) and genres[taste.OTHER_GENRE] == pytest.approx(0.5)
 
 
-def test_a_new_profile_and_no_profile_get_the_neutral_vector_without_a_model(media):
+def test_a_new_profile_and_no_profile_get_the_neutral_vector_without_a_model():
     from recommendations.services import profile_genre_scores
 
     new = make_profile()
@@ -111,7 +104,7 @@ def _fans(genre: str, n: int, now):
     return profiles
 
 
-def test_with_taste_context_propensities_sum_to_one_choices_are_stable_and_learning_is_idempotent(media):
+def test_with_taste_context_propensities_sum_to_one_choices_are_stable_and_learning_is_idempotent():
     policy = live("linear-ts")
     now = timezone.now()
     horror_fans, comedy_fans = _fans("Horror", 4, now), _fans("Comedy", 4, now)
@@ -165,7 +158,7 @@ def test_with_taste_context_propensities_sum_to_one_choices_are_stable_and_learn
         assert set(again) == {first.asset_id}  # stable within a session
 
 
-def test_the_learner_reads_the_taste_without_the_rewarded_titles_own_views(media):
+def test_the_learner_reads_the_taste_without_the_rewarded_titles_own_views():
     from artwork.viewer import learning_contexts
 
     profile = make_profile()

@@ -30,6 +30,18 @@ def fingerprint(path) -> tuple[str, int]:
     return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
 
 
+def active_version_state(version, viewer) -> dict:
+    """What an update that fails or is refused must leave as it was: the version's three files (by hash and
+    mtime), its candidates, its title neighbours and the rows `viewer` is served."""
+    paths = (training.artifact_path(version), training.ranker_path(version), training.learner_state_path(version))
+    return {
+        "files": {path: fingerprint(path) for path in paths},
+        "candidates": stored(version),
+        "neighbours": ItemNeighbour.objects.filter(model_version=version).count(),
+        "served": services.rows_for(viewer, only={"top_picks"}),
+    }
+
+
 def scores_of(version, profile, titles) -> np.ndarray:
     emb = load_artifact(version)
     row = emb.user_ids.tolist().index(profile.pk)
@@ -90,10 +102,7 @@ def test_an_update_folds_a_profiles_new_views_into_a_new_active_version(world, t
 def test_a_failure_mid_update_leaves_the_active_version_its_files_and_candidates_as_they_were(world, trained, monkeypatch):
     first = trained
     action_fan_turns_to_romance(world)
-    files = {path: fingerprint(path) for path in (training.artifact_path(first), training.ranker_path(first),
-                                                  training.learner_state_path(first))}
-    candidates, neighbours = stored(first), ItemNeighbour.objects.filter(model_version=first).count()
-    served = services.rows_for(world.fans["action"][0], only={"top_picks"})
+    before = active_version_state(first, world.fans["action"][0])
     real = incremental.rescore_profiles
 
     def dies_after_writing(version, profile_ids, progress=None):
@@ -107,15 +116,13 @@ def test_a_failure_mid_update_leaves_the_active_version_its_files_and_candidates
     first.refresh_from_db()
     failed = ModelVersion.objects.exclude(pk=first.pk).get()
     assert first.is_active and first.status == ModelVersion.Status.ACTIVE
-    assert {path: fingerprint(path) for path in files} == files
-    assert stored(first) == candidates and ItemNeighbour.objects.filter(model_version=first).count() == neighbours
-    assert services.rows_for(world.fans["action"][0], only={"top_picks"}) == served
+    assert active_version_state(first, world.fans["action"][0]) == before
     # The failed version says why, and leaves no rows or files behind.
     assert failed.status == ModelVersion.Status.FAILED and "out of memory" in failed.note
     assert f"v{first.version} stays active" in failed.note
     assert not Candidate.objects.filter(model_version=failed).exists()
     assert not ItemNeighbour.objects.filter(model_version=failed).exists()
-    assert sorted(p.name for p in training.artifact_path(first).parent.iterdir()) == sorted(p.name for p in files)
+    assert sorted(p.name for p in training.artifact_path(first).parent.iterdir()) == sorted(p.name for p in before["files"])
 
 
 def test_a_failing_update_is_recorded_by_the_task_and_the_next_one_succeeds(world, trained, monkeypatch):

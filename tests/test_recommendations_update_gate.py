@@ -11,14 +11,14 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from lightfm import LightFM
-from test_recommendations_incremental import fingerprint, stored, trained  # noqa: F401  (fixture)
+from test_recommendations_incremental import active_version_state, stored, trained  # noqa: F401  (fixture)
 
 from factories import watch
-from recommendations import incremental, services, training
+from recommendations import incremental, training
 from recommendations.artifacts import load_artifact
 from recommendations.dataset import VIEW, Events, Pairs
 from recommendations.gate import paired_update_verdict, passes_quality_gate, update_held_out
-from recommendations.models import Candidate, ItemNeighbour, ModelVersion
+from recommendations.models import Candidate, ModelVersion
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["recommendations_world"]
@@ -52,10 +52,7 @@ def test_an_update_worse_on_the_held_out_titles_is_refused_and_the_active_versio
 ):
     first = trained
     every_action_fan_finishes_one_more_action_title(world)
-    files = {path: fingerprint(path) for path in (training.artifact_path(first), training.ranker_path(first),
-                                                  training.learner_state_path(first))}
-    candidates, neighbours = stored(first), ItemNeighbour.objects.filter(model_version=first).count()
-    served = services.rows_for(world.fans["action"][0], only={"top_picks"})
+    before = active_version_state(first, world.fans["action"][0])
     monkeypatch.setattr(incremental, "embeddings_of", opposite_tastes(incremental.embeddings_of))
 
     call_command("update_recommender", "--no-progress")
@@ -72,12 +69,10 @@ def test_an_update_worse_on_the_held_out_titles_is_refused_and_the_active_versio
         assert f"v{first.version} stays active" in text and "\n" not in text
     # The active version, its files, candidates and served rows are as they were; the refused one wrote nothing.
     assert first.is_active and first.status == ModelVersion.Status.ACTIVE
-    assert {path: fingerprint(path) for path in files} == files
-    assert stored(first) == candidates and ItemNeighbour.objects.filter(model_version=first).count() == neighbours
-    assert services.rows_for(world.fans["action"][0], only={"top_picks"}) == served
+    assert active_version_state(first, world.fans["action"][0]) == before
     assert not Candidate.objects.filter(model_version=refused).exists()
     assert not refused.artifact and not refused.ranker and not refused.learner_state
-    assert sorted(p.name for p in training.artifact_path(first).parent.iterdir()) == sorted(p.name for p in files)
+    assert sorted(p.name for p in training.artifact_path(first).parent.iterdir()) == sorted(p.name for p in before["files"])
 
 
 def test_an_update_no_worse_on_the_held_out_titles_goes_live(world, trained, monkeypatch, settings):
